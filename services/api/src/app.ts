@@ -1,0 +1,33 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { errorHandler, notFound } from '../../../shared/http/error-handler';
+import { requestId } from '../../../shared/http/request-id';
+import type { ApiDeps } from './deps';
+import { healthRoute } from './routes/health';
+import { registrationsRoute } from './routes/registrations';
+import { unbindingsRoute } from './routes/unbindings';
+import { verificationsRoute } from './routes/verifications';
+
+/** The public API as an express app, without listening: tests drive it with supertest. */
+export function buildApp(deps: ApiDeps): Express {
+  const app = express();
+  app.set('trust proxy', deps.config.trustProxy);
+  app.set('etag', false);
+  app.use(helmet());
+  app.use(requestId);
+  app.use((req, res, next) => {
+    const stop = deps.metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = typeof req.route?.path === 'string' ? req.route.path : 'unmatched';
+      stop({ route, method: req.method, status: String(res.statusCode) });
+    });
+    next();
+  });
+  app.use(healthRoute({ redis: deps.redis, pool: deps.pool, registry: deps.metrics.registry }));
+  app.use(registrationsRoute(deps.context));
+  app.use(unbindingsRoute(deps.context));
+  app.use(verificationsRoute(deps.context));
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,65 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../../../shared/config/env';
+import { createLogger, type Logger } from '../../../shared/log/logger';
+import { createMetrics, type Metrics } from '../../../shared/metrics/registry';
+import { createPasswords } from '../../../shared/security/passwords';
+import { createBindingStore } from '../../../shared/storage/binding-store';
+import { createAccounts } from '../../../shared/storage/mysql/accounts';
+import { createBindings } from '../../../shared/storage/mysql/bindings';
+import { createLastSeenWriter } from '../../../shared/storage/mysql/last-seen-writer';
+import { createPool, type Pool } from '../../../shared/storage/mysql/pool';
+import { loadOrCreateSecret } from '../../../shared/storage/mysql/settings';
+import { connectRedis } from '../../../shared/storage/redis/client';
+import { createScripts } from '../../../shared/storage/redis/scripts';
+import { createThrottle } from '../../../shared/storage/redis/throttle';
+import type { UseCaseContext } from './use-cases/context';
+
+/** The one place that builds the API's pools, scripts and repositories. */
+export interface ApiDeps {
+  config: Readonly<Config>;
+  logger: Logger;
+  metrics: Metrics;
+  redis: Redis;
+  pool: Pool;
+  context: UseCaseContext;
+  close(): Promise<void>;
+}
+
+export async function createApiDeps(config: Readonly<Config>, options: { now?: () => Date; logger?: Logger } = {}): Promise<ApiDeps> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'regcloud-api' });
+  const metrics = createMetrics();
+  const pool = createPool({ url: config.mysqlUrl, size: config.mysqlPoolSize });
+  const redis = await connectRedis({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, name: 'regcloud-api' });
+  const bindings = createBindings(pool);
+  const tokenSecret = config.tokenSecret ? Buffer.from(config.tokenSecret, 'utf8') : await loadOrCreateSecret(pool, 'token_secret');
+  const lastSeen = createLastSeenWriter(bindings, {
+    flushIntervalMs: 1000,
+    maxPending: 50_000,
+    onDropped: (count) => metrics.lastSeenDropped.inc(count),
+  });
+  const context: UseCaseContext = {
+    config,
+    logger,
+    metrics,
+    accounts: createAccounts(pool),
+    bindingStore: createBindingStore({ scripts: createScripts(redis), bindings, keyPrefix: config.redisKeyPrefix, metrics, logger }),
+    throttle: createThrottle(redis, config.redisKeyPrefix, config.throttle),
+    passwords: await createPasswords(config.bcryptCost),
+    lastSeen,
+    tokenSecret,
+    now: options.now ?? (() => new Date()),
+  };
+  return {
+    config,
+    logger,
+    metrics,
+    redis,
+    pool,
+    context,
+    async close() {
+      await lastSeen.close();
+      redis.disconnect();
+      await pool.end();
+    },
+  };
+}

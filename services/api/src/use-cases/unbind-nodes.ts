@@ -1,0 +1,39 @@
+import { unbindingAccountCauses } from '../../../../shared/domain/check-registration';
+import { refuseNodes, refuseOverall, type Outcome } from '../../../../shared/domain/outcome';
+import type { UnbindingBody } from '../routes/bodies';
+import { authenticateAccount } from './authenticate-account';
+import type { UseCaseContext } from './context';
+import { answeringStoreFailures, storeFailed } from './store-failure';
+
+export interface Unbound {
+  result: 'success';
+  nodes: Array<{ nodeId: string; machineCode: string }>;
+}
+
+/**
+ * Unbinds each node on its own: machines not bound to the account carry
+ * NOT_BOUND while the others are unbound. A store failure changes nothing
+ * and is carried by every node of the request.
+ */
+export function unbindNodes(context: UseCaseContext, body: UnbindingBody, address: string): Promise<Outcome<Unbound>> {
+  return answeringStoreFailures(body.nodes, async () => {
+    const auth = await authenticateAccount(context, body, address);
+    if (auth.kind !== 'authenticated') return auth;
+    const { certificate } = auth.account;
+
+    const overall = unbindingAccountCauses(certificate, context.now());
+    if (overall.length > 0) return refuseOverall(...overall);
+
+    const result = await context.bindingStore.unbind(certificate.id, body.nodes.map((node) => node.machineCode));
+    if (result.kind === 'store-failed') return storeFailed(result.store, body.nodes);
+
+    const wasBound = new Set(result.bound);
+    const nodes = body.nodes.map(({ nodeId, machineCode }) => ({ nodeId, machineCode }));
+    const notBound = nodes.filter((node) => !wasBound.has(node.machineCode));
+    if (notBound.length === 0) return { kind: 'succeeded', body: { result: 'success', nodes } };
+    return refuseNodes(
+      notBound.map((node) => ({ ...node, causes: ['NOT_BOUND'] })),
+      nodes.filter((node) => wasBound.has(node.machineCode)).map((node) => node.nodeId),
+    );
+  });
+}

@@ -1,0 +1,43 @@
+import { ACCOUNT_STATUSES, type AccountStatus } from '../../../../shared/domain/account';
+import { verificationAccountCauses } from '../../../../shared/domain/check-registration';
+import { refuseNodes, refuseOverall, type Outcome, type Refused } from '../../../../shared/domain/outcome';
+import { parseToken } from '../../../../shared/security/binding-token';
+import type { VerificationBody } from '../routes/bodies';
+import type { UseCaseContext } from './context';
+
+export interface Valid {
+  result: 'valid';
+  expiresAt: string;
+}
+
+function notBound(machineCode: string): Refused {
+  return refuseNodes([{ machineCode, causes: ['NOT_BOUND'] }]);
+}
+
+function toStatus(value: string): AccountStatus {
+  const status = ACCOUNT_STATUSES.find((known) => known === value);
+  if (!status) throw new Error(`unknown account status in store: ${value}`);
+  return status;
+}
+
+/**
+ * The heartbeat: no bcrypt, no MySQL on the hot path. The token is checked
+ * (HMAC, constant time) before any store is asked, then one Redis round trip
+ * confirms the binding, records last-seen and returns the certificate state.
+ */
+export async function verifyBinding(context: UseCaseContext, body: VerificationBody): Promise<Outcome<Valid>> {
+  const token = parseToken(context.tokenSecret, body.token, body.machineCode);
+  if (!token) return notBound(body.machineCode);
+
+  const now = context.now();
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const binding = await context.bindingStore.verify({ accountId: token.accountId, machineCode: body.machineCode, nonce: token.nonce, nowSeconds });
+  if (binding.kind === 'not-bound') return notBound(body.machineCode);
+
+  if (nowSeconds - binding.previousLastSeen >= context.config.lastSeenPersistSeconds) {
+    context.lastSeen.record(token.accountId, body.machineCode, nowSeconds);
+  }
+  const overall = verificationAccountCauses({ status: toStatus(binding.status), expiresAt: binding.expiresAt }, now);
+  if (overall.length > 0) return refuseOverall(...overall);
+  return { kind: 'succeeded', body: { result: 'valid', expiresAt: binding.expiresAt } };
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration, read from the environment once at start-up. Every
+ * setting has a documented default (README, "Configuration") except
+ * TOKEN_SECRET, which is generated on first start and kept in MySQL when not
+ * given. Every problem is listed at once, then the process stops.
+ */
+const integer = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const boolean = (fallback: boolean) =>
+  z.enum(['true', 'false', '1', '0']).default(fallback ? 'true' : 'false').transform((v) => v === 'true' || v === '1');
+
+const schema = z.object({
+  PORT: integer(8080, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  ADMIN_PORT: integer(8081, 0, 65535),
+  MYSQL_URL: z.url({ protocol: /^mysql$/ }).default('mysql://root@127.0.0.1:3306/regcloud'),
+  MYSQL_POOL_SIZE: integer(10, 1, 500),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379/0'),
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('rc:'),
+  REDIS_COMMAND_TIMEOUT_MS: integer(1000, 50, 60000),
+  BCRYPT_COST: integer(10, 4, 15),
+  TOKEN_SECRET: z.string().min(32).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: z.string().default('false'),
+  MIGRATE_ON_START: boolean(true),
+  SEED_DEMO_ACCOUNT: boolean(true),
+  THROTTLE_PAIR_LIMIT: integer(10, 1, 1_000_000),
+  THROTTLE_PAIR_WINDOW_SECONDS: integer(900, 1, 86_400),
+  THROTTLE_ADDRESS_LIMIT: integer(50, 1, 1_000_000),
+  THROTTLE_ADDRESS_WINDOW_SECONDS: integer(900, 1, 86_400),
+  THROTTLE_ACCOUNT_LIMIT: integer(100, 1, 1_000_000),
+  THROTTLE_ACCOUNT_WINDOW_SECONDS: integer(3600, 1, 86_400),
+  THROTTLE_TRUSTED_ADDRESS_DAYS: integer(30, 1, 365),
+  LAST_SEEN_PERSIST_SECONDS: integer(600, 1, 86_400),
+  SHUTDOWN_GRACE_MS: integer(10_000, 0, 600_000),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  adminPort: number;
+  mysqlUrl: string;
+  mysqlPoolSize: number;
+  redisUrl: string;
+  redisKeyPrefix: string;
+  redisCommandTimeoutMs: number;
+  bcryptCost: number;
+  tokenSecret: string | undefined;
+  logLevel: Env['LOG_LEVEL'];
+  trustProxy: boolean | number | string;
+  migrateOnStart: boolean;
+  seedDemoAccount: boolean;
+  throttle: {
+    pair: { limit: number; windowSeconds: number };
+    address: { limit: number; windowSeconds: number };
+    account: { limit: number; windowSeconds: number };
+    trustedAddressSeconds: number;
+  };
+  lastSeenPersistSeconds: number;
+  shutdownGraceMs: number;
+}
+
+/** express's `trust proxy` accepts a boolean, a hop count or a list of subnets. */
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    adminPort: e.ADMIN_PORT,
+    mysqlUrl: e.MYSQL_URL,
+    mysqlPoolSize: e.MYSQL_POOL_SIZE,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    bcryptCost: e.BCRYPT_COST,
+    tokenSecret: e.TOKEN_SECRET,
+    logLevel: e.LOG_LEVEL,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    migrateOnStart: e.MIGRATE_ON_START,
+    seedDemoAccount: e.SEED_DEMO_ACCOUNT,
+    throttle: Object.freeze({
+      pair: { limit: e.THROTTLE_PAIR_LIMIT, windowSeconds: e.THROTTLE_PAIR_WINDOW_SECONDS },
+      address: { limit: e.THROTTLE_ADDRESS_LIMIT, windowSeconds: e.THROTTLE_ADDRESS_WINDOW_SECONDS },
+      account: { limit: e.THROTTLE_ACCOUNT_LIMIT, windowSeconds: e.THROTTLE_ACCOUNT_WINDOW_SECONDS },
+      trustedAddressSeconds: e.THROTTLE_TRUSTED_ADDRESS_DAYS * 86_400,
+    }),
+    lastSeenPersistSeconds: e.LAST_SEEN_PERSIST_SECONDS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  });
+}

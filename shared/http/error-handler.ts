@@ -1,0 +1,37 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../log/logger';
+import { FALLBACK_CAUSE } from '../domain/causes';
+import { refuseOverall } from '../domain/outcome';
+import { answerFor, fallbackAnswer, send } from './respond';
+import { requestIdOf } from './request-id';
+
+/** body-parser marks its own refusals (bad JSON, too large, bad charset) with a 4xx status and a type. */
+function isBodyError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { type, status } = error as { type?: unknown; status?: unknown };
+  return typeof type === 'string' && typeof status === 'number' && status >= 400 && status < 500;
+}
+
+/**
+ * Installed once, last. A body the parser refused is the caller's mistake
+ * (INCORRECT_DATA_FORMAT, even when too large); everything else is the
+ * fallback cause with HTTP 500, its detail only in the log.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    if (isBodyError(error)) {
+      send(res, answerFor(refuseOverall({ code: 'INCORRECT_DATA_FORMAT' })));
+      return;
+    }
+    logger.error({ err: error, requestId: requestIdOf(res), method: req.method, path: req.path }, `unhandled error: ${FALLBACK_CAUSE.code}`);
+    send(res, fallbackAnswer(500));
+  };
+}
+
+export const notFound: RequestHandler = (_req, res) => send(res, fallbackAnswer(404));
+export const methodNotAllowed = (allowed: string): RequestHandler => (_req, res) =>
+  send(res, fallbackAnswer(405, { Allow: allowed }));

@@ -1,0 +1,61 @@
+import type { Response } from 'express';
+import { FALLBACK_CAUSE, NODE_CAUSES, OVERALL_CAUSES } from '../domain/causes';
+import type { Outcome, Refused } from '../domain/outcome';
+
+/**
+ * The one place where outcomes become HTTP: status codes, the contract's body
+ * shapes and the messages of the catalogue.
+ */
+export interface HttpAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  /** Cause codes in the answer, for metrics (closed set). */
+  codes: string[];
+}
+
+function refusalStatus(refused: Refused): number {
+  const first = refused.overall[0];
+  if (first) return OVERALL_CAUSES[first.code].status;
+  const isStoreFailure = refused.nodes.some((node) => node.causes.some((code) => NODE_CAUSES[code].isStoreFailure));
+  return isStoreFailure ? 503 : 409;
+}
+
+function refusalAnswer(refused: Refused): HttpAnswer {
+  // Display rule 2: with any overall cause, only overall causes are shown.
+  const nodes = refused.overall.length > 0 ? [] : refused.nodes;
+  const body = {
+    result: 'failure',
+    overall: refused.overall.map(({ code, details }) => ({ code, message: OVERALL_CAUSES[code].message, ...(details ? { details } : {}) })),
+    nodes: nodes.map(({ causes, ...ids }) => ({ ...ids, causes: causes.map((code) => ({ code, message: NODE_CAUSES[code].message })) })),
+    ...(refused.unbound && refused.overall.length === 0 ? { unbound: refused.unbound } : {}),
+  };
+  const codes = [...refused.overall.map((cause) => cause.code), ...nodes.flatMap((node) => node.causes)];
+  return { status: refusalStatus(refused), body, codes: [...new Set(codes)] };
+}
+
+/** Display rule 5 and rule 7: one fallback cause, never any detail. */
+export function fallbackAnswer(status: number, headers?: Record<string, string>): HttpAnswer {
+  return {
+    status,
+    body: { result: 'failure', overall: [{ code: FALLBACK_CAUSE.code, message: FALLBACK_CAUSE.message }], nodes: [] },
+    codes: [FALLBACK_CAUSE.code],
+    ...(headers ? { headers } : {}),
+  };
+}
+
+export function answerFor<Body>(outcome: Outcome<Body>): HttpAnswer {
+  switch (outcome.kind) {
+    case 'succeeded':
+      return { status: 200, body: outcome.body, codes: [] };
+    case 'refused':
+      return refusalAnswer(outcome);
+    case 'throttled':
+      return fallbackAnswer(429, { 'Retry-After': String(outcome.retryAfterSeconds) });
+  }
+}
+
+export function send(res: Response, answer: HttpAnswer): void {
+  if (answer.headers) res.set(answer.headers);
+  res.status(answer.status).json(answer.body);
+}

@@ -1,0 +1,45 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric of the service, defined here. Label values come from closed
+ * sets only (route patterns, results, cause codes, store names): never an
+ * account, machine code, node id or address.
+ */
+export interface Metrics {
+  registry: Registry;
+  httpDuration: Histogram<'route' | 'method' | 'status'>;
+  outcomes: Record<'registrations' | 'unbindings' | 'verifications', Counter<'result' | 'cause'>>;
+  storeFailures: Counter<'store' | 'operation'>;
+  redisRefills: Counter<'result'>;
+  throttled: Counter<never>;
+  throttleUnavailable: Counter<never>;
+  lastSeenDropped: Counter<never>;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const outcomeCounter = (name: string, help: string) =>
+    new Counter({ name: `regcloud_${name}_total`, help, labelNames: ['result', 'cause'] as const, registers });
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: 'regcloud_http_request_duration_seconds',
+      help: 'HTTP request latency by route pattern, method and status',
+      labelNames: ['route', 'method', 'status'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    outcomes: {
+      registrations: outcomeCounter('registrations', 'Registrations by result and cause code'),
+      unbindings: outcomeCounter('unbindings', 'Unbindings by result and cause code'),
+      verifications: outcomeCounter('verifications', 'Verifications (heartbeats) by result and cause code'),
+    },
+    storeFailures: new Counter({ name: 'regcloud_store_failures_total', help: 'Redis or MySQL operations that failed', labelNames: ['store', 'operation'] as const, registers }),
+    redisRefills: new Counter({ name: 'regcloud_redis_refills_total', help: 'Loads of an account from MySQL into Redis', labelNames: ['result'] as const, registers }),
+    throttled: new Counter({ name: 'regcloud_login_throttled_total', help: 'Logins refused by failed-login throttling', registers }),
+    throttleUnavailable: new Counter({ name: 'regcloud_throttle_unavailable_total', help: 'Logins checked without throttling because Redis was unavailable', registers }),
+    lastSeenDropped: new Counter({ name: 'regcloud_last_seen_dropped_total', help: 'Last-seen updates dropped because MySQL was slow or unavailable', registers }),
+  };
+}

@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import { guardStore } from '../errors';
+import { checkSeats } from '../../domain/seats';
+import type { AccountSnapshot } from '../redis/scripts';
+import { execute, inTransaction, selectRows, type Pool, type PoolConnection } from './pool';
+
+/** One node's binding as the ledger keeps it. */
+export interface BindingInput {
+  machineCode: string;
+  nonce: string;
+  nodeId: string;
+  ip: string;
+  domain: string | null;
+  appName: string;
+  mac: string | null;
+  appVersion: string;
+}
+
+export type LedgerWrite =
+  | { kind: 'committed'; used: number }
+  /** The ledger disagrees with what Redis decided (stale Redis, or staff changed seats): nothing written. */
+  | { kind: 'disagrees' };
+
+const bindingRow = z.object({
+  machine_code: z.string(),
+  node_id: z.string(),
+  ip: z.string(),
+  domain: z.string().nullable(),
+  app_name: z.string(),
+  mac: z.string().nullable(),
+  app_version: z.string(),
+  bound_at: z.string(),
+  registered_at: z.string(),
+  last_seen_at: z.string().nullable(),
+});
+export type BindingView = z.infer<typeof bindingRow>;
+
+export interface Bindings {
+  /**
+   * Persists one registration in one transaction under the account's row
+   * lock, re-checking the seats against the ledger itself: Redis only ever
+   * proposes; this decides. `newIndices` is what Redis considered new.
+   */
+  persistRegistration(accountId: number, nodes: readonly BindingInput[], newIndices: readonly number[]): Promise<LedgerWrite>;
+  /**
+   * Deletes the bound ones among `machineCodes` in one transaction; `beforeCommit`
+   * runs after the delete and before the commit (the Redis side), and a throw
+   * from it rolls everything back.
+   */
+  unbind(
+    accountId: number,
+    machineCodes: readonly string[],
+    beforeCommit: (bound: string[]) => Promise<void>,
+  ): Promise<{ bound: string[]; revision: number }>;
+  /** The account's state and bindings as of one instant, for refilling Redis. */
+  snapshot(accountId: number): Promise<AccountSnapshot | null>;
+  /** The binding's nonce with its account's certificate state, straight from the ledger. */
+  findBoundState(accountId: number, machineCode: string): Promise<{ nonce: string; status: string; expiresAt: string } | null>;
+  list(accountId: number): Promise<BindingView[]>;
+  recordLastSeen(entries: ReadonlyArray<{ accountId: number; machineCode: string; seenAtSeconds: number }>): Promise<void>;
+}
+
+async function lockAccount(connection: PoolConnection, accountId: number) {
+  const [row] = await selectRows(connection, 'SELECT max_registrations, revision FROM accounts WHERE id = ? FOR UPDATE', [accountId]);
+  return row ? { maxRegistrations: Number(row.max_registrations), revision: Number(row.revision) } : null;
+}
+
+async function boundNonces(connection: PoolConnection, accountId: number, machineCodes: readonly string[]) {
+  const rows = await selectRows(
+    connection,
+    'SELECT machine_code, nonce FROM bindings WHERE account_id = ? AND machine_code IN (?) FOR UPDATE',
+    [accountId, [...machineCodes]],
+  );
+  return new Map(rows.map((row) => [String(row.machine_code), String(row.nonce)]));
+}
+
+const LAST_SEEN_CHUNK = 500;
+const SNAPSHOT_BINDINGS = 'SELECT machine_code, nonce, COALESCE(UNIX_TIMESTAMP(last_seen_at), 0) AS last_seen FROM bindings WHERE account_id = ?';
+
+export function createBindings(pool: Pool): Bindings {
+  return {
+    persistRegistration(accountId, nodes, newIndices) {
+      return inTransaction(pool, async (connection): Promise<LedgerWrite> => {
+        const account = await lockAccount(connection, accountId);
+        if (!account) return { kind: 'disagrees' };
+        const codes = nodes.map((node) => node.machineCode);
+        const existing = await boundNonces(connection, accountId, codes);
+        const [count] = await selectRows(connection, 'SELECT COUNT(*) AS n FROM bindings WHERE account_id = ?', [accountId]);
+        const boundCount = Number(count?.n);
+        const seats = checkSeats({ machineCodes: codes, isBound: (code) => existing.has(code), boundCount, maxRegistrations: account.maxRegistrations });
+        const agrees =
+          seats.overflowIndices.length === 0 &&
+          seats.newIndices.length === newIndices.length &&
+          seats.newIndices.every((index, i) => index === newIndices[i]) &&
+          nodes.every((node) => (existing.get(node.machineCode) ?? node.nonce) === node.nonce);
+        if (!agrees) return { kind: 'disagrees' };
+        await execute(
+          connection,
+          `INSERT INTO bindings (account_id, machine_code, nonce, node_id, ip, domain, app_name, mac, app_version) VALUES ?
+           ON DUPLICATE KEY UPDATE node_id = VALUES(node_id), ip = VALUES(ip), domain = VALUES(domain), app_name = VALUES(app_name),
+             mac = VALUES(mac), app_version = VALUES(app_version), registered_at = CURRENT_TIMESTAMP(3)`,
+          [nodes.map((n) => [accountId, n.machineCode, n.nonce, n.nodeId, n.ip, n.domain, n.appName, n.mac, n.appVersion])],
+        );
+        if (seats.newIndices.length > 0) await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
+        return { kind: 'committed', used: boundCount + seats.newIndices.length };
+      });
+    },
+
+    unbind(accountId, machineCodes, beforeCommit) {
+      return inTransaction(pool, async (connection) => {
+        const account = await lockAccount(connection, accountId);
+        if (!account) return { bound: [], revision: 0 };
+        const existing = await boundNonces(connection, accountId, machineCodes);
+        const bound = machineCodes.filter((code) => existing.has(code));
+        if (bound.length === 0) return { bound, revision: account.revision };
+        await execute(connection, 'DELETE FROM bindings WHERE account_id = ? AND machine_code IN (?)', [accountId, bound]);
+        await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
+        await beforeCommit(bound);
+        return { bound, revision: account.revision + 1 };
+      });
+    },
+
+    async snapshot(accountId) {
+      const connection = await guardStore('mysql', () => pool.getConnection());
+      try {
+        // One consistent snapshot, so the revision describes exactly these bindings.
+        await execute(connection, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+        const [account] = await selectRows(connection, 'SELECT revision, status, expires_at FROM accounts WHERE id = ?', [accountId]);
+        const rows = account ? await selectRows(connection, SNAPSHOT_BINDINGS, [accountId]) : [];
+        await execute(connection, 'COMMIT');
+        if (!account) return null;
+        return {
+          revision: Number(account.revision),
+          status: String(account.status),
+          expiresAt: String(account.expires_at),
+          bindings: rows.map((row) => ({ machineCode: String(row.machine_code), nonce: String(row.nonce), lastSeen: Math.floor(Number(row.last_seen)) })),
+        };
+      } catch (error) {
+        await execute(connection, 'ROLLBACK').catch(() => connection.destroy());
+        throw error;
+      } finally {
+        connection.release();
+      }
+    },
+
+    async findBoundState(accountId, machineCode) {
+      const [row] = await selectRows(
+        pool,
+        `SELECT b.nonce, a.status, a.expires_at FROM bindings b JOIN accounts a ON a.id = b.account_id
+         WHERE b.account_id = ? AND b.machine_code = ?`,
+        [accountId, machineCode],
+      );
+      return row ? { nonce: String(row.nonce), status: String(row.status), expiresAt: String(row.expires_at) } : null;
+    },
+
+    async list(accountId) {
+      const rows = await selectRows(
+        pool,
+        `SELECT machine_code, node_id, ip, domain, app_name, mac, app_version, bound_at, registered_at, last_seen_at
+         FROM bindings WHERE account_id = ? ORDER BY bound_at, id`,
+        [accountId],
+      );
+      return rows.map((row) => bindingRow.parse(row));
+    },
+
+    async recordLastSeen(entries) {
+      for (let start = 0; start < entries.length; start += LAST_SEEN_CHUNK) {
+        const chunk = entries.slice(start, start + LAST_SEEN_CHUNK);
+        const rows = chunk.map(() => 'SELECT ? AS account_id, ? AS machine_code, ? AS seen').join(' UNION ALL ');
+        await execute(
+          pool,
+          `UPDATE bindings b JOIN (${rows}) v ON b.account_id = v.account_id AND b.machine_code = v.machine_code
+           SET b.last_seen_at = GREATEST(COALESCE(b.last_seen_at, FROM_UNIXTIME(0)), FROM_UNIXTIME(v.seen))`,
+          chunk.flatMap((entry) => [entry.accountId, entry.machineCode, entry.seenAtSeconds]),
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { Redis } from 'ioredis';
+
+export type { Redis };
+
+/**
+ * A client that fails fast instead of queueing: while the server is away,
+ * commands are rejected at once (enableOfflineQueue: false) and a command
+ * with no answer gives up after `commandTimeoutMs`, so a dead Redis becomes a
+ * REDIS_INSERT_FAILED answer, not a hung request. Auto-pipelining batches the
+ * heartbeats of many concurrent requests into one write.
+ */
+export async function connectRedis(options: { url: string; commandTimeoutMs: number; name: string }): Promise<Redis> {
+  const redis = new Redis(options.url, {
+    lazyConnect: true,
+    connectionName: options.name,
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: options.commandTimeoutMs * 5,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+  });
+  // Errors surface on the commands that fail; the client-level event only needs a listener.
+  redis.on('error', () => undefined);
+  await redis.connect();
+  return redis;
+}

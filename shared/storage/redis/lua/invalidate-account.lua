@@ -1,0 +1,16 @@
+--[[
+invalidate-account: forgets an account's loaded state so the next request
+reloads it from MySQL; used after staff changes and whenever the outcome of a
+write is unknown. Raising the floor keeps a refill read before the change
+from installing the old state.
+
+KEYS[1] state  hash {status, expiresAt, revision}
+KEYS[2] floor  string: the lowest revision a copy may have to be loaded
+ARGV[1] the revision the change produced (integer; 0 when unknown)
+
+Reply: 1 when loaded state was dropped, 0 when nothing was loaded.
+]]
+if tonumber(ARGV[1]) > tonumber(redis.call('GET', KEYS[2]) or '0') then
+  redis.call('SET', KEYS[2], ARGV[1])
+end
+return redis.call('DEL', KEYS[1])

@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { LUA_DIR } from '../../paths';
+import { StoreFailure, guardStore } from '../errors';
+import type { AccountKeys } from './keys';
+
+/**
+ * The only module that runs Lua. Each script is registered once with
+ * `defineCommand` (ioredis then calls it by SHA and resends the source only
+ * after a NOSCRIPT), and wrapped in a typed function that checks the reply:
+ * an unexpected reply is a fault, never a guess.
+ */
+export const SCRIPT_FILES = {
+  bindNodes: { file: 'bind-nodes.lua', keys: 2 },
+  undoBindNodes: { file: 'undo-bind-nodes.lua', keys: 1 },
+  loadAccount: { file: 'load-account.lua', keys: 3 },
+  unbindNodes: { file: 'unbind-nodes.lua', keys: 1 },
+  invalidateAccount: { file: 'invalidate-account.lua', keys: 2 },
+  verifyBinding: { file: 'verify-binding.lua', keys: 2 },
+} as const;
+
+type ScriptName = keyof typeof SCRIPT_FILES;
+type ScriptCall = (...args: Array<string | number>) => Promise<unknown>;
+
+export function readScript(name: ScriptName): string {
+  return readFileSync(path.join(LUA_DIR, SCRIPT_FILES[name].file), 'utf8');
+}
+
+export type BindReply =
+  | { kind: 'NOT_LOADED' }
+  | { kind: 'OVER'; bound: number; overflowIndices: number[] }
+  | { kind: 'FITS'; bound: number }
+  | { kind: 'BOUND'; bound: number; nonces: string[] };
+
+export type LoadReply = 'LOADED' | 'ALREADY' | 'STALE';
+
+export type VerifyReply =
+  | { kind: 'NOT_LOADED' }
+  | { kind: 'NOT_BOUND' }
+  | { kind: 'BOUND'; status: string; expiresAt: string; previousLastSeen: number };
+
+export interface AccountSnapshot {
+  revision: number;
+  status: string;
+  expiresAt: string;
+  bindings: ReadonlyArray<{ machineCode: string; nonce: string; lastSeen: number }>;
+}
+
+function unexpected(script: ScriptName, reply: unknown): never {
+  throw new StoreFailure('redis', `unexpected reply from ${script}: ${JSON.stringify(reply)?.slice(0, 200)}`);
+}
+
+function isStringArray(reply: unknown): reply is string[] {
+  return Array.isArray(reply) && reply.every((item) => typeof item === 'string' || typeof item === 'number');
+}
+
+export interface Scripts {
+  bindNodes(keys: AccountKeys, input: { maxRegistrations: number; commit: boolean; nodes: ReadonlyArray<{ machineCode: string; nonce: string }> }): Promise<BindReply>;
+  undoBindNodes(keys: AccountKeys, nodes: ReadonlyArray<{ machineCode: string; nonce: string }>): Promise<number>;
+  loadAccount(keys: AccountKeys, snapshot: AccountSnapshot): Promise<LoadReply>;
+  unbindNodes(keys: AccountKeys, machineCodes: readonly string[]): Promise<number>;
+  invalidateAccount(keys: AccountKeys, revision: number): Promise<void>;
+  verifyBinding(keys: AccountKeys, input: { machineCode: string; nonce: string; nowSeconds: number }): Promise<VerifyReply>;
+}
+
+export function createScripts(redis: Redis): Scripts {
+  const commands = redis as unknown as Record<ScriptName, ScriptCall>;
+  for (const [name, { keys }] of Object.entries(SCRIPT_FILES) as Array<[ScriptName, { keys: number }]>) {
+    redis.defineCommand(name, { numberOfKeys: keys, lua: readScript(name) });
+  }
+  const run = (name: ScriptName, args: Array<string | number>) => guardStore('redis', () => commands[name](...args));
+
+  return {
+    async bindNodes(keys, { maxRegistrations, commit, nodes }) {
+      const pairs = nodes.flatMap((node) => [node.machineCode, node.nonce]);
+      const reply = await run('bindNodes', [keys.state, keys.bindings, maxRegistrations, commit ? '1' : '0', ...pairs]);
+      if (!isStringArray(reply)) return unexpected('bindNodes', reply);
+      const [kind, bound, ...rest] = reply;
+      if (kind === 'NOT_LOADED' && reply.length === 1) return { kind };
+      if (typeof bound !== 'number') return unexpected('bindNodes', reply);
+      if (kind === 'OVER') return { kind, bound, overflowIndices: rest.map((position) => Number(position) - 1) };
+      if (kind === 'FITS') return { kind, bound };
+      if (kind === 'BOUND' && rest.length === nodes.length) return { kind, bound, nonces: rest.map(String) };
+      return unexpected('bindNodes', reply);
+    },
+
+    async undoBindNodes(keys, nodes) {
+      const reply = await run('undoBindNodes', [keys.bindings, ...nodes.flatMap((node) => [node.machineCode, node.nonce])]);
+      return typeof reply === 'number' ? reply : unexpected('undoBindNodes', reply);
+    },
+
+    async loadAccount(keys, snapshot) {
+      const records = snapshot.bindings.flatMap((binding) => [binding.machineCode, `${binding.nonce}${binding.lastSeen}`]);
+      const reply = await run('loadAccount', [keys.state, keys.bindings, keys.floor, snapshot.revision, snapshot.status, snapshot.expiresAt, ...records]);
+      return reply === 'LOADED' || reply === 'ALREADY' || reply === 'STALE' ? reply : unexpected('loadAccount', reply);
+    },
+
+    async unbindNodes(keys, machineCodes) {
+      const reply = await run('unbindNodes', [keys.bindings, ...machineCodes]);
+      return typeof reply === 'number' ? reply : unexpected('unbindNodes', reply);
+    },
+
+    async invalidateAccount(keys, revision) {
+      const reply = await run('invalidateAccount', [keys.state, keys.floor, revision]);
+      if (typeof reply !== 'number') unexpected('invalidateAccount', reply);
+    },
+
+    async verifyBinding(keys, { machineCode, nonce, nowSeconds }) {
+      const reply = await run('verifyBinding', [keys.state, keys.bindings, machineCode, nonce, nowSeconds]);
+      if (!isStringArray(reply)) return unexpected('verifyBinding', reply);
+      const [kind, status, expiresAt, previousLastSeen] = reply;
+      if ((kind === 'NOT_LOADED' || kind === 'NOT_BOUND') && reply.length === 1) return { kind };
+      if (kind === 'BOUND' && typeof status === 'string' && typeof expiresAt === 'string') {
+        return { kind, status, expiresAt, previousLastSeen: Number(previousLastSeen) };
+      }
+      return unexpected('verifyBinding', reply);
+    },
+  };
+}
