@@ -16,7 +16,7 @@ export const SCRIPT_FILES = {
   undoBindNodes: { file: 'undo-bind-nodes.lua', keys: 1 },
   loadAccount: { file: 'load-account.lua', keys: 3 },
   unbindNodes: { file: 'unbind-nodes.lua', keys: 1 },
-  invalidateAccount: { file: 'invalidate-account.lua', keys: 2 },
+  invalidateAccount: { file: 'invalidate-account.lua', keys: 3 },
   verifyBinding: { file: 'verify-binding.lua', keys: 2 },
 } as const;
 
@@ -102,7 +102,7 @@ export function createScripts(redis: Redis): Scripts {
     },
 
     async invalidateAccount(keys, revision) {
-      const reply = await run('invalidateAccount', [keys.state, keys.floor, revision]);
+      const reply = await run('invalidateAccount', [keys.state, keys.bindings, keys.floor, revision]);
       if (typeof reply !== 'number') unexpected('invalidateAccount', reply);
     },
 

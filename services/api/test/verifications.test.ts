@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import mysql from 'mysql2/promise';
+import request from 'supertest';
+import { accountKeys } from '../../../shared/storage/redis/keys';
+import { RUN_MYSQL_URL } from '../../../shared/testing/test-environment';
+import { expectNodeCauses, expectOverall } from './support/expect-causes';
+import { registrationBody, startTestApi, type TestAccount, type TestApi } from './support/test-api';
+
+interface Registered {
+  nodes: Array<{ nodeId: string; machineCode: string; token: string }>;
+}
+
+describe('POST /v1/verifications', function () {
+  let api: TestApi;
+  let db: mysql.Connection;
+  const verify = (machineCode: string, token: string) => request(api.app).post('/v1/verifications').send({ machineCode, token });
+  const bindOne = async (account: TestAccount) => {
+    const response = await request(api.app).post('/v1/registrations').send(registrationBody(account, 1));
+    assert.equal(response.status, 200);
+    return (response.body as Registered).nodes[0] as Registered['nodes'][number];
+  };
+
+  before(async function () {
+    api = await startTestApi({ LAST_SEEN_PERSIST_SECONDS: '1' });
+    db = await mysql.createConnection({ uri: RUN_MYSQL_URL });
+  });
+  after(async function () {
+    await db.end();
+    await api.close();
+  });
+
+  it('answers valid with the expiry while bound, and records last-seen in Redis and MySQL', async function () {
+    const account = await api.createAccount({ expiresAt: '2030-01-31' });
+    const node = await bindOne(account);
+    const response = await verify(node.machineCode, node.token);
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body, { result: 'valid', expiresAt: '2030-01-31' });
+    const record = await api.deps.redis.hget(accountKeys(api.config.redisKeyPrefix, account.id).bindings, node.machineCode);
+    assert.ok(Number(record?.slice(16)) > 0, 'last-seen recorded in Redis');
+    await api.deps.context.lastSeen.flush();
+    const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT last_seen_at FROM bindings WHERE account_id = ?', [account.id]);
+    assert.ok(rows[0]?.last_seen_at, 'last-seen persisted to MySQL');
+  });
+
+  it('NOT_BOUND for an unknown token, a token of another machine and a forged one', async function () {
+    const account = await api.createAccount();
+    const node = await bindOne(account);
+    const other = await bindOne(account);
+    expectNodeCauses(await verify(node.machineCode, 'nonsense'), 409, { [node.machineCode]: ['NOT_BOUND'] });
+    expectNodeCauses(await verify(node.machineCode, other.token), 409, { [node.machineCode]: ['NOT_BOUND'] });
+    const forged = `${node.token.slice(0, -1)}${node.token.endsWith('A') ? 'B' : 'A'}`;
+    expectNodeCauses(await verify(node.machineCode, forged), 409, { [node.machineCode]: ['NOT_BOUND'] });
+  });
+
+  it('ABNORMAL_ACCOUNT_STATUS and EXPIRED_CERTIFICATE once staff change the account', async function () {
+    const account = await api.createAccount();
+    const node = await bindOne(account);
+    const update = await api.deps.context.accounts.findByName(account.name);
+    assert.ok(update);
+    const changed = await api.deps.context.accounts.update(account.name, { settings: { ...update.settings, status: 'frozen', expiresAt: '2019-02-22' } });
+    assert.ok(changed);
+    await api.deps.context.bindingStore.invalidate(changed.id, changed.revision);
+    const body = expectOverall(await verify(node.machineCode, node.token), 403, ['ABNORMAL_ACCOUNT_STATUS', 'EXPIRED_CERTIFICATE']);
+    assert.deepEqual(body.overall[1]?.details, { expirationDate: '2019/02/22' });
+  });
+
+  it('keeps verifying from the ledger when Redis lost the account', async function () {
+    const account = await api.createAccount();
+    const node = await bindOne(account);
+    const keys = accountKeys(api.config.redisKeyPrefix, account.id);
+    await api.deps.redis.del(keys.state, keys.bindings);
+    assert.equal((await verify(node.machineCode, node.token)).status, 200);
+    await api.deps.redis.hdel(keys.bindings, node.machineCode);
+    assert.equal((await verify(node.machineCode, node.token)).status, 200, 'a Redis missing a binding MySQL has is corrected');
+  });
+});
