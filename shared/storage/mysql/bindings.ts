@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { guardStore } from '../errors';
 import { checkSeats } from '../../domain/seats';
 import type { AccountSnapshot } from '../redis/scripts';
-import { execute, inTransaction, selectRows, type Pool, type PoolConnection } from './pool';
+import { execute, inSnapshot, inTransaction, selectRows, type Pool, type PoolConnection } from './pool';
 
 /** One node's binding as the ledger keeps it. */
 export interface BindingInput {
@@ -52,6 +51,12 @@ export interface Bindings {
     machineCodes: readonly string[],
     beforeCommit: (bound: string[]) => Promise<void>,
   ): Promise<{ bound: string[]; revision: number }>;
+  /**
+   * Staff releasing one seat: deletes the binding and bumps the account's
+   * revision in one transaction, so the caller can fence Redis with it.
+   * `released` is false (nothing written) when the machine is not bound.
+   */
+  release(accountId: number, machineCode: string): Promise<{ released: boolean; revision: number }>;
   /** The account's state and bindings as of one instant, for refilling Redis. */
   snapshot(accountId: number): Promise<AccountSnapshot | null>;
   /** The binding's nonce with its account's certificate state, straight from the ledger. */
@@ -120,27 +125,31 @@ export function createBindings(pool: Pool): Bindings {
       });
     },
 
-    async snapshot(accountId) {
-      const connection = await guardStore('mysql', () => pool.getConnection());
-      try {
-        // One consistent snapshot, so the revision describes exactly these bindings.
-        await execute(connection, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    release(accountId, machineCode) {
+      return inTransaction(pool, async (connection) => {
+        // The account row first, in the same lock order as registrations and unbindings.
+        const account = await lockAccount(connection, accountId);
+        if (!account) return { released: false, revision: 0 };
+        const deleted = await execute(connection, 'DELETE FROM bindings WHERE account_id = ? AND machine_code = ?', [accountId, machineCode]);
+        if (deleted.affectedRows === 0) return { released: false, revision: account.revision };
+        await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
+        return { released: true, revision: account.revision + 1 };
+      });
+    },
+
+    snapshot(accountId) {
+      // One consistent snapshot, so the revision describes exactly these bindings.
+      return inSnapshot(pool, async (connection) => {
         const [account] = await selectRows(connection, 'SELECT revision, status, expires_at FROM accounts WHERE id = ?', [accountId]);
-        const rows = account ? await selectRows(connection, SNAPSHOT_BINDINGS, [accountId]) : [];
-        await execute(connection, 'COMMIT');
         if (!account) return null;
+        const rows = await selectRows(connection, SNAPSHOT_BINDINGS, [accountId]);
         return {
           revision: Number(account.revision),
           status: String(account.status),
           expiresAt: String(account.expires_at),
           bindings: rows.map((row) => ({ machineCode: String(row.machine_code), nonce: String(row.nonce), lastSeen: Math.floor(Number(row.last_seen)) })),
         };
-      } catch (error) {
-        await execute(connection, 'ROLLBACK').catch(() => connection.destroy());
-        throw error;
-      } finally {
-        connection.release();
-      }
+      });
     },
 
     async findBoundState(accountId, machineCode) {

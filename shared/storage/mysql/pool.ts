@@ -1,4 +1,4 @@
-import { guardStore } from '../errors';
+import { StoreFailure, guardStore } from '../errors';
 import mysql, { type Pool, type PoolConnection, type RowDataPacket, type ResultSetHeader } from 'mysql2/promise';
 
 export type { Pool, PoolConnection };
@@ -7,7 +7,7 @@ export type { Pool, PoolConnection };
 export const QUERY_TIMEOUT_MS = 5000;
 
 export function createPool(options: { url: string; size: number }): Pool {
-  return mysql.createPool({
+  const pool = mysql.createPool({
     uri: options.url,
     connectionLimit: options.size,
     // DATE columns stay `YYYY-MM-DD` strings: a certificate date is a calendar day, not an instant.
@@ -18,40 +18,90 @@ export function createPool(options: { url: string; size: number }): Pool {
     connectTimeout: QUERY_TIMEOUT_MS,
     timezone: 'Z',
   });
+  // A row lock held elsewhere fails the statement on the server before the client gives up on it.
+  pool.pool.on('connection', (connection) => {
+    connection.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.floor(QUERY_TIMEOUT_MS / 2000))}`);
+  });
+  return pool;
 }
 
-type Queryable = Pick<Pool, 'query'> | Pick<PoolConnection, 'query'>;
 type Params = Array<string | number | null | Array<string | number | Array<string | number | null>>>;
 
-/** Rows of a SELECT, each still `unknown` in shape: callers parse them. */
-export async function selectRows(db: Queryable, sql: string, params: Params = []): Promise<RowDataPacket[]> {
-  const [rows] = await guardStore('mysql', () => db.query<RowDataPacket[]>({ sql, timeout: QUERY_TIMEOUT_MS }, params));
-  return rows;
+/**
+ * A connection whose query timed out still has that query in flight on the
+ * server: reusing it would queue the next statement behind it (and keep its
+ * locks). Such connections are destroyed, never returned to the pool.
+ */
+const broken = new WeakSet<PoolConnection>();
+
+function isBroken(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return true;
+  const { code, fatal } = error as { code?: unknown; fatal?: unknown };
+  return fatal === true || code === 'PROTOCOL_SEQUENCE_TIMEOUT';
 }
 
-export async function execute(db: Queryable, sql: string, params: Params = []): Promise<ResultSetHeader> {
-  const [result] = await guardStore('mysql', () => db.query<ResultSetHeader>({ sql, timeout: QUERY_TIMEOUT_MS }, params));
-  return result;
+function isPool(db: Pool | PoolConnection): db is Pool {
+  return 'getConnection' in db;
+}
+
+async function run<T extends RowDataPacket[] | ResultSetHeader>(db: Pool | PoolConnection, sql: string, params: Params): Promise<T> {
+  if (isPool(db)) return withConnection(db, (connection) => run<T>(connection, sql, params));
+  try {
+    const [result] = await db.query<T>({ sql, timeout: QUERY_TIMEOUT_MS }, params);
+    return result;
+  } catch (error) {
+    if (isBroken(error)) {
+      broken.add(db);
+      db.destroy();
+    }
+    throw new StoreFailure('mysql', error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+async function withConnection<T>(pool: Pool, work: (connection: PoolConnection) => Promise<T>): Promise<T> {
+  const connection = await guardStore('mysql', () => pool.getConnection());
+  try {
+    return await work(connection);
+  } finally {
+    if (!broken.has(connection)) connection.release();
+  }
+}
+
+/** Rows of a SELECT, each still `unknown` in shape: callers parse them. */
+export function selectRows(db: Pool | PoolConnection, sql: string, params: Params = []): Promise<RowDataPacket[]> {
+  return run<RowDataPacket[]>(db, sql, params);
+}
+
+export function execute(db: Pool | PoolConnection, sql: string, params: Params = []): Promise<ResultSetHeader> {
+  return run<ResultSetHeader>(db, sql, params);
+}
+
+function transaction<T>(pool: Pool, begin: string, work: (connection: PoolConnection) => Promise<T>): Promise<T> {
+  return withConnection(pool, async (connection) => {
+    try {
+      await execute(connection, begin);
+      const result = await work(connection);
+      await execute(connection, 'COMMIT');
+      return result;
+    } catch (error) {
+      // A broken connection was destroyed, which ends its transaction on the server.
+      if (!broken.has(connection)) await execute(connection, 'ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
 }
 
 /**
- * Runs `work` in one transaction; any throw rolls back (best effort when the
- * connection itself is gone). Failures of MySQL itself surface as
- * StoreFailure('mysql'); what `work` throws passes through unchanged.
+ * Runs `work` in one transaction; any throw rolls back. Failures of MySQL
+ * itself surface as StoreFailure('mysql'); what `work` throws passes through.
  */
-export async function inTransaction<T>(pool: Pool, work: (connection: PoolConnection) => Promise<T>): Promise<T> {
-  const connection = await guardStore('mysql', () => pool.getConnection());
-  try {
-    await execute(connection, 'START TRANSACTION');
-    const result = await work(connection);
-    await execute(connection, 'COMMIT');
-    return result;
-  } catch (error) {
-    await execute(connection, 'ROLLBACK').catch(() => connection.destroy());
-    throw error;
-  } finally {
-    connection.release();
-  }
+export function inTransaction<T>(pool: Pool, work: (connection: PoolConnection) => Promise<T>): Promise<T> {
+  return transaction(pool, 'START TRANSACTION', work);
+}
+
+/** A read-only transaction that sees one consistent snapshot of the database. */
+export function inSnapshot<T>(pool: Pool, work: (connection: PoolConnection) => Promise<T>): Promise<T> {
+  return transaction(pool, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY', work);
 }
 
 /** Creates the URL's database when missing, so `npm start` and tests need no manual step. */

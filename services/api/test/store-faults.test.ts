@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import mysql from 'mysql2/promise';
+import request from 'supertest';
+import { accountKeys } from '../../../shared/storage/redis/keys';
+import { startTcpProxy, type TcpProxy } from '../../../shared/testing/tcp-proxy';
+import { RUN_DATABASE, RUN_MYSQL_URL, SHARED_MYSQL, SHARED_REDIS, databaseUrl } from '../../../shared/testing/test-environment';
+import { expectNodeCauses } from './support/expect-causes';
+import { registrationBody, startTestApi, type TestAccount, type TestApi } from './support/test-api';
+
+interface Registered {
+  nodes: Array<{ nodeId: string; machineCode: string; token: string }>;
+}
+
+/**
+ * The store failure causes, triggered for real: the API reaches Redis and
+ * MariaDB through TCP proxies the test cuts or pauses, and a row lock held by
+ * the test makes MySQL miss its deadline after Redis has accepted. After each
+ * failure, both stores are read back: no trace of the failed request, and
+ * every seat still usable.
+ */
+describe('store failures', function () {
+  this.timeout(60_000);
+  let api: TestApi;
+  let redisProxy: TcpProxy;
+  let mysqlProxy: TcpProxy;
+  let db: mysql.Connection;
+
+  const register = (body: object) => request(api.app).post('/v1/registrations').send(body);
+  const unbind = (account: TestAccount, nodes: Registered['nodes']) =>
+    request(api.app).post('/v1/unbindings').send({ account: account.name, password: account.password, nodes: nodes.map(({ nodeId, machineCode }) => ({ nodeId, machineCode })) });
+  const verify = (node: Registered['nodes'][number]) => request(api.app).post('/v1/verifications').send({ machineCode: node.machineCode, token: node.token });
+
+  async function waitForRedis(): Promise<void> {
+    for (let i = 0; i < 100 && api.deps.redis.status !== 'ready'; i++) await sleep(50);
+    assert.equal(api.deps.redis.status, 'ready');
+  }
+
+  async function expectNoTrace(account: TestAccount): Promise<void> {
+    const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM bindings WHERE account_id = ?', [account.id]);
+    assert.equal(Number(rows[0]?.n), 0, 'no binding in MySQL');
+    const keys = accountKeys(api.config.redisKeyPrefix, account.id);
+    assert.equal(await api.deps.redis.hlen(keys.bindings), 0, 'no binding in Redis');
+  }
+
+  /** Invariant 3: after a failure the account can still bind exactly its seats. */
+  async function expectSeatsIntact(account: TestAccount, seats: number): Promise<Registered['nodes']> {
+    const response = await register(registrationBody(account, seats));
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    expectNodeCauses(await register(registrationBody(account, 1)), 409, { 'node-1': ['MAX_AUTHORIZATIONS_REACHED'] });
+    return (response.body as Registered).nodes;
+  }
+
+  async function holdAccountRowLock(account: TestAccount): Promise<mysql.Connection> {
+    const holder = await mysql.createConnection({ uri: RUN_MYSQL_URL });
+    await holder.query('START TRANSACTION');
+    await holder.query('SELECT id FROM accounts WHERE id = ? FOR UPDATE', [account.id]);
+    return holder;
+  }
+
+  before(async function () {
+    const redisTarget = new URL(SHARED_REDIS);
+    const mysqlTarget = new URL(SHARED_MYSQL);
+    redisProxy = await startTcpProxy({ host: redisTarget.hostname, port: Number(redisTarget.port) });
+    mysqlProxy = await startTcpProxy({ host: mysqlTarget.hostname, port: Number(mysqlTarget.port) });
+    api = await startTestApi({
+      REDIS_URL: `redis://127.0.0.1:${redisProxy.port}/0`,
+      MYSQL_URL: databaseUrl(`mysql://root@127.0.0.1:${mysqlProxy.port}/`, RUN_DATABASE),
+      REDIS_COMMAND_TIMEOUT_MS: '300',
+    });
+    db = await mysql.createConnection({ uri: RUN_MYSQL_URL });
+  });
+  after(async function () {
+    await db.end();
+    await api.close();
+    await redisProxy.close();
+    await mysqlProxy.close();
+  });
+
+  describe('REDIS_INSERT_FAILED', function () {
+    it('is carried by every node when the Redis connection is cut, and nothing is bound', async function () {
+      const account = await api.createAccount({ maxRegistrations: 2 });
+      redisProxy.cut();
+      try {
+        expectNodeCauses(await register(registrationBody(account, 2)), 503, { 'node-1': ['REDIS_INSERT_FAILED'], 'node-2': ['REDIS_INSERT_FAILED'] });
+      } finally {
+        redisProxy.restore();
+      }
+      await waitForRedis();
+      await expectNoTrace(account);
+      await expectSeatsIntact(account, 2);
+    });
+
+    it('is carried by every node when Redis stops answering, and the late write is dropped', async function () {
+      const account = await api.createAccount({ maxRegistrations: 2 });
+      redisProxy.pause();
+      try {
+        expectNodeCauses(await register(registrationBody(account, 2)), 503, { 'node-1': ['REDIS_INSERT_FAILED'], 'node-2': ['REDIS_INSERT_FAILED'] });
+      } finally {
+        redisProxy.resume();
+      }
+      // The held script runs now, and the invalidation queued behind it drops what it wrote.
+      await api.deps.redis.ping();
+      await expectNoTrace(account);
+      await expectSeatsIntact(account, 2);
+    });
+
+    it('leaves bindings as they were when an unbinding cannot reach Redis', async function () {
+      const account = await api.createAccount({ maxRegistrations: 1 });
+      const nodes = await expectSeatsIntact(account, 1);
+      redisProxy.cut();
+      try {
+        expectNodeCauses(await unbind(account, nodes), 503, { 'node-1': ['REDIS_INSERT_FAILED'] });
+      } finally {
+        redisProxy.restore();
+      }
+      await waitForRedis();
+      assert.equal((await verify(nodes[0] as Registered['nodes'][number])).status, 200, 'the binding survived');
+    });
+
+    it('does not stop heartbeats: verification falls back to the MySQL ledger', async function () {
+      const account = await api.createAccount({ maxRegistrations: 1 });
+      const [node] = await expectSeatsIntact(account, 1);
+      redisProxy.cut();
+      try {
+        assert.equal((await verify(node as Registered['nodes'][number])).status, 200);
+        assert.equal((await request(api.app).get('/readyz')).status, 503);
+      } finally {
+        redisProxy.restore();
+      }
+      await waitForRedis();
+    });
+  });
+
+  describe('MYSQL_UPDATE_FAILED', function () {
+    it('is carried by every node when the MySQL connection is cut, and nothing is bound', async function () {
+      const account = await api.createAccount({ maxRegistrations: 2 });
+      mysqlProxy.cut();
+      try {
+        expectNodeCauses(await register(registrationBody(account, 2)), 503, { 'node-1': ['MYSQL_UPDATE_FAILED'], 'node-2': ['MYSQL_UPDATE_FAILED'] });
+      } finally {
+        mysqlProxy.restore();
+      }
+      await expectNoTrace(account);
+      await expectSeatsIntact(account, 2);
+    });
+
+    it('undoes the Redis write when MySQL misses its deadline after Redis accepted', async function () {
+      const account = await api.createAccount({ maxRegistrations: 2 });
+      const holder = await holdAccountRowLock(account);
+      try {
+        expectNodeCauses(await register(registrationBody(account, 2)), 503, { 'node-1': ['MYSQL_UPDATE_FAILED'], 'node-2': ['MYSQL_UPDATE_FAILED'] });
+        await expectNoTrace(account);
+      } finally {
+        await holder.query('ROLLBACK');
+        await holder.end();
+      }
+      await expectSeatsIntact(account, 2);
+    });
+
+    it('leaves bindings as they were when an unbinding cannot commit', async function () {
+      const account = await api.createAccount({ maxRegistrations: 1 });
+      const nodes = await expectSeatsIntact(account, 1);
+      const holder = await holdAccountRowLock(account);
+      try {
+        expectNodeCauses(await unbind(account, nodes), 503, { 'node-1': ['MYSQL_UPDATE_FAILED'] });
+      } finally {
+        await holder.query('ROLLBACK');
+        await holder.end();
+      }
+      assert.equal((await verify(nodes[0] as Registered['nodes'][number])).status, 200, 'the binding survived');
+      expectNodeCauses(await register(registrationBody(account, 1)), 409, { 'node-1': ['MAX_AUTHORIZATIONS_REACHED'] });
+    });
+  });
+});
