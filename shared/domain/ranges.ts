@@ -36,7 +36,11 @@ export function parseIpRange(text: string): IpRange | null {
  */
 export function isStrictIp(text: string): boolean {
   if (text.includes('%') || text.includes('/')) return false;
-  return ipaddr.IPv4.isValidFourPartDecimal(text) || (text.includes(':') && ipaddr.IPv6.isValid(text));
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return true;
+  if (!text.includes(':') || !ipaddr.IPv6.isValid(text)) return false;
+  // ipaddr.js reads an embedded IPv4 tail as leniently as a bare one (`::ffff:0x7f.0.0.1`).
+  const tail = text.slice(text.lastIndexOf(':') + 1);
+  return !tail.includes('.') || ipaddr.IPv4.isValidFourPartDecimal(tail);
 }
 
 /** `::ffff:203.0.113.7` is the IPv4 node behind a dual-stack socket: match it as IPv4. */
@@ -56,12 +60,21 @@ export function isIpAllowed(ranges: readonly IpRange[], ip: string): boolean {
 }
 
 /**
+ * What a host name may be written with before IDNA: letters, marks and digits
+ * of any script, `.`, `-` and `_`. domainToASCII runs the URL host parser,
+ * which would cut `a.com/x` (or at `?`, `#`, `\`) down to `a.com`, drop tabs
+ * and newlines, decode `%41`, and turn emoji into punycode: each would make a
+ * non-name into a name.
+ */
+const HOST_NAME_CHARACTERS = /^[\p{L}\p{M}\p{N}._-]+$/u;
+
+/**
  * Host names compare in their ASCII (punycode) form, lower case, without a
  * trailing dot, so `Bücher.example` and `xn--bcher-kva.example` are one name.
  * Returns null for anything that is not a host name.
  */
 export function normaliseHostName(text: string): string | null {
-  if (text.length === 0 || text.length > 253) return null;
+  if (text.length === 0 || text.length > 253 || !HOST_NAME_CHARACTERS.test(text)) return null;
   const ascii = domainToASCII(text.endsWith('.') ? text.slice(0, -1) : text);
   if (ascii.length === 0 || ascii.length > 253) return null;
   const labels = ascii.split('.');

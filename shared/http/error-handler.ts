@@ -5,11 +5,14 @@ import { refuseOverall } from '../domain/outcome';
 import { answerFor, fallbackAnswer, send } from './respond';
 import { requestIdOf } from './request-id';
 
-/** body-parser marks its own refusals (bad JSON, too large, bad charset) with a 4xx status and a type. */
+/**
+ * body-parser refuses a body (bad JSON, too large, bad charset, a broken
+ * gzip stream) with a 4xx status; nothing else in the app throws with one.
+ */
 function isBodyError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const { type, status } = error as { type?: unknown; status?: unknown };
-  return typeof type === 'string' && typeof status === 'number' && status >= 400 && status < 500;
+  const { status } = error as { status?: unknown };
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 /**

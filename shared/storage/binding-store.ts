@@ -10,11 +10,12 @@ import type { Scripts } from './redis/scripts';
  * Keeps the seat invariants across the two stores (shared/guide/consistency.md):
  * MySQL is the ledger, Redis the fast path that may lose anything at any time.
  *
- * - Redis proposes (the seat script), MySQL decides (the same seat rule under
- *   the account's row lock). When they disagree, Redis is stale: the proposal
- *   is undone, the account reloaded and the request retried.
- * - A refusal for seats is only ever given after reloading the account from
- *   MySQL, so a Redis holding bindings MySQL never took cannot eat seats.
+ * - Redis proposes (the seat script reserves seats), MySQL decides (the same
+ *   seat rule under the account's row lock). When they disagree, Redis is
+ *   stale: the reservation is undone, the account reloaded and the request
+ *   retried. Once MySQL has committed, the reservations become bindings.
+ * - A reservation whose request died counts for PENDING_TTL_SECONDS at most,
+ *   so a failure, even one whose undo failed too, never holds a seat for good.
  * - A Redis call whose outcome is unknown drops the account's loaded state,
  *   so the next request reloads it from the ledger before trusting it.
  */
@@ -40,6 +41,13 @@ export interface BindingStore {
   /** After a staff change: the next request reloads the account from MySQL. */
   invalidate(accountId: number, revision: number): Promise<void>;
 }
+
+/**
+ * Longer than any registration can take between reserving and committing
+ * (each MySQL statement gives up after 5 s), so a live request's reservation
+ * never expires under it.
+ */
+export const PENDING_TTL_SECONDS = 60;
 
 /** Redis and MySQL disagreeing this many times in a row is a fault, not a race. */
 const MAX_ATTEMPTS = 4;
@@ -84,11 +92,16 @@ export function createBindingStore(deps: {
   async function bind(input: Parameters<BindingStore['bind']>[0]): Promise<BindResult> {
     const keys = keysOf(input.accountId);
     const proposals = input.nodes.map((node) => ({ machineCode: node.machineCode, nonce: createNonce() }));
-    let isConfirmedByLedger = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       let reply;
       try {
-        reply = await scripts.bindNodes(keys, { maxRegistrations: input.maxRegistrations, commit: input.commit, nodes: proposals });
+        reply = await scripts.bindNodes(keys, {
+          maxRegistrations: input.maxRegistrations,
+          commit: input.commit,
+          nowSeconds: Math.floor(Date.now() / 1000),
+          pendingTtlSeconds: PENDING_TTL_SECONDS,
+          nodes: proposals,
+        });
       } catch (error) {
         await forget(keys);
         return failed(error, 'bind');
@@ -100,14 +113,11 @@ export function createBindingStore(deps: {
           } catch (error) {
             return failed(error, 'load');
           }
-          isConfirmedByLedger = true;
           continue;
         case 'FITS':
           return { kind: 'fits' };
         case 'OVER':
-          if (isConfirmedByLedger) return { kind: 'over', overflowIndices: reply.overflowIndices };
-          await forget(keys);
-          continue;
+          return { kind: 'over', overflowIndices: reply.overflowIndices };
         case 'BOUND': {
           const written = proposals.filter((proposal, index) => reply.nonces[index] === proposal.nonce);
           const newIndices = proposals.flatMap((proposal, index) => (reply.nonces[index] === proposal.nonce ? [index] : []));
@@ -116,18 +126,45 @@ export function createBindingStore(deps: {
           try {
             ledger = await bindings.persistRegistration(input.accountId, rows, newIndices);
           } catch (error) {
-            await undo(keys, written);
-            return failed(error, 'persist');
+            if (written.length > 0 && (await isCommitted(input.accountId, written))) {
+              ledger = { kind: 'committed' as const, used: reply.seats + written.length };
+            } else {
+              await undo(keys, written);
+              return failed(error, 'persist');
+            }
           }
-          if (ledger.kind === 'committed') return { kind: 'bound', used: ledger.used, nonces: reply.nonces };
+          if (ledger.kind === 'committed') {
+            await commit(keys, written);
+            return { kind: 'bound', used: ledger.used, nonces: reply.nonces };
+          }
           await undo(keys, written);
           await forget(keys);
-          isConfirmedByLedger = false;
           continue;
         }
       }
     }
     throw new StoresKeepDisagreeing(`account ${input.accountId}: Redis and MySQL disagreed ${MAX_ATTEMPTS} times`);
+  }
+
+  /**
+   * A commit whose answer was lost (connection killed mid-COMMIT) may have
+   * happened: read the ledger back rather than guess, so a committed
+   * registration is answered as one and never undone in Redis.
+   */
+  async function isCommitted(accountId: number, written: ReadonlyArray<{ machineCode: string; nonce: string }>): Promise<boolean> {
+    const held = await bindings.countBoundWith(accountId, written).catch(() => 0);
+    return held === written.length;
+  }
+
+  /** MySQL has the bindings; when Redis cannot take them now, it reloads them later. */
+  async function commit(keys: AccountKeys, written: ReadonlyArray<{ machineCode: string; nonce: string }>): Promise<void> {
+    if (written.length === 0) return;
+    try {
+      await scripts.commitBindings(keys, written);
+    } catch (error) {
+      logger.warn({ err: error }, 'could not commit reservations in Redis; dropping the account so it reloads');
+      await forget(keys);
+    }
   }
 
   async function undo(keys: AccountKeys, written: ReadonlyArray<{ machineCode: string; nonce: string }>): Promise<void> {

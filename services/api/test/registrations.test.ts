@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import mysql from 'mysql2/promise';
 import { RUN_MYSQL_URL } from '../../../shared/testing/test-environment';
+import { PENDING_TTL_SECONDS } from '../../../shared/storage/binding-store';
 import { accountKeys } from '../../../shared/storage/redis/keys';
 import { expectFallback, expectNodeCauses, expectOverall } from './support/expect-causes';
 import { registrationBody, startTestApi, type TestAccount, type TestApi } from './support/test-api';
@@ -192,15 +193,18 @@ describe('POST /v1/registrations', function () {
       assert.equal((await verify(node.machineCode, node.token)).status, 200);
     });
 
-    it('does not let bindings Redis holds but MySQL never took eat seats', async function () {
-      const account = await api.createAccount({ maxRegistrations: 1 });
+    it('does not let a reservation left by a dead request hold a seat for good', async function () {
+      const account = await api.createAccount({ maxRegistrations: 2 });
       const keys = accountKeys(api.config.redisKeyPrefix, account.id);
       assert.equal((await register(registrationBody(account, 1))).status, 200);
-      await db.query('DELETE FROM bindings WHERE account_id = ?', [account.id]);
-      assert.equal(await redisCount(account), 1, 'Redis still holds the binding MySQL no longer has');
+      const now = Math.floor(Date.now() / 1000);
+      await api.deps.redis.hset(keys.pending, 'live', `${'L'.repeat(16)}${now}`, 'dead', `${'D'.repeat(16)}${now - PENDING_TTL_SECONDS - 1}`);
+      expectNodeCauses(await register(registrationBody(account, 1)), 409, { 'node-1': ['MAX_AUTHORIZATIONS_REACHED'] });
+      await api.deps.redis.hdel(keys.pending, 'live');
       assert.equal((await register(registrationBody(account, 1))).status, 200);
-      assert.equal(await ledgerCount(account), 1);
-      assert.equal(await api.deps.redis.hlen(keys.bindings), 1);
+      assert.equal(await api.deps.redis.hexists(keys.pending, 'dead'), 0, 'the expired reservation is gone');
+      assert.equal(await ledgerCount(account), 2);
+      assert.equal(await redisCount(account), 2);
     });
   });
 

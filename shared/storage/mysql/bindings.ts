@@ -60,6 +60,8 @@ export interface Bindings {
   /** The account's state and bindings as of one instant, for refilling Redis. */
   snapshot(accountId: number): Promise<AccountSnapshot | null>;
   /** The binding's nonce with its account's certificate state, straight from the ledger. */
+  /** Which of these machines the ledger holds under exactly these nonces (reading back a commit whose answer was lost). */
+  countBoundWith(accountId: number, nodes: ReadonlyArray<{ machineCode: string; nonce: string }>): Promise<number>;
   findBoundState(accountId: number, machineCode: string): Promise<{ nonce: string; status: string; expiresAt: string } | null>;
   list(accountId: number): Promise<BindingView[]>;
   recordLastSeen(entries: ReadonlyArray<{ accountId: number; machineCode: string; seenAtSeconds: number }>): Promise<void>;
@@ -150,6 +152,15 @@ export function createBindings(pool: Pool): Bindings {
           bindings: rows.map((row) => ({ machineCode: String(row.machine_code), nonce: String(row.nonce), lastSeen: Math.floor(Number(row.last_seen)) })),
         };
       });
+    },
+
+    async countBoundWith(accountId, nodes) {
+      const rows = await selectRows(pool, 'SELECT machine_code, nonce FROM bindings WHERE account_id = ? AND machine_code IN (?)', [
+        accountId,
+        nodes.map((node) => node.machineCode),
+      ]);
+      const held = new Map(rows.map((row) => [String(row.machine_code), String(row.nonce)]));
+      return nodes.filter((node) => held.get(node.machineCode) === node.nonce).length;
     },
 
     async findBoundState(accountId, machineCode) {

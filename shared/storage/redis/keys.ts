@@ -6,15 +6,17 @@
 export interface AccountKeys {
   /** hash {status, expiresAt, revision}; present only while the account is loaded */
   state: string;
-  /** hash machineCode -> nonce .. lastSeen */
+  /** hash machineCode -> nonce .. lastSeen: bindings MySQL has committed */
   bindings: string;
+  /** hash machineCode -> nonce .. since: seats reserved by registrations still in flight */
+  pending: string;
   /** lowest revision a refill may load */
   floor: string;
 }
 
 export function accountKeys(prefix: string, accountId: number): AccountKeys {
   const tag = `${prefix}{acct:${accountId}}`;
-  return { state: `${tag}:state`, bindings: `${tag}:bindings`, floor: `${tag}:floor` };
+  return { state: `${tag}:state`, bindings: `${tag}:bindings`, pending: `${tag}:pending`, floor: `${tag}:floor` };
 }
 
 /**

@@ -12,11 +12,12 @@ import type { AccountKeys } from './keys';
  * an unexpected reply is a fault, never a guess.
  */
 export const SCRIPT_FILES = {
-  bindNodes: { file: 'bind-nodes.lua', keys: 2 },
+  bindNodes: { file: 'bind-nodes.lua', keys: 3 },
+  commitBindings: { file: 'commit-bindings.lua', keys: 3 },
   undoBindNodes: { file: 'undo-bind-nodes.lua', keys: 1 },
   loadAccount: { file: 'load-account.lua', keys: 3 },
   unbindNodes: { file: 'unbind-nodes.lua', keys: 1 },
-  invalidateAccount: { file: 'invalidate-account.lua', keys: 3 },
+  invalidateAccount: { file: 'invalidate-account.lua', keys: 4 },
   verifyBinding: { file: 'verify-binding.lua', keys: 2 },
 } as const;
 
@@ -29,9 +30,9 @@ export function readScript(name: ScriptName): string {
 
 export type BindReply =
   | { kind: 'NOT_LOADED' }
-  | { kind: 'OVER'; bound: number; overflowIndices: number[] }
-  | { kind: 'FITS'; bound: number }
-  | { kind: 'BOUND'; bound: number; nonces: string[] };
+  | { kind: 'OVER'; seats: number; overflowIndices: number[] }
+  | { kind: 'FITS'; seats: number }
+  | { kind: 'BOUND'; seats: number; nonces: string[] };
 
 export type LoadReply = 'LOADED' | 'ALREADY' | 'STALE';
 
@@ -51,12 +52,20 @@ function unexpected(script: ScriptName, reply: unknown): never {
   throw new StoreFailure('redis', `unexpected reply from ${script}: ${JSON.stringify(reply)?.slice(0, 200)}`);
 }
 
+function pairsOf(nodes: ReadonlyArray<{ machineCode: string; nonce: string }>): string[] {
+  return nodes.flatMap((node) => [node.machineCode, node.nonce]);
+}
+
 function isStringArray(reply: unknown): reply is string[] {
   return Array.isArray(reply) && reply.every((item) => typeof item === 'string' || typeof item === 'number');
 }
 
 export interface Scripts {
-  bindNodes(keys: AccountKeys, input: { maxRegistrations: number; commit: boolean; nodes: ReadonlyArray<{ machineCode: string; nonce: string }> }): Promise<BindReply>;
+  bindNodes(
+    keys: AccountKeys,
+    input: { maxRegistrations: number; commit: boolean; nowSeconds: number; pendingTtlSeconds: number; nodes: ReadonlyArray<{ machineCode: string; nonce: string }> },
+  ): Promise<BindReply>;
+  commitBindings(keys: AccountKeys, nodes: ReadonlyArray<{ machineCode: string; nonce: string }>): Promise<number>;
   undoBindNodes(keys: AccountKeys, nodes: ReadonlyArray<{ machineCode: string; nonce: string }>): Promise<number>;
   loadAccount(keys: AccountKeys, snapshot: AccountSnapshot): Promise<LoadReply>;
   unbindNodes(keys: AccountKeys, machineCodes: readonly string[]): Promise<number>;
@@ -72,21 +81,25 @@ export function createScripts(redis: Redis): Scripts {
   const run = (name: ScriptName, args: Array<string | number>) => guardStore('redis', () => commands[name](...args));
 
   return {
-    async bindNodes(keys, { maxRegistrations, commit, nodes }) {
-      const pairs = nodes.flatMap((node) => [node.machineCode, node.nonce]);
-      const reply = await run('bindNodes', [keys.state, keys.bindings, maxRegistrations, commit ? '1' : '0', ...pairs]);
+    async bindNodes(keys, { maxRegistrations, commit, nowSeconds, pendingTtlSeconds, nodes }) {
+      const reply = await run('bindNodes', [keys.state, keys.bindings, keys.pending, maxRegistrations, commit ? '1' : '0', nowSeconds, pendingTtlSeconds, ...pairsOf(nodes)]);
       if (!isStringArray(reply)) return unexpected('bindNodes', reply);
-      const [kind, bound, ...rest] = reply;
+      const [kind, seats, ...rest] = reply;
       if (kind === 'NOT_LOADED' && reply.length === 1) return { kind };
-      if (typeof bound !== 'number') return unexpected('bindNodes', reply);
-      if (kind === 'OVER') return { kind, bound, overflowIndices: rest.map((position) => Number(position) - 1) };
-      if (kind === 'FITS') return { kind, bound };
-      if (kind === 'BOUND' && rest.length === nodes.length) return { kind, bound, nonces: rest.map(String) };
+      if (typeof seats !== 'number') return unexpected('bindNodes', reply);
+      if (kind === 'OVER') return { kind, seats, overflowIndices: rest.map((position) => Number(position) - 1) };
+      if (kind === 'FITS') return { kind, seats };
+      if (kind === 'BOUND' && rest.length === nodes.length) return { kind, seats, nonces: rest.map(String) };
       return unexpected('bindNodes', reply);
     },
 
+    async commitBindings(keys, nodes) {
+      const reply = await run('commitBindings', [keys.state, keys.bindings, keys.pending, ...pairsOf(nodes)]);
+      return typeof reply === 'number' ? reply : unexpected('commitBindings', reply);
+    },
+
     async undoBindNodes(keys, nodes) {
-      const reply = await run('undoBindNodes', [keys.bindings, ...nodes.flatMap((node) => [node.machineCode, node.nonce])]);
+      const reply = await run('undoBindNodes', [keys.pending, ...pairsOf(nodes)]);
       return typeof reply === 'number' ? reply : unexpected('undoBindNodes', reply);
     },
 
@@ -102,7 +115,7 @@ export function createScripts(redis: Redis): Scripts {
     },
 
     async invalidateAccount(keys, revision) {
-      const reply = await run('invalidateAccount', [keys.state, keys.bindings, keys.floor, revision]);
+      const reply = await run('invalidateAccount', [keys.state, keys.bindings, keys.pending, keys.floor, revision]);
       if (typeof reply !== 'number') unexpected('invalidateAccount', reply);
     },
 

@@ -1,47 +1,75 @@
 --[[
-bind-nodes: the seat check and the insert of every node of one registration,
-all or nothing, in one step.
+bind-nodes: the seat check of one registration and, when every new machine
+fits, the reservation of their seats, all or nothing, in one step.
+
+New machines are reserved in `pending`, not written to `bindings`: they move
+there once MySQL has committed them (commit-bindings.lua) or are removed when
+it did not (undo-bind-nodes.lua). A reservation whose request died before
+either counts only until it is `pendingTtl` seconds old, so no failure, not
+even one whose undo also failed, can hold a seat for good.
 
 KEYS[1] state     hash {status, expiresAt, revision}; exists only while the
                   account's bindings are loaded from MySQL
 KEYS[2] bindings  hash machineCode -> nonce (16 chars) .. lastSeen (unix seconds)
+KEYS[3] pending   hash machineCode -> nonce (16 chars) .. since (unix seconds)
 ARGV[1] maxRegistrations (integer)
-ARGV[2] '1' to write when every new machine fits; '0' only to count (the
+ARGV[2] '1' to reserve when every new machine fits; '0' only to count (the
         request already fails on a range cause)
-ARGV[3], ARGV[4], ... machineCode, nonce: one pair per node in request order;
-        the nonce is used only when the machine is not bound yet
+ARGV[3] now (unix seconds)
+ARGV[4] pendingTtl (seconds)
+ARGV[5], ARGV[6], ... machineCode, nonce: one pair per node in request order;
+        the nonce is used only for machines neither bound nor reserved
 
 Replies
   {'NOT_LOADED'}                      state is missing: load from MySQL first
-  {'OVER', bound, p1, p2, ...}        the new machines at request positions
+  {'OVER', seats, p1, p2, ...}        the new machines at request positions
                                       p1.. (1-based) do not fit; nothing written
-  {'FITS', bound}                     ARGV[2] was '0' and all would fit; nothing written
-  {'BOUND', bound, n1, n2, ...}       written; n_i is the nonce bound to request
-                                      position i (kept for machines already bound)
-where bound is the number of machines bound before this call.
+  {'FITS', seats}                     ARGV[2] was '0' and all would fit; nothing written
+  {'BOUND', seats, n1, n2, ...}       reserved; n_i is the nonce of request
+                                      position i (kept for machines already
+                                      bound or reserved)
+where seats counts bound machines and live reservations before this call.
 ]]
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {'NOT_LOADED'}
 end
 
-local codes = {}
-for i = 3, #ARGV, 2 do
-  codes[#codes + 1] = ARGV[i]
+local now = tonumber(ARGV[3])
+local oldest = now - tonumber(ARGV[4])
+local reserved = {}
+local seats = redis.call('HLEN', KEYS[2])
+local flat = redis.call('HGETALL', KEYS[3])
+for i = 1, #flat, 2 do
+  if tonumber(string.sub(flat[i + 1], 17)) < oldest then
+    redis.call('HDEL', KEYS[3], flat[i])
+  elseif redis.call('HEXISTS', KEYS[2], flat[i]) == 0 then
+    reserved[flat[i]] = string.sub(flat[i + 1], 1, 16)
+    seats = seats + 1
+  end
 end
 
+local codes = {}
+for i = 5, #ARGV, 2 do
+  codes[#codes + 1] = ARGV[i]
+end
 local current = redis.call('HMGET', KEYS[2], unpack(codes))
-local bound = redis.call('HLEN', KEYS[2])
+local nonces = {}
 local fresh = {}
 for i = 1, #codes do
-  if not current[i] then
+  if current[i] then
+    nonces[i] = string.sub(current[i], 1, 16)
+  elseif reserved[codes[i]] then
+    nonces[i] = reserved[codes[i]]
+  else
+    nonces[i] = ARGV[4 + 2 * i]
     fresh[#fresh + 1] = i
   end
 end
 
 -- Staff may have lowered the limit below what is bound: no seat is free then.
-local free = math.max(tonumber(ARGV[1]) - bound, 0)
+local free = math.max(tonumber(ARGV[1]) - seats, 0)
 if #fresh > free then
-  local reply = {'OVER', bound}
+  local reply = {'OVER', seats}
   for j = free + 1, #fresh do
     reply[#reply + 1] = fresh[j]
   end
@@ -49,23 +77,19 @@ if #fresh > free then
 end
 
 if ARGV[2] ~= '1' then
-  return {'FITS', bound}
+  return {'FITS', seats}
 end
 
-local reply = {'BOUND', bound}
-local writes = {}
-for i = 1, #codes do
-  local nonce
-  if current[i] then
-    nonce = string.sub(current[i], 1, 16)
-  else
-    nonce = ARGV[2 + 2 * i]
+if #fresh > 0 then
+  local writes = {}
+  for _, i in ipairs(fresh) do
     writes[#writes + 1] = codes[i]
-    writes[#writes + 1] = nonce .. '0'
+    writes[#writes + 1] = nonces[i] .. ARGV[3]
   end
-  reply[#reply + 1] = nonce
+  redis.call('HSET', KEYS[3], unpack(writes))
 end
-if #writes > 0 then
-  redis.call('HSET', KEYS[2], unpack(writes))
+local reply = {'BOUND', seats}
+for i = 1, #codes do
+  reply[#reply + 1] = nonces[i]
 end
 return reply

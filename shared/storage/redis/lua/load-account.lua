@@ -2,7 +2,8 @@
 load-account: installs an account's bindings and certificate state read from
 MySQL (the ledger), unless they are already loaded or the copy is older than a
 change Redis has been told about. Loading and marking loaded are one step, so
-two requests refilling at once cannot interleave.
+two requests refilling at once cannot interleave. Reservations of requests in
+flight are kept: they still hold their seats.
 
 KEYS[1] state     hash {status, expiresAt, revision}; its presence means "loaded"
 KEYS[2] bindings  hash machineCode -> nonce .. lastSeen

@@ -1,17 +1,17 @@
 --[[
-undo-bind-nodes: removes the bindings one registration wrote, when MySQL did
-not take them. A field is removed only if it still holds that registration's
-nonce, so a binding some other request made in the meantime survives.
+undo-bind-nodes: releases the seats one registration reserved, when MySQL did
+not take them. A reservation is removed only if it still holds that
+registration's nonce, so one another request made in the meantime survives.
 
-KEYS[1] bindings  hash machineCode -> nonce .. lastSeen
+KEYS[1] pending  hash machineCode -> nonce .. since
 ARGV[1], ARGV[2], ... machineCode, nonce pairs
 
-Reply: the number of bindings removed.
+Reply: the number of reservations removed.
 ]]
 local removed = 0
 for i = 1, #ARGV, 2 do
-  local record = redis.call('HGET', KEYS[1], ARGV[i])
-  if record and string.sub(record, 1, 16) == ARGV[i + 1] then
+  local reservation = redis.call('HGET', KEYS[1], ARGV[i])
+  if reservation and string.sub(reservation, 1, 16) == ARGV[i + 1] then
     redis.call('HDEL', KEYS[1], ARGV[i])
     removed = removed + 1
   end

@@ -1,0 +1,42 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { REPO_ROOT } from '../../../../shared/paths';
+import { getFreePort } from '../../../../shared/testing/free-port';
+
+/** A real API process (the compiled main.js), as a load balancer would see it. */
+export interface ApiProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const MAIN = path.join(REPO_ROOT, 'dist', 'services', 'api', 'src', 'main.js');
+
+export async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
+  const port = await getFreePort();
+  const child: ChildProcess = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; ; attempt++) {
+    if (child.exitCode !== null) throw new Error(`API process exited with ${child.exitCode} before listening`);
+    const isUp = await fetch(`${url}/healthz`).then((response) => response.ok, () => false);
+    if (isUp) break;
+    if (attempt > 200) throw new Error('API process did not listen within 20 s');
+    await sleep(100);
+  }
+  return {
+    url,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export async function postJson(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, body: await response.json() };
+}

@@ -1,0 +1,26 @@
+--[[
+commit-bindings: turns the reservations of one registration into bindings once
+MySQL has committed them. Only reservations still holding that registration's
+nonce move. While the account is not loaded the bindings are left to the next
+load from MySQL, which already has them.
+
+KEYS[1] state     hash {status, expiresAt, revision}
+KEYS[2] bindings  hash machineCode -> nonce .. lastSeen
+KEYS[3] pending   hash machineCode -> nonce .. since
+ARGV[1], ARGV[2], ... machineCode, nonce pairs
+
+Reply: the number of reservations committed.
+]]
+local isLoaded = redis.call('EXISTS', KEYS[1]) == 1
+local committed = 0
+for i = 1, #ARGV, 2 do
+  local reservation = redis.call('HGET', KEYS[3], ARGV[i])
+  if reservation and string.sub(reservation, 1, 16) == ARGV[i + 1] then
+    redis.call('HDEL', KEYS[3], ARGV[i])
+    if isLoaded then
+      redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1] .. '0')
+    end
+    committed = committed + 1
+  end
+end
+return committed
