@@ -65,6 +65,13 @@ export interface Config {
   shutdownGraceMs: number;
 }
 
+/** A MYSQL_URL that names no database gets the default one, `regcloud`. */
+function withDefaultDatabase(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.pathname === '' || parsed.pathname === '/') parsed.pathname = '/regcloud';
+  return parsed.toString();
+}
+
 /** express's `trust proxy` accepts a boolean, a hop count or a list of subnets. */
 function parseTrustProxy(value: string): boolean | number | string {
   if (value === 'true' || value === 'false') return value === 'true';
@@ -84,7 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     port: e.PORT,
     host: e.HOST,
     adminPort: e.ADMIN_PORT,
-    mysqlUrl: e.MYSQL_URL,
+    mysqlUrl: withDefaultDatabase(e.MYSQL_URL),
     mysqlPoolSize: e.MYSQL_POOL_SIZE,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
