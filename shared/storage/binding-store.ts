@@ -129,15 +129,15 @@ export function createBindingStore(deps: {
             if (written.length > 0 && (await isCommitted(input.accountId, written))) {
               ledger = { kind: 'committed' as const, used: reply.seats + written.length };
             } else {
-              await undo(keys, written);
+              await settle('undoBindNodes', keys, written);
               return failed(error, 'persist');
             }
           }
           if (ledger.kind === 'committed') {
-            await commit(keys, written);
+            await settle('commitBindings', keys, written);
             return { kind: 'bound', used: ledger.used, nonces: reply.nonces };
           }
-          await undo(keys, written);
+          await settle('undoBindNodes', keys, written);
           await forget(keys);
           continue;
         }
@@ -156,23 +156,21 @@ export function createBindingStore(deps: {
     return held === written.length;
   }
 
-  /** MySQL has the bindings; when Redis cannot take them now, it reloads them later. */
-  async function commit(keys: AccountKeys, written: ReadonlyArray<{ machineCode: string; nonce: string }>): Promise<void> {
+  /**
+   * Settles a registration's reservations in Redis: `commitBindings` once
+   * MySQL has them, `undoBindNodes` when it has not. If Redis cannot take it
+   * now, the account is dropped so that it reloads from the ledger.
+   */
+  async function settle(
+    step: 'commitBindings' | 'undoBindNodes',
+    keys: AccountKeys,
+    written: ReadonlyArray<{ machineCode: string; nonce: string }>,
+  ): Promise<void> {
     if (written.length === 0) return;
     try {
-      await scripts.commitBindings(keys, written);
+      await scripts[step](keys, written);
     } catch (error) {
-      logger.warn({ err: error }, 'could not commit reservations in Redis; dropping the account so it reloads');
-      await forget(keys);
-    }
-  }
-
-  async function undo(keys: AccountKeys, written: ReadonlyArray<{ machineCode: string; nonce: string }>): Promise<void> {
-    if (written.length === 0) return;
-    try {
-      await scripts.undoBindNodes(keys, written);
-    } catch (error) {
-      logger.warn({ err: error }, 'could not undo a Redis binding; dropping the account so it reloads');
+      logger.warn({ err: error, step }, 'could not settle reservations in Redis; dropping the account so it reloads');
       await forget(keys);
     }
   }
