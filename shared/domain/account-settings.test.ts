@@ -1,18 +1,6 @@
 import assert from 'node:assert/strict';
 import { checkAccountSettings, MAX_SEATS, type AccountSettings } from './account-settings';
-
-function settings(overrides: Partial<AccountSettings> = {}): AccountSettings {
-  return {
-    status: 'active',
-    version: '11.0',
-    expiresAt: '2027-02-22',
-    maxRegistrations: 10,
-    allowedIps: [],
-    allowedDomains: [],
-    allowedAppNames: [],
-    ...overrides,
-  };
-}
+import { settingsFixture } from './test-fixtures';
 
 function problemsOf(input: AccountSettings): string[] {
   const check = checkAccountSettings(input);
@@ -22,23 +10,23 @@ function problemsOf(input: AccountSettings): string[] {
 
 describe('checkAccountSettings', () => {
   it('accepts valid settings with empty ranges as they are', () => {
-    assert.deepEqual(checkAccountSettings(settings()), { ok: true, settings: settings() });
+    assert.deepEqual(checkAccountSettings(settingsFixture()), { ok: true, settings: settingsFixture() });
   });
 
   it('accepts every status', () => {
     for (const status of ['active', 'frozen', 'disabled'] as const) {
-      assert.equal(checkAccountSettings(settings({ status })).ok, true, status);
+      assert.equal(checkAccountSettings(settingsFixture({ status })).ok, true, status);
     }
   });
 
   it('accepts 0 and the largest number of seats', () => {
-    assert.equal(checkAccountSettings(settings({ maxRegistrations: 0 })).ok, true);
-    assert.equal(checkAccountSettings(settings({ maxRegistrations: MAX_SEATS })).ok, true);
+    assert.equal(checkAccountSettings(settingsFixture({ maxRegistrations: 0 })).ok, true);
+    assert.equal(checkAccountSettings(settingsFixture({ maxRegistrations: MAX_SEATS })).ok, true);
   });
 
   it('normalises ranges: trims addresses and app names, lower-cases and punycodes domains', () => {
     const check = checkAccountSettings(
-      settings({
+      settingsFixture({
         allowedIps: [' 203.0.113.0/24 ', '2001:db8::/32'],
         allowedDomains: ['Report.ACME.com.', ' *.Example.COM ', 'bücher.example'],
         allowedAppNames: [' webroot ', 'reports'],
@@ -46,7 +34,7 @@ describe('checkAccountSettings', () => {
     );
     assert.deepEqual(check, {
       ok: true,
-      settings: settings({
+      settings: settingsFixture({
         allowedIps: ['203.0.113.0/24', '2001:db8::/32'],
         allowedDomains: ['report.acme.com', '*.example.com', 'xn--bcher-kva.example'],
         allowedAppNames: ['webroot', 'reports'],
@@ -55,7 +43,7 @@ describe('checkAccountSettings', () => {
   });
 
   it('leaves its input untouched', () => {
-    const input = settings({ allowedDomains: ['Report.ACME.com'] });
+    const input = settingsFixture({ allowedDomains: ['Report.ACME.com'] });
     checkAccountSettings(input);
     assert.deepEqual(input.allowedDomains, ['Report.ACME.com']);
   });
@@ -84,14 +72,14 @@ describe('checkAccountSettings', () => {
 
   for (const { why, overrides, field } of single) {
     it(`refuses ${why}, naming ${field}`, () => {
-      const problems = problemsOf(settings(overrides));
+      const problems = problemsOf(settingsFixture(overrides));
       assert.equal(problems.length, 1, problems.join('; '));
       assert.ok(problems[0]?.startsWith(`${field}: `), problems[0]);
     });
   }
 
   it('names each bad address and domain in its problem', () => {
-    const problems = problemsOf(settings({ allowedIps: ['203.0.113.0/24', '0x7f.0.0.1'], allowedDomains: ['ok.example', 'bad domain'] }));
+    const problems = problemsOf(settingsFixture({ allowedIps: ['203.0.113.0/24', '0x7f.0.0.1'], allowedDomains: ['ok.example', 'bad domain'] }));
     assert.deepEqual(problems, [
       'allowed-ips: not an address or CIDR block: 0x7f.0.0.1',
       'allowed-domains: not a host name or *.wildcard: bad domain',

@@ -9,46 +9,14 @@ import {
   verificationAccountCauses,
   type NodeFacts,
 } from './check-registration';
-import { normaliseDomainPattern, parseIpRange, type IpRange } from './ranges';
+import { certificateFixture, domainPatterns, ipRanges } from './test-fixtures';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
-
-function ipRanges(...texts: string[]): IpRange[] {
-  return texts.map((text) => {
-    const range = parseIpRange(text);
-    assert.ok(range, `test range ${text} must parse`);
-    return range;
-  });
-}
-
-function domainPatterns(...texts: string[]): string[] {
-  return texts.map((text) => {
-    const pattern = normaliseDomainPattern(text);
-    assert.ok(pattern, `test pattern ${text} must normalise`);
-    return pattern;
-  });
-}
-
-/** An active account with an unexpired 11.0 certificate and open ranges, changed by `overrides`. */
-function certificate(overrides: Partial<Certificate> = {}): Certificate {
-  return {
-    id: 1,
-    name: 'acme',
-    status: 'active',
-    version: '11.0',
-    expiresAt: '2027-02-22',
-    maxRegistrations: 10,
-    allowedIps: [],
-    allowedDomains: [],
-    allowedAppNames: [],
-    ...overrides,
-  };
-}
 
 const NODE: NodeFacts = { ip: '203.0.113.7', domain: 'report.acme.com', appName: 'webroot' };
 
 /** A certificate whose ranges admit NODE alone. */
-const RANGED = certificate({
+const RANGED = certificateFixture({
   allowedIps: ipRanges('203.0.113.0/24'),
   allowedDomains: domainPatterns('*.acme.com'),
   allowedAppNames: ['webroot'],
@@ -56,35 +24,35 @@ const RANGED = certificate({
 
 describe('registrationAccountCauses', () => {
   it('gives no cause for an active account with a matching, unexpired certificate', () => {
-    assert.deepEqual(registrationAccountCauses(certificate(), '11.0.3', NOW), []);
+    assert.deepEqual(registrationAccountCauses(certificateFixture(), '11.0.3', NOW), []);
   });
 
   it('gives VERSION_MISMATCH with the certified and the local version', () => {
-    assert.deepEqual(registrationAccountCauses(certificate(), '10.0', NOW), [
+    assert.deepEqual(registrationAccountCauses(certificateFixture(), '10.0', NOW), [
       { code: 'VERSION_MISMATCH', details: { certifiedVersion: '11.0', localVersion: '10.0' } },
     ]);
   });
 
   for (const status of ['frozen', 'disabled'] as const) {
     it(`gives ABNORMAL_ACCOUNT_STATUS with the status of a ${status} account`, () => {
-      assert.deepEqual(registrationAccountCauses(certificate({ status }), '11.0', NOW), [
+      assert.deepEqual(registrationAccountCauses(certificateFixture({ status }), '11.0', NOW), [
         { code: 'ABNORMAL_ACCOUNT_STATUS', details: { status } },
       ]);
     });
   }
 
   it('gives EXPIRED_CERTIFICATE with the expiration date as YYYY/MM/DD', () => {
-    assert.deepEqual(registrationAccountCauses(certificate({ expiresAt: '2019-02-22' }), '11.0', NOW), [
+    assert.deepEqual(registrationAccountCauses(certificateFixture({ expiresAt: '2019-02-22' }), '11.0', NOW), [
       { code: 'EXPIRED_CERTIFICATE', details: { expirationDate: '2019/02/22' } },
     ]);
   });
 
   it('gives no cause on the last day of the certificate', () => {
-    assert.deepEqual(registrationAccountCauses(certificate({ expiresAt: '2026-06-15' }), '11.0', new Date('2026-06-15T23:59:59.999Z')), []);
+    assert.deepEqual(registrationAccountCauses(certificateFixture({ expiresAt: '2026-06-15' }), '11.0', new Date('2026-06-15T23:59:59.999Z')), []);
   });
 
   it('lists every overall cause that applies, in table order', () => {
-    const causes = registrationAccountCauses(certificate({ status: 'disabled', expiresAt: '2019-02-22' }), '11.01', NOW);
+    const causes = registrationAccountCauses(certificateFixture({ status: 'disabled', expiresAt: '2019-02-22' }), '11.01', NOW);
     assert.deepEqual(causes, [
       { code: 'VERSION_MISMATCH', details: { certifiedVersion: '11.0', localVersion: '11.01' } },
       { code: 'ABNORMAL_ACCOUNT_STATUS', details: { status: 'disabled' } },
@@ -93,7 +61,7 @@ describe('registrationAccountCauses', () => {
   });
 
   it('lists status and expiry together without a version cause when the version matches', () => {
-    const causes = registrationAccountCauses(certificate({ status: 'frozen', expiresAt: '2026-06-14' }), '11.0.3', NOW);
+    const causes = registrationAccountCauses(certificateFixture({ status: 'frozen', expiresAt: '2026-06-14' }), '11.0.3', NOW);
     assert.deepEqual(
       causes.map((cause) => cause.code),
       ['ABNORMAL_ACCOUNT_STATUS', 'EXPIRED_CERTIFICATE'],
@@ -101,27 +69,27 @@ describe('registrationAccountCauses', () => {
   });
 
   it('ignores the ranges: they are node causes', () => {
-    assert.deepEqual(registrationAccountCauses(certificate({ allowedAppNames: ['other'] }), '11.0', NOW), []);
+    assert.deepEqual(registrationAccountCauses(certificateFixture({ allowedAppNames: ['other'] }), '11.0', NOW), []);
   });
 });
 
 describe('verificationAccountCauses', () => {
   it('gives no cause for an active account with an unexpired certificate', () => {
-    assert.deepEqual(verificationAccountCauses(certificate(), NOW), []);
+    assert.deepEqual(verificationAccountCauses(certificateFixture(), NOW), []);
   });
 
   it('never gives VERSION_MISMATCH: a heartbeat carries no version', () => {
-    assert.deepEqual(verificationAccountCauses(certificate({ version: '99.9' }), NOW), []);
+    assert.deepEqual(verificationAccountCauses(certificateFixture({ version: '99.9' }), NOW), []);
   });
 
   it('gives ABNORMAL_ACCOUNT_STATUS with the status', () => {
-    assert.deepEqual(verificationAccountCauses(certificate({ status: 'frozen' }), NOW), [
+    assert.deepEqual(verificationAccountCauses(certificateFixture({ status: 'frozen' }), NOW), [
       { code: 'ABNORMAL_ACCOUNT_STATUS', details: { status: 'frozen' } },
     ]);
   });
 
   it('gives EXPIRED_CERTIFICATE with the expiration date as YYYY/MM/DD', () => {
-    assert.deepEqual(verificationAccountCauses(certificate({ expiresAt: '2026-06-14' }), NOW), [
+    assert.deepEqual(verificationAccountCauses(certificateFixture({ expiresAt: '2026-06-14' }), NOW), [
       { code: 'EXPIRED_CERTIFICATE', details: { expirationDate: '2026/06/14' } },
     ]);
   });
@@ -136,21 +104,21 @@ describe('verificationAccountCauses', () => {
 
 describe('unbindingAccountCauses', () => {
   it('gives no cause for an active account', () => {
-    assert.deepEqual(unbindingAccountCauses(certificate(), NOW), []);
+    assert.deepEqual(unbindingAccountCauses(certificateFixture(), NOW), []);
   });
 
   it('gives ABNORMAL_ACCOUNT_STATUS with the status', () => {
-    assert.deepEqual(unbindingAccountCauses(certificate({ status: 'disabled' }), NOW), [
+    assert.deepEqual(unbindingAccountCauses(certificateFixture({ status: 'disabled' }), NOW), [
       { code: 'ABNORMAL_ACCOUNT_STATUS', details: { status: 'disabled' } },
     ]);
   });
 
   it('lets an expired certificate unbind: only the status applies', () => {
-    assert.deepEqual(unbindingAccountCauses(certificate({ expiresAt: '2019-02-22' }), NOW), []);
+    assert.deepEqual(unbindingAccountCauses(certificateFixture({ expiresAt: '2019-02-22' }), NOW), []);
   });
 
   it('gives the status alone for a frozen account with an expired certificate', () => {
-    assert.deepEqual(unbindingAccountCauses(certificate({ status: 'frozen', expiresAt: '2019-02-22', version: '1.0' }), NOW), [
+    assert.deepEqual(unbindingAccountCauses(certificateFixture({ status: 'frozen', expiresAt: '2019-02-22', version: '1.0' }), NOW), [
       { code: 'ABNORMAL_ACCOUNT_STATUS', details: { status: 'frozen' } },
     ]);
   });
@@ -158,7 +126,7 @@ describe('unbindingAccountCauses', () => {
 
 describe('nodeRangeCauses', () => {
   const cases: ReadonlyArray<{ why: string; certificate: Certificate; node: NodeFacts; causes: NodeCode[] }> = [
-    { why: 'gives nothing when every list is empty', certificate: certificate(), node: NODE, causes: [] },
+    { why: 'gives nothing when every list is empty', certificate: certificateFixture(), node: NODE, causes: [] },
     { why: 'gives nothing for a node inside every range', certificate: RANGED, node: NODE, causes: [] },
     {
       why: 'gives IP_NOT_ALLOWED for an address outside the IP ranges',
@@ -180,7 +148,7 @@ describe('nodeRangeCauses', () => {
     },
     {
       why: 'gives nothing for a node without a domain when the domain list is empty',
-      certificate: certificate({ allowedIps: RANGED.allowedIps, allowedAppNames: RANGED.allowedAppNames }),
+      certificate: certificateFixture({ allowedIps: RANGED.allowedIps, allowedAppNames: RANGED.allowedAppNames }),
       node: { ip: NODE.ip, domain: undefined, appName: NODE.appName },
       causes: [],
     },

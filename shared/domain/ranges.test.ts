@@ -7,26 +7,8 @@ import {
   normaliseDomainPattern,
   normaliseHostName,
   parseIpRange,
-  type IpRange,
 } from './ranges';
-
-/** Stored ranges as staff save them: every text must parse. */
-function ipRanges(...texts: string[]): IpRange[] {
-  return texts.map((text) => {
-    const range = parseIpRange(text);
-    assert.ok(range, `test range ${text} must parse`);
-    return range;
-  });
-}
-
-/** Stored domain patterns as staff save them: every text must normalise. */
-function domainPatterns(...texts: string[]): string[] {
-  return texts.map((text) => {
-    const pattern = normaliseDomainPattern(text);
-    assert.ok(pattern, `test pattern ${text} must normalise`);
-    return pattern;
-  });
-}
+import { domainPatterns, ipRanges } from './test-fixtures';
 
 describe('parseIpRange', () => {
   const accepted: ReadonlyArray<{ text: string; address: string; kind: 'ipv4' | 'ipv6'; prefixLength: number; why: string }> = [
