@@ -18,9 +18,10 @@ export function createPool(options: { url: string; size: number }): Pool {
     connectTimeout: QUERY_TIMEOUT_MS,
     timezone: 'Z',
   });
-  // A row lock held elsewhere fails the statement on the server before the client gives up on it.
+  // A row lock held elsewhere fails the statement on the server before the client gives up on it;
+  // DATETIME columns are written and read in UTC whatever the server's zone.
   pool.pool.on('connection', (connection) => {
-    connection.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.floor(QUERY_TIMEOUT_MS / 2000))}`);
+    connection.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.floor(QUERY_TIMEOUT_MS / 2000))}, time_zone = '+00:00'`);
   });
   return pool;
 }

@@ -22,6 +22,12 @@ export async function connectRedis(options: { url: string; commandTimeoutMs: num
   });
   // Errors surface on the commands that fail; the client-level event only needs a listener.
   redis.on('error', () => undefined);
-  await redis.connect();
+  try {
+    await redis.connect();
+  } catch (error) {
+    // Without this the client's reconnect loop would keep the process alive.
+    redis.disconnect();
+    throw error;
+  }
   return redis;
 }

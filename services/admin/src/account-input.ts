@@ -1,0 +1,41 @@
+import { ACCOUNT_NAME_PATTERN, checkAccountSettings, type AccountSettings } from '../../../shared/domain/account-settings';
+
+/**
+ * Checks of what staff type, each problem naming the option it is about.
+ * Settings go through the shared checkAccountSettings, the same rules the
+ * registration path relies on.
+ */
+
+/** bcrypt reads at most 72 bytes; a longer password would silently match on its prefix. */
+const MAX_PASSWORD_BYTES = 72;
+
+export function checkAccountName(name: string): string[] {
+  return ACCOUNT_NAME_PATTERN.test(name)
+    ? []
+    : ['name: 1 to 128 characters of letters, digits and . _ @ -, starting with a letter or digit'];
+}
+
+export function checkPassword(password: string): string[] {
+  const bytes = Buffer.byteLength(password, 'utf8');
+  return bytes >= 1 && bytes <= MAX_PASSWORD_BYTES ? [] : [`password: 1 to ${MAX_PASSWORD_BYTES} bytes`];
+}
+
+/**
+ * Settings every rule accepts: checking the given settings over this base
+ * reports exactly the problems of the given ones, so an update (or a create
+ * with options missing) is checked before any store is touched.
+ */
+const NEUTRAL_SETTINGS: AccountSettings = {
+  status: 'active',
+  version: '1',
+  expiresAt: '2000-01-01',
+  maxRegistrations: 0,
+  allowedIps: [],
+  allowedDomains: [],
+  allowedAppNames: [],
+};
+
+export function checkGivenSettings(given: Partial<AccountSettings>): string[] {
+  const check = checkAccountSettings({ ...NEUTRAL_SETTINGS, ...given });
+  return check.ok ? [] : check.problems;
+}

@@ -1,0 +1,212 @@
+import { parseArgs } from 'node:util';
+import { ACCOUNT_STATUSES, type AccountStatus } from '../../../shared/domain/account';
+import type { AccountSettings } from '../../../shared/domain/account-settings';
+import { checkAccountName, checkGivenSettings, checkPassword } from './account-input';
+import type { CreateAccountInput, UpdateAccountInput } from './commands/accounts';
+import type { ListAuditInput } from './commands/audit';
+import type { ReleaseBindingInput } from './commands/bindings';
+
+/**
+ * Turns argv into one typed invocation, or every problem found in it. Nothing
+ * here touches a store: a usage error is reported the same whether or not
+ * MySQL and Redis are up.
+ */
+const SETTINGS_OPTIONS = ['status', 'version', 'expires', 'max-registrations', 'allowed-ips', 'allowed-domains', 'allowed-app-names'] as const;
+
+const COMMANDS = {
+  'accounts:create': ['name', 'password', ...SETTINGS_OPTIONS],
+  'accounts:update': ['name', 'password', ...SETTINGS_OPTIONS],
+  'accounts:show': ['name'],
+  'accounts:list': [],
+  'bindings:release': ['name', 'machine-code'],
+  'audit:list': ['name', 'limit'],
+} as const satisfies Record<string, readonly string[]>;
+
+type CommandName = keyof typeof COMMANDS;
+
+export type Invocation =
+  | { command: 'help' }
+  | { command: 'accounts:create'; input: CreateAccountInput }
+  | { command: 'accounts:update'; input: UpdateAccountInput }
+  | { command: 'accounts:show'; input: { name: string } }
+  | { command: 'accounts:list' }
+  | { command: 'bindings:release'; input: ReleaseBindingInput }
+  | { command: 'audit:list'; input: ListAuditInput };
+
+export type ParsedCommandLine = { ok: true; invocation: Invocation } | { ok: false; problems: string[] };
+
+export const USAGE = `usage: npm run --silent cli -- <command> [options]
+
+  accounts:create --name N --password P --version V --expires YYYY-MM-DD --max-registrations K
+                  [--allowed-ips a,b] [--allowed-domains a,b] [--allowed-app-names a,b]
+                  [--status active|frozen|disabled]
+  accounts:update --name N [any option of accounts:create]   (--allowed-ips "" clears a list)
+  accounts:show --name N
+  accounts:list
+  bindings:release --name N --machine-code M
+  audit:list [--name N] [--limit K]
+
+Exit status: 0 done, 1 failed (or done with a warning on stderr), 2 usage error.
+Configuration comes from the same environment as the API (MYSQL_URL, REDIS_URL, ...).`;
+
+const DEFAULT_AUDIT_LIMIT = 50;
+const MAX_AUDIT_LIMIT = 1000;
+const MAX_MACHINE_CODE_LENGTH = 255;
+
+type Values = Partial<Record<string, string>>;
+
+function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+/** `a, b` → ['a', 'b']; an empty value is the empty list (how staff clear one). */
+function splitList(value: string): string[] {
+  return value.trim() === '' ? [] : value.split(',').map((item) => item.trim());
+}
+
+/** Not a whole number becomes NaN, which checkAccountSettings reports under the option's name. */
+function wholeNumber(value: string): number {
+  return /^\d{1,9}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+}
+
+function readSettings(values: Values): { given: Partial<AccountSettings>; problems: string[] } {
+  const given: Partial<AccountSettings> = {};
+  const problems: string[] = [];
+  if (values.status !== undefined) {
+    const status: AccountStatus | undefined = ACCOUNT_STATUSES.find((known) => known === values.status);
+    if (status === undefined) problems.push(`status: must be one of ${ACCOUNT_STATUSES.join(', ')}`);
+    else given.status = status;
+  }
+  if (values.version !== undefined) given.version = values.version;
+  if (values.expires !== undefined) given.expiresAt = values.expires;
+  if (values['max-registrations'] !== undefined) given.maxRegistrations = wholeNumber(values['max-registrations']);
+  if (values['allowed-ips'] !== undefined) given.allowedIps = splitList(values['allowed-ips']);
+  if (values['allowed-domains'] !== undefined) given.allowedDomains = splitList(values['allowed-domains']);
+  if (values['allowed-app-names'] !== undefined) given.allowedAppNames = splitList(values['allowed-app-names']);
+  return { given, problems: [...problems, ...checkGivenSettings(given)] };
+}
+
+function required(values: Values, names: readonly string[]): string[] {
+  return names.filter((name) => values[name] === undefined).map((name) => `--${name} is required`);
+}
+
+type Build = { ok: true; invocation: Invocation } | { ok: false; problems: string[] };
+
+function fail(problems: string[]): Build {
+  return { ok: false, problems };
+}
+
+function buildCreate(values: Values): Build {
+  const missing = required(values, ['name', 'password', 'version', 'expires', 'max-registrations']);
+  const { given, problems } = readSettings(values);
+  const all = [
+    ...missing,
+    ...(values.name === undefined ? [] : checkAccountName(values.name)),
+    ...(values.password === undefined ? [] : checkPassword(values.password)),
+    ...problems,
+  ];
+  const { name, password } = values;
+  const { version, expiresAt, maxRegistrations } = given;
+  if (all.length > 0 || name === undefined || password === undefined || version === undefined || expiresAt === undefined || maxRegistrations === undefined) {
+    return fail(all);
+  }
+  const settings: AccountSettings = {
+    status: given.status ?? 'active',
+    version,
+    expiresAt,
+    maxRegistrations,
+    allowedIps: given.allowedIps ?? [],
+    allowedDomains: given.allowedDomains ?? [],
+    allowedAppNames: given.allowedAppNames ?? [],
+  };
+  return { ok: true, invocation: { command: 'accounts:create', input: { name, password, settings } } };
+}
+
+function buildUpdate(values: Values): Build {
+  const { given, problems } = readSettings(values);
+  const isChangingSomething = values.password !== undefined || SETTINGS_OPTIONS.some((option) => values[option] !== undefined);
+  const all = [
+    ...required(values, ['name']),
+    ...(values.name === undefined ? [] : checkAccountName(values.name)),
+    ...(values.password === undefined ? [] : checkPassword(values.password)),
+    ...(isChangingSomething ? [] : [`nothing to change: give at least one of --password, ${SETTINGS_OPTIONS.map((o) => `--${o}`).join(', ')}`]),
+    ...problems,
+  ];
+  const { name, password } = values;
+  if (all.length > 0 || name === undefined) return fail(all);
+  const input: UpdateAccountInput = password === undefined ? { name, settings: given } : { name, password, settings: given };
+  return { ok: true, invocation: { command: 'accounts:update', input } };
+}
+
+function buildShow(values: Values): Build {
+  const { name } = values;
+  if (name === undefined) return fail(required(values, ['name']));
+  const problems = checkAccountName(name);
+  return problems.length > 0 ? fail(problems) : { ok: true, invocation: { command: 'accounts:show', input: { name } } };
+}
+
+function buildRelease(values: Values): Build {
+  const { name, 'machine-code': machineCode } = values;
+  const problems = [
+    ...required(values, ['name', 'machine-code']),
+    ...(name === undefined ? [] : checkAccountName(name)),
+    ...(machineCode !== undefined && (machineCode.length === 0 || machineCode.length > MAX_MACHINE_CODE_LENGTH)
+      ? [`machine-code: 1 to ${MAX_MACHINE_CODE_LENGTH} characters`]
+      : []),
+  ];
+  if (problems.length > 0 || name === undefined || machineCode === undefined) return fail(problems);
+  return { ok: true, invocation: { command: 'bindings:release', input: { name, machineCode } } };
+}
+
+function buildAuditList(values: Values): Build {
+  const { name } = values;
+  const limit = values.limit === undefined ? DEFAULT_AUDIT_LIMIT : wholeNumber(values.limit);
+  const problems = [
+    ...(name === undefined ? [] : checkAccountName(name)),
+    ...(Number.isInteger(limit) && limit >= 1 && limit <= MAX_AUDIT_LIMIT ? [] : [`limit: a whole number from 1 to ${MAX_AUDIT_LIMIT}`]),
+  ];
+  if (problems.length > 0) return fail(problems);
+  return { ok: true, invocation: { command: 'audit:list', input: name === undefined ? { limit } : { name, limit } } };
+}
+
+const BUILDERS: Record<CommandName, (values: Values) => Build> = {
+  'accounts:create': buildCreate,
+  'accounts:update': buildUpdate,
+  'accounts:show': buildShow,
+  'accounts:list': () => ({ ok: true, invocation: { command: 'accounts:list' } }),
+  'bindings:release': buildRelease,
+  'audit:list': buildAuditList,
+};
+
+/** Strict parsing: unknown options, positionals and missing values are errors; an option given twice is one too. */
+function readOptions(command: CommandName, args: readonly string[]): { ok: true; values: Values; duplicates: string[] } | { ok: false; problem: string } {
+  const options = Object.fromEntries(COMMANDS[command].map((name) => [name, { type: 'string' as const }]));
+  try {
+    const { tokens } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false, tokens: true });
+    const values: Values = {};
+    const duplicates: string[] = [];
+    for (const token of tokens) {
+      if (token.kind !== 'option') continue;
+      if (values[token.name] !== undefined) duplicates.push(`--${token.name} is given more than once`);
+      if (typeof token.value === 'string') values[token.name] = token.value;
+    }
+    return { ok: true, values, duplicates };
+  } catch (error) {
+    // parseArgs stops at the first such error; its message's first line says which.
+    return { ok: false, problem: (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'invalid arguments' };
+  }
+}
+
+export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
+  const [command, ...args] = argv;
+  if (command === undefined || ['help', '--help', '-h'].includes(command) || args.includes('--help')) {
+    return { ok: true, invocation: { command: 'help' } };
+  }
+  if (!isCommandName(command)) return { ok: false, problems: [`unknown command: ${command}`] };
+  const options = readOptions(command, args);
+  if (!options.ok) return { ok: false, problems: [`${command}: ${options.problem}`] };
+  const built = BUILDERS[command](options.values);
+  // A set: the shared checks name a problem once per offending item, which says nothing new twice.
+  const problems = new Set([...options.duplicates, ...(built.ok ? [] : built.problems)]);
+  return built.ok && problems.size === 0 ? built : { ok: false, problems: [...problems].map((problem) => `${command}: ${problem}`) };
+}

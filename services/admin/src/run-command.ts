@@ -1,0 +1,65 @@
+import { createAccount, listAccounts, showAccount, updateAccount } from './commands/accounts';
+import { listAudit } from './commands/audit';
+import { releaseBinding } from './commands/bindings';
+import type { Applied } from './commands/publish-change';
+import type { Invocation } from './command-line';
+import type { AdminDeps } from './deps';
+
+/**
+ * Runs one invocation's use case and says what the CLI is to print and how it
+ * exits: 0 done; 1 refused by the stores' state, or done but not fully
+ * propagated (warnings); 2 a value the rules refuse.
+ */
+export interface Report {
+  exitCode: 0 | 1 | 2;
+  /** Printed as JSON on stdout. */
+  output?: unknown;
+  /** Printed one per line on stderr, each starting with `error:` or `warning:`. */
+  messages: string[];
+}
+
+function refused(exitCode: 1 | 2, ...errors: string[]): Report {
+  return { exitCode, messages: errors.map((error) => `error: ${error}`) };
+}
+
+/** A committed change is always shown; a follow-up that failed still makes the exit status 1. */
+function applied<T>(outcome: Applied<T>): Report {
+  return { exitCode: outcome.warnings.length > 0 ? 1 : 0, output: outcome.value, messages: outcome.warnings.map((warning) => `warning: ${warning}`) };
+}
+
+const noAccount = (name: string) => `no account named ${JSON.stringify(name)}`;
+
+export async function runCommand(deps: AdminDeps, invocation: Exclude<Invocation, { command: 'help' }>): Promise<Report> {
+  switch (invocation.command) {
+    case 'accounts:create': {
+      const outcome = await createAccount(deps, invocation.input);
+      if (outcome.kind === 'invalid') return refused(2, ...outcome.problems);
+      if (outcome.kind === 'name-taken') return refused(1, `an account named ${JSON.stringify(invocation.input.name)} already exists`);
+      return applied(outcome);
+    }
+    case 'accounts:update': {
+      const outcome = await updateAccount(deps, invocation.input);
+      if (outcome.kind === 'invalid') return refused(2, ...outcome.problems);
+      if (outcome.kind === 'not-found') return refused(1, noAccount(invocation.input.name));
+      return applied(outcome);
+    }
+    case 'accounts:show': {
+      const account = await showAccount(deps, invocation.input.name);
+      return account ? { exitCode: 0, output: account, messages: [] } : refused(1, noAccount(invocation.input.name));
+    }
+    case 'accounts:list':
+      return { exitCode: 0, output: await listAccounts(deps), messages: [] };
+    case 'bindings:release': {
+      const { name, machineCode } = invocation.input;
+      const outcome = await releaseBinding(deps, invocation.input);
+      if (outcome.kind === 'not-found') return refused(1, noAccount(name));
+      if (outcome.kind === 'not-bound') return refused(1, `machine ${JSON.stringify(machineCode)} is not bound to account ${JSON.stringify(name)}`);
+      return applied(outcome);
+    }
+    case 'audit:list': {
+      const outcome = await listAudit(deps, invocation.input);
+      if (outcome.kind === 'not-found') return refused(1, noAccount(invocation.input.name ?? ''));
+      return { exitCode: 0, output: outcome.entries, messages: [] };
+    }
+  }
+}
