@@ -36,6 +36,7 @@ const schema = z.object({
   THROTTLE_TRUSTED_ADDRESS_DAYS: integer(30, 1, 365),
   LAST_SEEN_PERSIST_SECONDS: integer(600, 1, 86_400),
   SHUTDOWN_GRACE_MS: integer(10_000, 0, 600_000),
+  RECONCILE_INTERVAL_SECONDS: integer(60, 1, 86_400),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -63,6 +64,8 @@ export interface Config {
   };
   lastSeenPersistSeconds: number;
   shutdownGraceMs: number;
+  /** How often the worker compares the accounts loaded in Redis with the ledger (services/worker). */
+  reconcileIntervalSeconds: number;
 }
 
 /** A MYSQL_URL that names no database gets the default one, `regcloud`. */
@@ -110,5 +113,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     }),
     lastSeenPersistSeconds: e.LAST_SEEN_PERSIST_SECONDS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
   });
 }

@@ -14,6 +14,8 @@ export interface Metrics {
   throttled: Counter<never>;
   throttleUnavailable: Counter<never>;
   lastSeenDropped: Counter<never>;
+  reconcileChecked: Counter<'result'>;
+  reconcileMismatches: Counter<'reason'>;
 }
 
 export function createMetrics(): Metrics {
@@ -41,5 +43,17 @@ export function createMetrics(): Metrics {
     throttled: new Counter({ name: 'regcloud_login_throttled_total', help: 'Logins refused by failed-login throttling', registers }),
     throttleUnavailable: new Counter({ name: 'regcloud_throttle_unavailable_total', help: 'Logins checked without throttling because Redis was unavailable', registers }),
     lastSeenDropped: new Counter({ name: 'regcloud_last_seen_dropped_total', help: 'Last-seen updates dropped because MySQL was slow or unavailable', registers }),
+    reconcileChecked: new Counter({
+      name: 'regcloud_reconcile_accounts_checked_total',
+      help: 'Accounts loaded in Redis that the worker compared with MySQL, by result (in-step, mismatch, busy, gone, failed)',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    reconcileMismatches: new Counter({
+      name: 'regcloud_reconcile_mismatches_total',
+      help: 'Accounts whose Redis copy differed from MySQL and were invalidated, by the first difference found',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
   };
 }

@@ -1,0 +1,86 @@
+import { Redis } from 'ioredis';
+import type { Config } from '../../../shared/config/env';
+import { createLogger, type Logger } from '../../../shared/log/logger';
+import { createMetrics, type Metrics } from '../../../shared/metrics/registry';
+import { createBindingStore } from '../../../shared/storage/binding-store';
+import { createBindings } from '../../../shared/storage/mysql/bindings';
+import { createPool, type Pool } from '../../../shared/storage/mysql/pool';
+import { connectRedis } from '../../../shared/storage/redis/client';
+import { createScripts } from '../../../shared/storage/redis/scripts';
+import type { ReconcileDeps } from './jobs/reconcile-accounts';
+import { createLedgerSummaries } from './storage/ledger-summaries';
+import { createLoadedAccounts } from './storage/loaded-accounts';
+
+/** The one place that builds the worker's pools, Redis clients, scripts and repositories. */
+export interface WorkerDeps {
+  config: Readonly<Config>;
+  logger: Logger;
+  metrics: Metrics;
+  /** The jobs' own client: fails fast like the API's, so a job's doubt about Redis is an error, never a guess. */
+  redis: Redis;
+  /**
+   * BullMQ's client. It waits for Redis instead of failing fast: BullMQ polls
+   * with blocking commands and must ride out reconnects (it requires
+   * `maxRetriesPerRequest: null`); queue bookkeeping is not the seat path.
+   */
+  queueConnection: Redis;
+  /** Every BullMQ key starts with this: the configured REDIS_KEY_PREFIX, so deployments and test runs stay apart. */
+  queuePrefix: string;
+  pool: Pool;
+  reconcile: ReconcileDeps;
+  close(): Promise<void>;
+}
+
+async function connectQueueRedis(config: Readonly<Config>): Promise<Redis> {
+  const redis = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    connectionName: 'regcloud-worker-queue',
+    maxRetriesPerRequest: null,
+    connectTimeout: config.redisCommandTimeoutMs * 5,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+  });
+  // BullMQ reports connection trouble through its own 'error' events; the client-level event only needs a listener.
+  redis.on('error', () => undefined);
+  await redis.connect();
+  return redis;
+}
+
+export async function createWorkerDeps(config: Readonly<Config>, options: { logger?: Logger } = {}): Promise<WorkerDeps> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'regcloud-worker' });
+  const metrics = createMetrics();
+  // Jobs read one account at a time: a few connections are plenty.
+  const pool = createPool({ url: config.mysqlUrl, size: Math.min(config.mysqlPoolSize, 4) });
+  const redis = await connectRedis({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, name: 'regcloud-worker' });
+  let queueConnection: Redis;
+  try {
+    queueConnection = await connectQueueRedis(config);
+  } catch (error) {
+    redis.disconnect();
+    await pool.end();
+    throw error;
+  }
+  const bindings = createBindings(pool);
+  const reconcile: ReconcileDeps = {
+    loaded: createLoadedAccounts(redis, config.redisKeyPrefix),
+    ledger: createLedgerSummaries(pool),
+    bindings,
+    bindingStore: createBindingStore({ scripts: createScripts(redis), bindings, keyPrefix: config.redisKeyPrefix, metrics, logger }),
+    metrics,
+    logger,
+  };
+  return {
+    config,
+    logger,
+    metrics,
+    redis,
+    queueConnection,
+    queuePrefix: `${config.redisKeyPrefix}bull`,
+    pool,
+    reconcile,
+    async close() {
+      queueConnection.disconnect();
+      redis.disconnect();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { StoreFailure, guardStore } from '../../../../shared/storage/errors';
+import type { Redis } from '../../../../shared/storage/redis/client';
+import { accountKeys } from '../../../../shared/storage/redis/keys';
+
+/**
+ * The reconciler's reads of Redis: which accounts are loaded (a SCAN over
+ * their state keys), one account's copy as an atomic read (MULTI over keys
+ * that share the account's hash tag), and where the walk stopped last run.
+ * Nothing here writes an account's keys: invalidation goes through the
+ * binding store, like every other change of an account in Redis.
+ *
+ * Key strings come from shared/storage/redis/keys.ts; the SCAN pattern and
+ * the way back from a state key to its account are checked against it
+ * (`accountIdOfStateKey` accepts a key only if `accountKeys` builds exactly
+ * that key). SCAN walks one server: on Redis Cluster each primary would need
+ * its own walk.
+ */
+export interface RedisCopy {
+  status: string;
+  expiresAt: string;
+  revision: number | null;
+  /** HLEN of the bindings hash, in the same atomic read as everything else here. */
+  bindingCount: number;
+  /** machineCode -> nonce; null unless read `withBindings`. */
+  bindings: ReadonlyMap<string, string> | null;
+  /** machineCode -> reservation of a registration in flight (or a dead one, until it ages out). */
+  pending: ReadonlyMap<string, { nonce: string; sinceSeconds: number }>;
+}
+
+/** Where the walk over the keyspace stands between runs. */
+export interface WalkState {
+  /** SCAN cursor; '0' with an empty backlog means the next run starts a new pass. */
+  cursor: string;
+  /** Accounts a SCAN returned that a run had no budget left to check, oldest first. */
+  backlog: number[];
+}
+
+export interface LoadedAccounts {
+  scan(cursor: string, count: number): Promise<{ cursor: string; accountIds: number[] }>;
+  /** Null when the account is not loaded (no state hash). */
+  read(accountId: number, options: { withBindings: boolean }): Promise<RedisCopy | null>;
+  readWalk(): Promise<WalkState>;
+  saveWalk(state: WalkState): Promise<void>;
+}
+
+const NONCE_LENGTH = 16;
+/** A walk state older than this is stale (the worker was stopped): start a new pass. */
+const WALK_STATE_TTL_SECONDS = 86_400;
+
+const walkState = z.object({
+  cursor: z.string().regex(/^\d{1,20}$/),
+  backlog: z.array(z.number().int().positive()).max(1_000_000),
+});
+
+/** Escapes SCAN's glob characters (the configured prefix has none today; this keeps it literal if that changes). */
+function globLiteral(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (char) => `\\${char}`);
+}
+
+export function loadedStatePattern(prefix: string): string {
+  return `${globLiteral(prefix)}{acct:*}:state`;
+}
+
+export function accountIdOfStateKey(prefix: string, key: string): number | null {
+  const head = `${prefix}{acct:`;
+  const tail = '}:state';
+  if (!key.startsWith(head) || !key.endsWith(tail)) return null;
+  const digits = key.slice(head.length, key.length - tail.length);
+  if (!/^[1-9]\d{0,15}$/.test(digits)) return null;
+  const accountId = Number(digits);
+  return Number.isSafeInteger(accountId) && accountKeys(prefix, accountId).state === key ? accountId : null;
+}
+
+export function walkStateKey(prefix: string): string {
+  return `${prefix}worker:reconcile-accounts:walk`;
+}
+
+function unexpected(what: string, reply: unknown): never {
+  throw new StoreFailure('redis', `unexpected reply to ${what}: ${JSON.stringify(reply)?.slice(0, 200)}`);
+}
+
+const stringOrNull = z.string().nullable();
+const hashReply = z.record(z.string(), z.string());
+
+function nonceOf(record: string): string {
+  return record.slice(0, NONCE_LENGTH);
+}
+
+export function createLoadedAccounts(redis: Redis, prefix: string): LoadedAccounts {
+  const walkKey = walkStateKey(prefix);
+  const pattern = loadedStatePattern(prefix);
+
+  return {
+    async scan(cursor, count) {
+      const [next, keys] = await guardStore('redis', () => redis.scan(cursor, 'MATCH', pattern, 'COUNT', count));
+      const accountIds = keys.map((key) => accountIdOfStateKey(prefix, key)).filter((id): id is number => id !== null);
+      return { cursor: next, accountIds };
+    },
+
+    async read(accountId, { withBindings }) {
+      const keys = accountKeys(prefix, accountId);
+      const transaction = redis.multi().hmget(keys.state, 'status', 'expiresAt', 'revision').hlen(keys.bindings).hgetall(keys.pending);
+      if (withBindings) transaction.hgetall(keys.bindings);
+      const replies = await guardStore('redis', () => transaction.exec());
+      if (!replies) return unexpected('MULTI', replies);
+      const results = replies.map(([error, result]) => {
+        if (error) throw new StoreFailure('redis', error.message, { cause: error });
+        return result;
+      });
+      const [stateReply, lengthReply, pendingReply, bindingsReply] = results;
+
+      const state = z.tuple([stringOrNull, stringOrNull, stringOrNull]).safeParse(stateReply);
+      if (!state.success) return unexpected('HMGET state', stateReply);
+      const [status, expiresAt, revision] = state.data;
+      // Only the state hash marks an account loaded; a field missing from it is a difference, not an absence.
+      if (status === null && expiresAt === null && revision === null) return null;
+
+      if (typeof lengthReply !== 'number') return unexpected('HLEN bindings', lengthReply);
+      const pending = hashReply.safeParse(pendingReply);
+      if (!pending.success) return unexpected('HGETALL pending', pendingReply);
+      let bindings: Map<string, string> | null = null;
+      if (withBindings) {
+        const parsed = hashReply.safeParse(bindingsReply);
+        if (!parsed.success) return unexpected('HGETALL bindings', bindingsReply);
+        bindings = new Map(Object.entries(parsed.data).map(([machineCode, record]) => [machineCode, nonceOf(record)]));
+      }
+      return {
+        status: status ?? '',
+        expiresAt: expiresAt ?? '',
+        revision: revision === null || !/^\d+$/.test(revision) ? null : Number(revision),
+        bindingCount: lengthReply,
+        bindings,
+        pending: new Map(
+          Object.entries(pending.data).map(([machineCode, record]) => [
+            machineCode,
+            // An unreadable `since` counts as long dead: the seat script would not keep it either.
+            { nonce: nonceOf(record), sinceSeconds: Number(record.slice(NONCE_LENGTH)) || 0 },
+          ]),
+        ),
+      };
+    },
+
+    async readWalk() {
+      const text = await guardStore('redis', () => redis.get(walkKey));
+      if (text === null) return { cursor: '0', backlog: [] };
+      let parsed;
+      try {
+        parsed = walkState.safeParse(JSON.parse(text));
+      } catch {
+        parsed = null;
+      }
+      // An unreadable state only costs a walk restarted from the beginning.
+      return parsed?.success ? parsed.data : { cursor: '0', backlog: [] };
+    },
+
+    async saveWalk(state) {
+      await guardStore('redis', () => redis.set(walkKey, JSON.stringify(state), 'EX', WALK_STATE_TTL_SECONDS));
+    },
+  };
+}

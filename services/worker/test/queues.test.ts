@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { Job } from 'bullmq';
+import type { ReconcileSummary } from '../src/jobs/reconcile-accounts';
+import { RECONCILE_QUEUE, startQueues, type RunningQueues } from '../src/queues';
+import { bindNodes, startTestPair, type TestPair } from './support/test-worker';
+
+describe('worker queues (BullMQ, in-process)', function () {
+  let pair: TestPair;
+  let queues: RunningQueues | undefined;
+
+  before(async function () {
+    pair = await startTestPair({ RECONCILE_INTERVAL_SECONDS: '3600' });
+  });
+  after(async function () {
+    await queues?.close();
+    await pair.close();
+  });
+
+  it('schedules reconcile-accounts under the configured prefix and runs the first job to completion', async function () {
+    const { api, worker } = pair;
+    const account = await api.createAccount();
+    await bindNodes(api, account, 1);
+    const record = await api.deps.context.accounts.findByName(account.name);
+    assert.ok(record);
+    await api.deps.context.accounts.update(account.name, { settings: { ...record.settings, status: 'disabled' } });
+
+    const stopJobs = new AbortController();
+    // The shared test Redis holds other runs' keys too: let this one job walk all of them.
+    queues = await startQueues(worker, { signal: stopJobs.signal, reconcile: { maxScanCalls: 1_000_000 } });
+    const failed = once(queues.reconcileWorker, 'failed').then(([, error]) => {
+      throw error instanceof Error ? error : new Error(String(error));
+    });
+    const completed = once(queues.reconcileWorker, 'completed') as Promise<[Job, ReconcileSummary]>;
+    // A scheduler with `every` runs its first job at once.
+    const [job, summary] = await Promise.race([completed, failed]);
+
+    assert.equal(job.name, RECONCILE_QUEUE);
+    assert.deepEqual(summary.mismatches, [{ accountId: account.id, reasons: ['status'] }]);
+    assert.equal(summary.isPassComplete, true);
+    const schedulers = await queues.reconcileQueue.getJobSchedulers();
+    assert.deepEqual(
+      schedulers.map((scheduler) => ({ id: scheduler.key, every: Number(scheduler.every) })),
+      [{ id: RECONCILE_QUEUE, every: 3_600_000 }],
+    );
+    const [, queueKeys] = await worker.redis.scan('0', 'MATCH', `${worker.queuePrefix}:${RECONCILE_QUEUE}:*`, 'COUNT', 100_000);
+    assert.ok(queueKeys.length > 0, 'BullMQ keys live under REDIS_KEY_PREFIX');
+    assert.ok(worker.queuePrefix.startsWith(pair.prefix));
+  });
+});
