@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { registrationBody, startTestApi, type TestApi } from './support/test-api';
+
+describe('operational endpoints', function () {
+  let api: TestApi;
+
+  before(async function () {
+    api = await startTestApi();
+  });
+  after(async function () {
+    await api.close();
+  });
+
+  it('GET /healthz answers while the process is up', async function () {
+    const response = await request(api.app).get('/healthz');
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body, { status: 'ok' });
+  });
+
+  it('GET /readyz reports both stores reachable', async function () {
+    const response = await request(api.app).get('/readyz');
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body, { redis: 'ok', mysql: 'ok' });
+  });
+
+  it('GET /metrics exposes process metrics, latency by route and registrations by result and cause', async function () {
+    const account = await api.createAccount({ maxRegistrations: 1 });
+    await request(api.app).post('/v1/registrations').send(registrationBody(account, 2));
+    await request(api.app).post('/v1/registrations').send(registrationBody(account, 1));
+    const response = await request(api.app).get('/metrics');
+    assert.equal(response.status, 200);
+    assert.match(response.headers['content-type'] ?? '', /text\/plain/);
+    assert.match(response.text, /^process_cpu_seconds_total /m);
+    assert.match(response.text, /^regcloud_http_request_duration_seconds_bucket\{.*route="\/v1\/registrations".*\} \d+/m);
+    assert.match(response.text, /^regcloud_registrations_total\{result="failure",cause="MAX_AUTHORIZATIONS_REACHED"\} 1$/m);
+    assert.match(response.text, /^regcloud_registrations_total\{result="success",cause="none"\} 1$/m);
+    assert.doesNotMatch(response.text, new RegExp(account.name), 'no account names in labels');
+  });
+});
