@@ -1,3 +1,4 @@
+import type { AccountSettings } from '../../../shared/domain/account-settings';
 import type { AccountRecord } from '../../../shared/storage/mysql/accounts';
 import type { BindingView } from '../../../shared/storage/mysql/bindings';
 
@@ -6,15 +7,8 @@ import type { BindingView } from '../../../shared/storage/mysql/bindings';
  * the records, never by spreading them, so the password hash and the binding
  * nonces (from which tokens derive) cannot leak into the output by accident.
  */
-export interface AccountJson {
+export interface AccountJson extends AccountSettings {
   name: string;
-  status: string;
-  version: string;
-  expiresAt: string;
-  maxRegistrations: number;
-  allowedIps: string[];
-  allowedDomains: string[];
-  allowedAppNames: string[];
   /** Seats taken: the number of machines bound. */
   used: number;
 }

@@ -9,19 +9,10 @@ import { getFreePort } from '../../../shared/testing/free-port';
 import { RUN_DATABASE, SHARED_MYSQL, databaseUrl } from '../../../shared/testing/test-environment';
 import { expectNodeCauses, expectOverall } from '../../api/test/support/expect-causes';
 import { FAR_FUTURE, randomName, registrationBody, startTestApi, type TestAccount, type TestApi } from '../../api/test/support/test-api';
+import type { AccountJson } from '../src/account-view';
 import { runCli, stderrLines, type CliRun } from './support/run-cli';
 
-interface AccountOutput {
-  name: string;
-  status: string;
-  version: string;
-  expiresAt: string;
-  maxRegistrations: number;
-  allowedIps: string[];
-  allowedDomains: string[];
-  allowedAppNames: string[];
-  used: number;
-}
+type AccountOutput = AccountJson;
 
 interface ShownAccount extends AccountOutput {
   bindings: Array<Record<string, unknown>>;

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { ConfigError, loadConfig } from '../../../shared/config/env';
+import { loadConfig } from '../../../shared/config/env';
+import { runService, stopOnSignals } from '../../../shared/process/run-service';
 import { migrate } from '../../../shared/storage/mysql/migrate';
 import { buildApp } from './app';
 import { createApiDeps } from './deps';
@@ -19,26 +20,17 @@ async function main(): Promise<void> {
   await once(server, 'listening');
   logger.info({ port: config.port, host: config.host }, 'regcloud API listening');
 
-  let isStopping = false;
-  const stop = (signal: string) => {
-    if (isStopping) return;
-    isStopping = true;
-    logger.info({ signal }, 'stopping: finishing requests in flight');
-    const deadline = setTimeout(() => process.exit(1), config.shutdownGraceMs);
-    deadline.unref();
-    server.close(() => {
-      deps.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-    server.closeIdleConnections();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  stopOnSignals({
+    logger,
+    graceMs: config.shutdownGraceMs,
+    what: 'finishing requests in flight',
+    stop: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+      await deps.close();
+    },
+  });
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : `regcloud API failed to start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+runService('regcloud API', main);
