@@ -1,0 +1,110 @@
+import { startBareExpress } from '../baselines/bare-express';
+import { sampleBoundMachines } from '../dataset/samples';
+import { heartbeats, type BodySource } from '../load/bodies';
+import { median, ratio } from '../report/stats';
+import { CONNECTIONS } from '../settings';
+import { bindingCount, measure, microsecondsPerRequest, type Harness, type Measured } from './harness';
+
+/**
+ * `verify`: heartbeats of bound nodes at full speed, bodies rotating over up
+ * to 200,000 bindings drawn from the whole data set. Each run is paired with
+ * one against the bare express ceiling (same connections, same bodies, same
+ * route), alternating, after warming both; the figures are the medians of
+ * the pairs and the ratio the median of the pairs' ratios.
+ */
+export interface VerifyPair {
+  baseline: Measured;
+  api: Measured;
+  ratio: number;
+  /**
+   * Requests per CPU-second of the API over those of the baseline: the ratio
+   * of their costs per request, which a busy machine disturbs much less than
+   * throughput (shown beside the ratio, never instead of it).
+   */
+  cpuNormalisedRatio: number;
+}
+
+export interface VerifyComparison {
+  bindings: number;
+  distinctBindingsSent: number;
+  connections: number;
+  expressVersion: string;
+  pairs: VerifyPair[];
+  median: { apiRps: number; baselineRps: number; ratio: number; cpuNormalisedRatio: number; apiMicrosecondsPerRequest: number; baselineMicrosecondsPerRequest: number; apiP50: number; apiP99: number; baselineP50: number; baselineP99: number };
+}
+
+export const HEARTBEAT_POOL = 200_000;
+
+
+export async function heartbeatSource(harness: Harness): Promise<{ source: BodySource; distinct: number }> {
+  const machines = await sampleBoundMachines(harness.db, harness.secret, HEARTBEAT_POOL);
+  return { source: heartbeats(machines), distinct: machines.length };
+}
+
+export async function measureVerify(harness: Harness, label: string): Promise<VerifyComparison> {
+  const { durations } = harness;
+  const bindings = await bindingCount(harness);
+  const { source, distinct } = await heartbeatSource(harness);
+  const bare = await startBareExpress();
+  try {
+    const run = (target: 'api' | 'bare express', seconds: number) =>
+      measure(
+        harness,
+        { label: `${label} ${target}`, url: target === 'api' ? harness.api.url : bare.url, path: '/v1/verifications', connections: CONNECTIONS.verify, seconds, next: source },
+        target === 'api' ? { api: harness.api.pid } : { 'bare express': bare.pid },
+      );
+    harness.log(`${label}: warming up the bare express baseline and the API (${durations.warmupSeconds} s each)`);
+    await run('bare express', durations.warmupSeconds);
+    await run('api', durations.warmupSeconds);
+    const pairs: VerifyPair[] = [];
+    for (let pair = 1; pair <= durations.pairs; pair++) {
+      const baseline = await run('bare express', durations.runSeconds);
+      const api = await run('api', durations.runSeconds);
+      pairs.push({ baseline, api, ratio: ratio(api.rps, baseline.rps), cpuNormalisedRatio: ratio(microsecondsPerRequest(baseline, 'bare express'), microsecondsPerRequest(api, 'api')) });
+      harness.log(`${label} pair ${pair}: bare express ${Math.round(baseline.rps)} req/s, API ${Math.round(api.rps)} req/s (${(ratio(api.rps, baseline.rps) * 100).toFixed(0)}%)`);
+    }
+    return {
+      bindings,
+      distinctBindingsSent: distinct,
+      connections: CONNECTIONS.verify,
+      expressVersion: bare.expressVersion,
+      pairs,
+      median: {
+        apiRps: median(pairs.map((p) => p.api.rps)),
+        baselineRps: median(pairs.map((p) => p.baseline.rps)),
+        ratio: median(pairs.map((p) => p.ratio)),
+        cpuNormalisedRatio: median(pairs.map((p) => p.cpuNormalisedRatio)),
+        apiMicrosecondsPerRequest: median(pairs.map((p) => microsecondsPerRequest(p.api, 'api'))),
+        baselineMicrosecondsPerRequest: median(pairs.map((p) => microsecondsPerRequest(p.baseline, 'bare express'))),
+        apiP50: median(pairs.map((p) => p.api.latencyMs.p50)),
+        apiP99: median(pairs.map((p) => p.api.latencyMs.p99)),
+        baselineP50: median(pairs.map((p) => p.baseline.latencyMs.p50)),
+        baselineP99: median(pairs.map((p) => p.baseline.latencyMs.p99)),
+      },
+    };
+  } finally {
+    await bare.stop();
+  }
+}
+
+/**
+ * Heartbeat latency at a fixed rate (autocannon's rate limit over 10
+ * connections). autocannon releases each connection's quota at the start of
+ * every second, so the requests of a second arrive in a burst rather than
+ * evenly: these percentiles are a pessimistic view of a steady arrival.
+ */
+export async function measureVerifyAtRate(harness: Harness, label: string, rate: number): Promise<Measured & { bindings: number }> {
+  const bindings = await bindingCount(harness);
+  const { source } = await heartbeatSource(harness);
+  const result = await measure(harness, {
+    label,
+    url: harness.api.url,
+    path: '/v1/verifications',
+    connections: CONNECTIONS.fixedRate,
+    overallRate: Math.max(1, Math.round(rate)),
+    seconds: harness.durations.runSeconds,
+    next: source,
+  });
+  harness.log(`${label}: ${Math.round(result.rps)} req/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms`);
+  return { ...result, bindings };
+}

@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { REPO_ROOT } from '../../shared/paths';
+
+/**
+ * Where a run keeps its data and how long it measures. Load data lives in its
+ * own database and under its own Redis key prefix, so it never mixes with the
+ * tests' or the dev service's; the short bench has a namespace of its own so
+ * that running it never disturbs a full run's million bindings.
+ */
+export interface Namespace {
+  database: string;
+  mysqlUrl: string;
+  redisUrl: string;
+  keyPrefix: string;
+}
+
+function namespace(database: string, keyPrefix: string): Namespace {
+  const mysqlBase = process.env.LOAD_MYSQL_BASE_URL ?? 'mysql://root@127.0.0.1:3306';
+  return {
+    database,
+    mysqlUrl: `${mysqlBase}/${database}`,
+    redisUrl: process.env.LOAD_REDIS_URL ?? 'redis://127.0.0.1:6379/0',
+    keyPrefix,
+  };
+}
+
+export const FULL_NAMESPACE = namespace('regcloud_load', 'rcload:');
+export const BENCH_NAMESPACE = namespace('regcloud_load_bench', 'rcloadbench:');
+
+/** Fixed for every run, so the seeder derives exactly the tokens the API under test accepts. */
+export const TOKEN_SECRET = process.env.LOAD_TOKEN_SECRET ?? 'regcloud-load-test-token-secret-do-not-use-in-production';
+
+/** Every seeded account shares this password; its bcrypt hash is computed once per seeding. */
+export const SEED_PASSWORD = 'load-test-password';
+export const SEED_APP_VERSION = '11.0';
+/** Room for the register scenario's new clusters on top of the seeded ones. */
+export const SEED_MAX_REGISTRATIONS = 100_000;
+/** Seeded accounts average this many bindings each (clusters of 1 to 19 nodes). */
+export const BINDINGS_PER_ACCOUNT = 10;
+
+export const RESULTS_DIR = path.join(REPO_ROOT, 'load-tests', 'results');
+export const API_MAIN = path.join(REPO_ROOT, 'dist', 'services', 'api', 'src', 'main.js');
+export const COMPILED_DIR = path.join(REPO_ROOT, 'dist', 'load-tests', 'src');
+
+/** How long each measurement lasts: the full run (RESULTS.md) and the short `npm run bench`. */
+export interface Durations {
+  name: 'full' | 'short';
+  warmupSeconds: number;
+  runSeconds: number;
+  pairs: number;
+  smallBindings: number;
+  largeBindings: number;
+  stormAccounts: number;
+  mixedSeconds: number;
+  /** 0 skips the profiled runs. */
+  profileSeconds: number;
+  /** Longest wait for a quiet machine before each measurement (see measure/cpu.ts). */
+  quietWaitSeconds: number;
+}
+
+export const FULL: Durations = {
+  name: 'full',
+  warmupSeconds: 5,
+  runSeconds: 10,
+  pairs: 3,
+  smallBindings: 1_000,
+  largeBindings: 1_000_000,
+  stormAccounts: 2_000,
+  mixedSeconds: 30,
+  profileSeconds: 10,
+  quietWaitSeconds: 30,
+};
+
+export const SHORT: Durations = {
+  name: 'short',
+  warmupSeconds: 1,
+  runSeconds: 3,
+  pairs: 3,
+  smallBindings: 1_000,
+  largeBindings: 100_000,
+  stormAccounts: 200,
+  mixedSeconds: 8,
+  profileSeconds: 0,
+  quietWaitSeconds: 5,
+};
+
+/**
+ * Connection counts. Throughput runs use enough connections to keep the API
+ * busy while it waits on Redis; register uses more than the 4 bcrypt threads
+ * so they never idle while a request is in its MySQL or Redis stage; the storm
+ * opens many at once, as a data centre coming back does.
+ */
+export const CONNECTIONS = {
+  verify: 32,
+  fixedRate: 10,
+  register: 16,
+  storm: 128,
+} as const;
