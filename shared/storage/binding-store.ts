@@ -29,7 +29,8 @@ export type BindResult =
   | { kind: 'store-failed'; store: 'redis' | 'mysql' };
 
 export type VerifyResult =
-  | { kind: 'bound'; status: string; expiresAt: string; previousLastSeen: number }
+  /** `isLastSeenRecorded`: this heartbeat is the one of its interval that updates last-seen. */
+  | { kind: 'bound'; status: string; expiresAt: string; isLastSeenRecorded: boolean }
   | { kind: 'not-bound' };
 
 export type UnbindResult = { kind: 'done'; bound: string[] } | { kind: 'store-failed'; store: 'redis' | 'mysql' };
@@ -37,7 +38,7 @@ export type UnbindResult = { kind: 'done'; bound: string[] } | { kind: 'store-fa
 export interface BindingStore {
   bind(input: { accountId: number; maxRegistrations: number; commit: boolean; nodes: readonly NodeToBind[] }): Promise<BindResult>;
   unbind(accountId: number, machineCodes: readonly string[]): Promise<UnbindResult>;
-  verify(input: { accountId: number; machineCode: string; nonce: string; nowSeconds: number }): Promise<VerifyResult>;
+  verify(input: { accountId: number; machineCode: string; nonce: string; nowSeconds: number; lastSeenIntervalSeconds: number }): Promise<VerifyResult>;
   /** After a staff change: the next request reloads the account from MySQL. */
   invalidate(accountId: number, revision: number): Promise<void>;
 }
@@ -195,7 +196,7 @@ export function createBindingStore(deps: {
   async function verifyInLedger(accountId: number, machineCode: string, nonce: string): Promise<VerifyResult> {
     const bound = await bindings.findBoundState(accountId, machineCode);
     return bound?.nonce === nonce
-      ? { kind: 'bound', status: bound.status, expiresAt: bound.expiresAt, previousLastSeen: 0 }
+      ? { kind: 'bound', status: bound.status, expiresAt: bound.expiresAt, isLastSeenRecorded: true }
       : { kind: 'not-bound' };
   }
 
@@ -209,7 +210,7 @@ export function createBindingStore(deps: {
         failed(error, 'verify');
         return verifyInLedger(input.accountId, input.machineCode, input.nonce);
       }
-      if (reply.kind === 'BOUND') return { kind: 'bound', status: reply.status, expiresAt: reply.expiresAt, previousLastSeen: reply.previousLastSeen };
+      if (reply.kind === 'BOUND') return { kind: 'bound', status: reply.status, expiresAt: reply.expiresAt, isLastSeenRecorded: reply.isLastSeenRecorded };
       if (reply.kind === 'NOT_BOUND') {
         const confirmed = await verifyInLedger(input.accountId, input.machineCode, input.nonce);
         if (confirmed.kind === 'bound') await forget(keys);

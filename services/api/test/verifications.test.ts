@@ -42,6 +42,28 @@ describe('POST /v1/verifications', function () {
     assert.ok(rows[0]?.last_seen_at, 'last-seen persisted to MySQL');
   });
 
+  it('records last-seen once per interval, however often a node beats', async function () {
+    let nowMs = Date.parse('2026-06-01T00:00:00Z');
+    const clocked = await startTestApi({ LAST_SEEN_PERSIST_SECONDS: '600' }, { now: () => new Date(nowMs) });
+    try {
+      const account = await clocked.createAccount();
+      const registered = await request(clocked.app).post('/v1/registrations').send(registrationBody(account, 1));
+      const node = (registered.body as Registered).nodes[0] as Registered['nodes'][number];
+      const lastSeen = async () => {
+        await clocked.deps.context.lastSeen.flush();
+        const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT UNIX_TIMESTAMP(last_seen_at) AS at FROM bindings WHERE account_id = ?', [account.id]);
+        return Number(rows[0]?.at);
+      };
+      for (const [advanceSeconds, expected] of [[0, '2026-06-01T00:00:00Z'], [300, '2026-06-01T00:00:00Z'], [400, '2026-06-01T00:11:40Z']] as const) {
+        nowMs += advanceSeconds * 1000;
+        assert.equal((await request(clocked.app).post('/v1/verifications').send({ machineCode: node.machineCode, token: node.token })).status, 200);
+        assert.equal(await lastSeen(), Date.parse(expected) / 1000, `after ${advanceSeconds} s more`);
+      }
+    } finally {
+      await clocked.close();
+    }
+  });
+
   it('NOT_BOUND for an unknown token, a token of another machine and a forged one', async function () {
     const account = await api.createAccount();
     const node = await bindOne(account);

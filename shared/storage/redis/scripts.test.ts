@@ -16,7 +16,7 @@ const PINNED_SHA1: Record<keyof typeof SCRIPT_FILES, string> = {
   loadAccount: 'b8b5d6af82103d43e56b1bb24bfd2f2fa66a6e24',
   unbindNodes: 'ae7b88fe5f30bd93bed9862f65775f07c5f67bb6',
   invalidateAccount: '00e555053d35700b81d9fb0248fe0f216a389420',
-  verifyBinding: 'cd4acca60c40c112a364ef71c336e8d0a0465c6f',
+  verifyBinding: '38c93c828fb12cba9bd2f6d35434700bb6c6f33e',
 };
 
 function sha1(text: string): string {

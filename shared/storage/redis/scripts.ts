@@ -39,7 +39,7 @@ export type LoadReply = 'LOADED' | 'ALREADY' | 'STALE';
 export type VerifyReply =
   | { kind: 'NOT_LOADED' }
   | { kind: 'NOT_BOUND' }
-  | { kind: 'BOUND'; status: string; expiresAt: string; previousLastSeen: number };
+  | { kind: 'BOUND'; status: string; expiresAt: string; isLastSeenRecorded: boolean };
 
 export interface AccountSnapshot {
   revision: number;
@@ -56,7 +56,7 @@ function pairsOf(nodes: ReadonlyArray<{ machineCode: string; nonce: string }>): 
   return nodes.flatMap((node) => [node.machineCode, node.nonce]);
 }
 
-function isStringArray(reply: unknown): reply is string[] {
+function isReplyArray(reply: unknown): reply is Array<string | number> {
   return Array.isArray(reply) && reply.every((item) => typeof item === 'string' || typeof item === 'number');
 }
 
@@ -70,7 +70,7 @@ export interface Scripts {
   loadAccount(keys: AccountKeys, snapshot: AccountSnapshot): Promise<LoadReply>;
   unbindNodes(keys: AccountKeys, machineCodes: readonly string[]): Promise<number>;
   invalidateAccount(keys: AccountKeys, revision: number): Promise<void>;
-  verifyBinding(keys: AccountKeys, input: { machineCode: string; nonce: string; nowSeconds: number }): Promise<VerifyReply>;
+  verifyBinding(keys: AccountKeys, input: { machineCode: string; nonce: string; nowSeconds: number; lastSeenIntervalSeconds: number }): Promise<VerifyReply>;
 }
 
 export function createScripts(redis: Redis): Scripts {
@@ -83,7 +83,7 @@ export function createScripts(redis: Redis): Scripts {
   return {
     async bindNodes(keys, { maxRegistrations, commit, nowSeconds, pendingTtlSeconds, nodes }) {
       const reply = await run('bindNodes', [keys.state, keys.bindings, keys.pending, maxRegistrations, commit ? '1' : '0', nowSeconds, pendingTtlSeconds, ...pairsOf(nodes)]);
-      if (!isStringArray(reply)) return unexpected('bindNodes', reply);
+      if (!isReplyArray(reply)) return unexpected('bindNodes', reply);
       const [kind, seats, ...rest] = reply;
       if (kind === 'NOT_LOADED' && reply.length === 1) return { kind };
       if (typeof seats !== 'number') return unexpected('bindNodes', reply);
@@ -119,13 +119,13 @@ export function createScripts(redis: Redis): Scripts {
       if (typeof reply !== 'number') unexpected('invalidateAccount', reply);
     },
 
-    async verifyBinding(keys, { machineCode, nonce, nowSeconds }) {
-      const reply = await run('verifyBinding', [keys.state, keys.bindings, machineCode, nonce, nowSeconds]);
-      if (!isStringArray(reply)) return unexpected('verifyBinding', reply);
-      const [kind, status, expiresAt, previousLastSeen] = reply;
+    async verifyBinding(keys, { machineCode, nonce, nowSeconds, lastSeenIntervalSeconds }) {
+      const reply = await run('verifyBinding', [keys.state, keys.bindings, machineCode, nonce, nowSeconds, lastSeenIntervalSeconds]);
+      if (!isReplyArray(reply)) return unexpected('verifyBinding', reply);
+      const [kind, status, expiresAt, isRecorded] = reply;
       if ((kind === 'NOT_LOADED' || kind === 'NOT_BOUND') && reply.length === 1) return { kind };
       if (kind === 'BOUND' && typeof status === 'string' && typeof expiresAt === 'string') {
-        return { kind, status, expiresAt, previousLastSeen: Number(previousLastSeen) };
+        return { kind, status, expiresAt, isLastSeenRecorded: isRecorded === 1 };
       }
       return unexpected('verifyBinding', reply);
     },

@@ -31,12 +31,16 @@ export async function verifyBinding(context: UseCaseContext, body: VerificationB
 
   const now = context.now();
   const nowSeconds = Math.floor(now.getTime() / 1000);
-  const binding = await context.bindingStore.verify({ accountId: token.accountId, machineCode: body.machineCode, nonce: token.nonce, nowSeconds });
+  const binding = await context.bindingStore.verify({
+    accountId: token.accountId,
+    machineCode: body.machineCode,
+    nonce: token.nonce,
+    nowSeconds,
+    lastSeenIntervalSeconds: context.config.lastSeenPersistSeconds,
+  });
   if (binding.kind === 'not-bound') return notBound(body.machineCode);
 
-  if (nowSeconds - binding.previousLastSeen >= context.config.lastSeenPersistSeconds) {
-    context.lastSeen.record(token.accountId, body.machineCode, nowSeconds);
-  }
+  if (binding.isLastSeenRecorded) context.lastSeen.record(token.accountId, body.machineCode, nowSeconds);
   const overall = verificationAccountCauses({ status: toStatus(binding.status), expiresAt: binding.expiresAt }, now);
   if (overall.length > 0) return refuseOverall(...overall);
   return { kind: 'succeeded', body: { result: 'valid', expiresAt: binding.expiresAt } };

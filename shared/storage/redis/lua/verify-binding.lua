@@ -1,15 +1,19 @@
 --[[
 verify-binding: the heartbeat's single round trip. Checks that the machine is
-bound under this nonce, records last-seen, and returns the certificate state.
+bound under this nonce and returns the certificate state. Last-seen is
+recorded at most once per `interval` seconds per binding, so most heartbeats
+write nothing, and the caller persists exactly the heartbeats that did.
 
 KEYS[1] state     hash {status, expiresAt, revision}
 KEYS[2] bindings  hash machineCode -> nonce (16 chars) .. lastSeen (unix seconds)
 ARGV[1] machineCode   ARGV[2] nonce   ARGV[3] now (unix seconds)
+ARGV[4] interval (seconds): how stale last-seen may get before it is rewritten
 
 Replies
-  {'NOT_LOADED'}                                     load from MySQL first
-  {'NOT_BOUND'}                                      no binding under this nonce
-  {'BOUND', status, expiresAt, previousLastSeen}     last-seen now ARGV[3]
+  {'NOT_LOADED'}                                  load from MySQL first
+  {'NOT_BOUND'}                                   no binding under this nonce
+  {'BOUND', status, expiresAt, isRecorded}        isRecorded is 1 when last-seen
+                                                  was rewritten to ARGV[3], else 0
 ]]
 local state = redis.call('HMGET', KEYS[1], 'status', 'expiresAt')
 if not state[1] then
@@ -19,5 +23,9 @@ local record = redis.call('HGET', KEYS[2], ARGV[1])
 if not record or string.sub(record, 1, 16) ~= ARGV[2] then
   return {'NOT_BOUND'}
 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. ARGV[3])
-return {'BOUND', state[1], state[2], string.sub(record, 17)}
+local isRecorded = 0
+if tonumber(ARGV[3]) - tonumber(string.sub(record, 17)) >= tonumber(ARGV[4]) then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. ARGV[3])
+  isRecorded = 1
+end
+return {'BOUND', state[1], state[2], isRecorded}
