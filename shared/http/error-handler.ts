@@ -3,7 +3,7 @@ import type { Logger } from '../log/logger';
 import { FALLBACK_CAUSE } from '../domain/causes';
 import { refuseOverall } from '../domain/outcome';
 import { answerFor, fallbackAnswer, send } from './respond';
-import { requestIdOf } from './request-id';
+import { requestIdOf } from './response-headers';
 
 /**
  * body-parser refuses a body (bad JSON, too large, bad charset, a broken

@@ -28,7 +28,7 @@ export function createMetrics(): Metrics {
     registry,
     httpDuration: new Histogram({
       name: 'regcloud_http_request_duration_seconds',
-      help: 'HTTP request latency by route pattern, method and status',
+      help: 'Latency of the node-facing routes by route, method and status',
       labelNames: ['route', 'method', 'status'] as const,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,

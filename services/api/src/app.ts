@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { errorHandler, notFound } from '../../../shared/http/error-handler';
-import { requestId } from '../../../shared/http/request-id';
+import { responseHeaders } from '../../../shared/http/response-headers';
 import type { ApiDeps } from './deps';
 import { healthRoute } from './routes/health';
 import { registrationsRoute } from './routes/registrations';
@@ -29,16 +29,8 @@ export function buildApp(deps: ApiDeps): Express {
   const app = express();
   app.set('trust proxy', deps.config.trustProxy);
   app.set('etag', false);
-  app.use(API_HELMET);
-  app.use(requestId);
-  app.use((req, res, next) => {
-    const stop = deps.metrics.httpDuration.startTimer();
-    res.on('finish', () => {
-      const route = typeof req.route?.path === 'string' ? req.route.path : 'unmatched';
-      stop({ route, method: req.method, status: String(res.statusCode) });
-    });
-    next();
-  });
+  app.disable('x-powered-by');
+  app.use(responseHeaders(API_HELMET));
   // Heartbeats are most of the traffic: their route is matched first.
   app.use(verificationsRoute(deps.context));
   app.use(registrationsRoute(deps.context));

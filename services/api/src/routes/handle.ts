@@ -2,37 +2,54 @@ import express, { Router, type Request, type RequestHandler } from 'express';
 import { methodNotAllowed } from '../../../../shared/http/error-handler';
 import type { Outcome } from '../../../../shared/domain/outcome';
 import { answerFor, send } from '../../../../shared/http/respond';
-import type { Counter } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import type { Parsed } from './bodies';
 
 /** The contract's bodies are at most 1 MiB; any content type is read as JSON (older nodes send text/plain). */
 export const jsonBody = express.json({ limit: '1mb', type: () => true, strict: true });
 
 /**
- * A node-facing route: parse the body, run the use case, answer, count the
- * outcome by result and cause. Nothing else happens in a route.
+ * A node-facing POST route: parse the body, run the use case, answer, count
+ * the outcome by result and cause and time it by status. Nothing else happens
+ * in a route. Other methods on the path get 405.
  */
 export function nodeRoute<Body, Result>(options: {
+  path: string;
   parse: (raw: unknown) => Parsed<Body>;
   run: (body: Body, req: Request) => Promise<Outcome<Result>>;
   outcomes: Counter<'result' | 'cause'>;
-}): RequestHandler {
-  return async (req, res) => {
-    const parsed = options.parse(req.body);
-    const outcome: Outcome<Result> = parsed.ok
-      ? await options.run(parsed.body, req)
-      : { kind: 'refused', overall: [parsed.cause], nodes: [] };
-    const answer = answerFor(outcome);
-    const result = answer.status === 200 ? 'success' : 'failure';
-    if (answer.codes.length === 0) options.outcomes.inc({ result, cause: 'none' });
-    for (const cause of answer.codes) options.outcomes.inc({ result, cause });
-    send(res, answer);
+  latency: Histogram<'route' | 'method' | 'status'>;
+}): Router {
+  // Label children made once: the heartbeat path should not hash label sets per request.
+  const succeeded = options.outcomes.labels('success', 'none');
+  const timers = new Map<number, { observe(seconds: number): void }>();
+  const observe = (status: number, startedAt: bigint) => {
+    let timer = timers.get(status);
+    if (!timer) {
+      timer = options.latency.labels(options.path, 'POST', String(status));
+      timers.set(status, timer);
+    }
+    timer.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
   };
-}
 
-/** A path that answers POST with `handler` (after reading the JSON body) and 405 to any other method. */
-export function postOnly(path: string, handler: RequestHandler): Router {
+  const handler: RequestHandler = async (req, res) => {
+    const startedAt = process.hrtime.bigint();
+    try {
+      const parsed = options.parse(req.body);
+      const outcome: Outcome<Result> = parsed.ok
+        ? await options.run(parsed.body, req)
+        : { kind: 'refused', overall: [parsed.cause], nodes: [] };
+      const answer = answerFor(outcome);
+      if (answer.status === 200 && answer.codes.length === 0) succeeded.inc();
+      else for (const cause of answer.codes.length > 0 ? answer.codes : ['none']) options.outcomes.inc({ result: 'failure', cause });
+      send(res, answer);
+      observe(answer.status, startedAt);
+    } catch (error) {
+      observe(500, startedAt);
+      throw error;
+    }
+  };
   const router = Router();
-  router.route(path).post(jsonBody, handler).all(methodNotAllowed('POST'));
+  router.route(options.path).post(jsonBody, handler).all(methodNotAllowed('POST'));
   return router;
 }

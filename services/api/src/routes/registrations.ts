@@ -2,12 +2,15 @@ import type { Router } from 'express';
 import { registerCluster } from '../use-cases/register-cluster';
 import type { UseCaseContext } from '../use-cases/context';
 import { parseRegistration } from './bodies';
-import { nodeRoute, postOnly } from './handle';
+import { nodeRoute } from './handle';
 import { sourceAddress } from './source-address';
 
 export function registrationsRoute(context: UseCaseContext): Router {
-  return postOnly(
-    '/v1/registrations',
-    nodeRoute({ parse: parseRegistration, run: (body, req) => registerCluster(context, body, sourceAddress(req)), outcomes: context.metrics.outcomes.registrations }),
-  );
+  return nodeRoute({
+    path: '/v1/registrations',
+    parse: parseRegistration,
+    run: (body, req) => registerCluster(context, body, sourceAddress(req)),
+    outcomes: context.metrics.outcomes.registrations,
+    latency: context.metrics.httpDuration,
+  });
 }

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+/**
+ * What every response carries: the security headers and `x-request-id`.
+ *
+ * The security headers come from helmet, run once at start-up against a
+ * recording response: for a given configuration they never vary, and setting
+ * the recorded pairs costs a fraction of running helmet's chain of
+ * middlewares on every heartbeat.
+ *
+ * The request id is on every log line about the request too, so a caller's
+ * report can be matched to the log without the response ever holding
+ * internal detail. Incoming ids are not trusted.
+ */
+function recordHeaders(security: RequestHandler): Array<[string, string]> {
+  const recorded = new Map<string, string>();
+  const recorder = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      recorded.set(name, String(value));
+      return recorder;
+    },
+    removeHeader(name: string) {
+      recorded.delete(name);
+    },
+    getHeader: (name: string) => recorded.get(name),
+  };
+  let isDone = false;
+  security({ headers: {}, method: 'GET', url: '/' } as unknown as Request, recorder as unknown as Response, () => {
+    isDone = true;
+  });
+  if (!isDone) throw new Error('the security middleware did not complete synchronously');
+  return [...recorded];
+}
+
+export function responseHeaders(security: RequestHandler) {
+  const headers = recordHeaders(security);
+  return (_req: IncomingMessage, res: ServerResponse & { locals: Record<string, unknown> }, next: NextFunction): void => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    const id = randomUUID();
+    res.locals.requestId = id;
+    res.setHeader('x-request-id', id);
+    next();
+  };
+}
+
+export function requestIdOf(res: Response): string {
+  return typeof res.locals.requestId === 'string' ? res.locals.requestId : 'unknown';
+}
