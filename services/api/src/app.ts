@@ -4,9 +4,9 @@ import { errorHandler, notFound } from '../../../shared/http/error-handler';
 import { responseHeaders } from '../../../shared/http/response-headers';
 import type { ApiDeps } from './deps';
 import { healthRoute } from './routes/health';
-import { registrationsRoute } from './routes/registrations';
-import { unbindingsRoute } from './routes/unbindings';
-import { verificationsRoute } from './routes/verifications';
+import { mountRegistrationsRoute } from './routes/registrations';
+import { mountUnbindingsRoute } from './routes/unbindings';
+import { mountVerificationsRoute } from './routes/verifications';
 
 /**
  * helmet for a JSON API: the headers that matter when no browser renders
@@ -32,9 +32,9 @@ export function buildApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.use(responseHeaders(API_HELMET));
   // Heartbeats are most of the traffic: their route is matched first.
-  app.use(verificationsRoute(deps.context));
-  app.use(registrationsRoute(deps.context));
-  app.use(unbindingsRoute(deps.context));
+  mountVerificationsRoute(app, deps.context);
+  mountRegistrationsRoute(app, deps.context);
+  mountUnbindingsRoute(app, deps.context);
   app.use(healthRoute({ redis: deps.redis, pool: deps.pool, registry: deps.metrics.registry }));
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -1,12 +1,12 @@
-import type { Router } from 'express';
+import type { Express } from 'express';
 import { registerCluster } from '../use-cases/register-cluster';
 import type { UseCaseContext } from '../use-cases/context';
 import { parseRegistration } from './bodies';
-import { nodeRoute } from './handle';
+import { mountNodeRoute } from './handle';
 import { sourceAddress } from './source-address';
 
-export function registrationsRoute(context: UseCaseContext): Router {
-  return nodeRoute({
+export function mountRegistrationsRoute(app: Express, context: UseCaseContext): void {
+  mountNodeRoute(app, {
     path: '/v1/registrations',
     parse: parseRegistration,
     run: (body, req) => registerCluster(context, body, sourceAddress(req)),

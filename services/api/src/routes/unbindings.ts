@@ -1,12 +1,12 @@
-import type { Router } from 'express';
+import type { Express } from 'express';
 import { unbindNodes } from '../use-cases/unbind-nodes';
 import type { UseCaseContext } from '../use-cases/context';
 import { parseUnbinding } from './bodies';
-import { nodeRoute } from './handle';
+import { mountNodeRoute } from './handle';
 import { sourceAddress } from './source-address';
 
-export function unbindingsRoute(context: UseCaseContext): Router {
-  return nodeRoute({
+export function mountUnbindingsRoute(app: Express, context: UseCaseContext): void {
+  mountNodeRoute(app, {
     path: '/v1/unbindings',
     parse: parseUnbinding,
     run: (body, req) => unbindNodes(context, body, sourceAddress(req)),

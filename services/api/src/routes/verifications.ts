@@ -1,11 +1,11 @@
-import type { Router } from 'express';
+import type { Express } from 'express';
 import { verifyBinding } from '../use-cases/verify-binding';
 import type { UseCaseContext } from '../use-cases/context';
 import { parseVerification } from './bodies';
-import { nodeRoute } from './handle';
+import { mountNodeRoute } from './handle';
 
-export function verificationsRoute(context: UseCaseContext): Router {
-  return nodeRoute({
+export function mountVerificationsRoute(app: Express, context: UseCaseContext): void {
+  mountNodeRoute(app, {
     path: '/v1/verifications',
     parse: parseVerification,
     run: (body) => verifyBinding(context, body),
