@@ -193,6 +193,18 @@ describe('POST /v1/registrations', function () {
       assert.equal((await verify(node.machineCode, node.token)).status, 200);
     });
 
+    it('answers from the ledger when Redis lost one binding: same token, no new seat', async function () {
+      const account = await api.createAccount({ maxRegistrations: 1 });
+      const body = registrationBody(account, 1);
+      const first = await register(body);
+      assert.equal(first.status, 200);
+      await api.deps.redis.hdel(accountKeys(api.config.redisKeyPrefix, account.id).bindings, body.nodes[0]?.machineCode ?? '');
+      const again = await register(body);
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+      assert.deepEqual(again.body, first.body);
+      assert.equal(await ledgerCount(account), 1);
+    });
+
     it('does not let a reservation left by a dead request hold a seat for good', async function () {
       const account = await api.createAccount({ maxRegistrations: 2 });
       const keys = accountKeys(api.config.redisKeyPrefix, account.id);

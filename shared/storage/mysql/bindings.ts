@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { checkSeats } from '../../domain/seats';
 import type { AccountSnapshot } from '../redis/scripts';
-import { execute, inSnapshot, inTransaction, selectRows, type Pool, type PoolConnection } from './pool';
+import { execute, inSnapshot, inTransaction, isDuplicateKey, selectRows, type Pool, type PoolConnection } from './pool';
 
 /** One node's binding as the ledger keeps it. */
 export interface BindingInput {
@@ -81,6 +81,11 @@ async function boundNonces(connection: PoolConnection, accountId: number, machin
   return new Map(rows.map((row) => [String(row.machine_code), String(row.nonce)]));
 }
 
+const INSERT_BINDINGS = 'INSERT INTO bindings (account_id, machine_code, nonce, node_id, ip, domain, app_name, mac, app_version) VALUES ?';
+/** Re-registration refreshes what the node reported; the nonce, and with it the token, stays. */
+const UPSERT_BINDINGS = `${INSERT_BINDINGS}
+  ON DUPLICATE KEY UPDATE node_id = VALUES(node_id), ip = VALUES(ip), domain = VALUES(domain), app_name = VALUES(app_name),
+    mac = VALUES(mac), app_version = VALUES(app_version), registered_at = CURRENT_TIMESTAMP(3)`;
 const LAST_SEEN_CHUNK = 500;
 const SNAPSHOT_BINDINGS = 'SELECT machine_code, nonce, COALESCE(UNIX_TIMESTAMP(last_seen_at), 0) AS last_seen FROM bindings WHERE account_id = ?';
 
@@ -91,7 +96,10 @@ export function createBindings(pool: Pool): Bindings {
         const account = await lockAccount(connection, accountId);
         if (!account) return { kind: 'disagrees' };
         const codes = nodes.map((node) => node.machineCode);
-        const existing = await boundNonces(connection, accountId, codes);
+        // When Redis saw every machine as new, the INSERT itself checks that claim (a duplicate
+        // key refuses it), which spares the common first registration one round trip.
+        const isAllNew = newIndices.length === nodes.length;
+        const existing = isAllNew ? new Map<string, string>() : await boundNonces(connection, accountId, codes);
         const [count] = await selectRows(connection, 'SELECT COUNT(*) AS n FROM bindings WHERE account_id = ?', [accountId]);
         const boundCount = Number(count?.n);
         const seats = checkSeats({ machineCodes: codes, isBound: (code) => existing.has(code), boundCount, maxRegistrations: account.maxRegistrations });
@@ -101,13 +109,13 @@ export function createBindings(pool: Pool): Bindings {
           seats.newIndices.every((index, i) => index === newIndices[i]) &&
           nodes.every((node) => (existing.get(node.machineCode) ?? node.nonce) === node.nonce);
         if (!agrees) return { kind: 'disagrees' };
-        await execute(
-          connection,
-          `INSERT INTO bindings (account_id, machine_code, nonce, node_id, ip, domain, app_name, mac, app_version) VALUES ?
-           ON DUPLICATE KEY UPDATE node_id = VALUES(node_id), ip = VALUES(ip), domain = VALUES(domain), app_name = VALUES(app_name),
-             mac = VALUES(mac), app_version = VALUES(app_version), registered_at = CURRENT_TIMESTAMP(3)`,
-          [nodes.map((n) => [accountId, n.machineCode, n.nonce, n.nodeId, n.ip, n.domain, n.appName, n.mac, n.appVersion])],
-        );
+        const rows = nodes.map((n) => [accountId, n.machineCode, n.nonce, n.nodeId, n.ip, n.domain, n.appName, n.mac, n.appVersion]);
+        try {
+          await execute(connection, isAllNew ? INSERT_BINDINGS : UPSERT_BINDINGS, [rows]);
+        } catch (error) {
+          if (isDuplicateKey(error)) return { kind: 'disagrees' };
+          throw error;
+        }
         if (seats.newIndices.length > 0) await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
         return { kind: 'committed', used: boundCount + seats.newIndices.length };
       });

@@ -71,6 +71,11 @@ async function withConnection<T>(pool: Pool, work: (connection: PoolConnection) 
   }
 }
 
+/** A statement refused for a unique key (ER_DUP_ENTRY): a fact about the data, not a failing server. */
+export function isDuplicateKey(error: unknown): boolean {
+  return error instanceof StoreFailure && (error.cause as { code?: unknown } | undefined)?.code === 'ER_DUP_ENTRY';
+}
+
 /** Rows of a SELECT, each still `unknown` in shape: callers parse them. */
 export function selectRows(db: Pool | PoolConnection, sql: string, params: Params = []): Promise<RowDataPacket[]> {
   return run<RowDataPacket[]>(db, sql, params);

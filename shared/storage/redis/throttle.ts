@@ -18,16 +18,22 @@ export interface ThrottleLimits {
   trustedAddressSeconds: number;
 }
 
-export interface Throttle {
+export interface ThrottleCheck {
   /** Seconds to wait when throttled, else null. */
-  retryAfter(address: string, account: string): Promise<number | null>;
+  retryAfterSeconds: number | null;
+  /** No failure is on record for this address and account, and the address is trusted: a success changes nothing. */
+  isClean: boolean;
+}
+
+export interface Throttle {
+  check(address: string, account: string): Promise<ThrottleCheck>;
   recordFailure(address: string, account: string): Promise<void>;
   recordSuccess(address: string, account: string): Promise<void>;
 }
 
 export function createThrottle(redis: Redis, prefix: string, limits: ThrottleLimits): Throttle {
   return {
-    async retryAfter(address, account) {
+    async check(address, account) {
       const keys = throttleKeys(prefix, address, account);
       const [pair, perAddress, perAccount, trusted] = await guardStore('redis', () =>
         redis.mget(keys.pair, keys.address, keys.account, keys.trusted),
@@ -38,9 +44,9 @@ export function createThrottle(redis: Redis, prefix: string, limits: ThrottleLim
         if (Number(perAddress ?? 0) >= limits.address.limit) tripped.push(keys.address);
         if (Number(perAccount ?? 0) >= limits.account.limit) tripped.push(keys.account);
       }
-      if (tripped.length === 0) return null;
+      if (tripped.length === 0) return { retryAfterSeconds: null, isClean: pair === null && trusted !== null };
       const ttls = await guardStore('redis', () => Promise.all(tripped.map((key) => redis.ttl(key))));
-      return Math.max(1, ...ttls);
+      return { retryAfterSeconds: Math.max(1, ...ttls), isClean: false };
     },
 
     async recordFailure(address, account) {

@@ -19,19 +19,22 @@ export async function authenticateAccount(
   address: string,
 ): Promise<Authentication> {
   const { throttle, metrics, logger } = context;
-  const retryAfterSeconds = await throttle.retryAfter(address, credentials.account).catch((error: unknown) => {
+  const throttling = await throttle.check(address, credentials.account).catch((error: unknown) => {
     metrics.throttleUnavailable.inc();
     logger.warn({ err: error }, 'login throttling unavailable');
-    return null;
+    return { retryAfterSeconds: null, isClean: false };
   });
-  if (retryAfterSeconds !== null) {
+  if (throttling.retryAfterSeconds !== null) {
     metrics.throttled.inc();
-    return { kind: 'throttled', retryAfterSeconds };
+    return { kind: 'throttled', retryAfterSeconds: throttling.retryAfterSeconds };
   }
 
   const account = await context.accounts.findByName(credentials.account);
   const isValid = await context.passwords.verify(credentials.password, account?.passwordHash);
-  const bookkeeping = isValid ? throttle.recordSuccess(address, credentials.account) : throttle.recordFailure(address, credentials.account);
-  await bookkeeping.catch((error: unknown) => logger.warn({ err: error }, 'could not record a login for throttling'));
+  // A success from a trusted address with no failures on record has nothing to clear or renew.
+  if (!(isValid && throttling.isClean)) {
+    const bookkeeping = isValid ? throttle.recordSuccess(address, credentials.account) : throttle.recordFailure(address, credentials.account);
+    await bookkeeping.catch((error: unknown) => logger.warn({ err: error }, 'could not record a login for throttling'));
+  }
   return isValid && account ? { kind: 'authenticated', account } : refuseOverall({ code: 'UNAUTHORIZED_ACCOUNT' });
 }
