@@ -1,12 +1,13 @@
-import express, { type Express, type Request, type RequestHandler } from 'express';
+import { type Express, type Request, type RequestHandler } from 'express';
 import { methodNotAllowed } from '../../../../shared/http/error-handler';
 import type { Outcome } from '../../../../shared/domain/outcome';
+import { jsonBody } from '../../../../shared/http/json-body';
 import { answerFor, send } from '../../../../shared/http/respond';
 import type { Counter, Histogram } from 'prom-client';
 import type { Parsed } from './bodies';
 
-/** The contract's bodies are at most 1 MiB; any content type is read as JSON (older nodes send text/plain). */
-export const jsonBody = express.json({ limit: '1mb', type: () => true, strict: true });
+/** The contract's bodies are at most 1 MiB. */
+const readBody = jsonBody(1024 * 1024);
 
 /**
  * A node-facing POST route: parse the body, run the use case, answer, count
@@ -50,5 +51,5 @@ export function mountNodeRoute<Body, Result>(app: Express, options: {
     }
   };
   // On the app itself, not in a nested router: one routing layer less on every heartbeat.
-  app.route(options.path).post(jsonBody, handler).all(methodNotAllowed('POST'));
+  app.route(options.path).post(readBody, handler).all(methodNotAllowed('POST'));
 }

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import express from 'express';
+import request from 'supertest';
+import { jsonBody } from './json-body';
+
+/** Both paths of jsonBody (small plain bodies read directly, the rest by express.json) must agree. */
+describe('jsonBody', function () {
+  const app = express();
+  app.post('/', jsonBody(1024), (req, res) => {
+    res.json({ body: req.body as unknown });
+  });
+  app.use((error: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    res.status(error.status ?? 500).json({ refused: error.type ?? 'other' });
+  });
+
+  const cases: Array<{ name: string; body: string; headers?: Record<string, string>; status: number; expected: unknown }> = [
+    { name: 'a small object, read directly', body: '{"a":1}', status: 200, expected: { body: { a: 1 } } },
+    { name: 'an array', body: '[1,2]', status: 200, expected: { body: [1, 2] } },
+    { name: 'a UTF-8 byte order mark', body: '\ufeff{"a":"ü"}', status: 200, expected: { body: { a: 'ü' } } },
+    { name: 'text/plain content type', body: '{"a":1}', headers: { 'content-type': 'text/plain' }, status: 200, expected: { body: { a: 1 } } },
+    { name: 'a JSON scalar (strict)', body: '"x"', status: 400, expected: { refused: 'entity.parse.failed' } },
+    { name: 'broken JSON', body: '{"a":', status: 400, expected: { refused: 'entity.parse.failed' } },
+    { name: 'another charset, left to express.json', body: '{"a":1}', headers: { 'content-type': 'application/json; charset=latin1' }, status: 415, expected: { refused: 'charset.unsupported' } },
+    { name: 'a body over the limit', body: `{"a":"${'x'.repeat(2000)}"}`, status: 413, expected: { refused: 'entity.too.large' } },
+  ];
+
+  for (const row of cases) {
+    it(row.name, async function () {
+      const response = await request(app)
+        .post('/')
+        .set({ 'content-type': 'application/json', ...row.headers })
+        .send(row.body);
+      assert.equal(response.status, row.status);
+      assert.deepEqual(response.body, row.expected);
+    });
+  }
+});
