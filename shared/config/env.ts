@@ -15,7 +15,6 @@ const boolean = (fallback: boolean) =>
 const schema = z.object({
   PORT: integer(8080, 0, 65535),
   HOST: z.string().min(1).default('0.0.0.0'),
-  ADMIN_PORT: integer(8081, 0, 65535),
   MYSQL_URL: z.url({ protocol: /^mysql$/ }).default('mysql://root@127.0.0.1:3306/regcloud'),
   MYSQL_POOL_SIZE: integer(10, 1, 500),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379/0'),
@@ -44,7 +43,6 @@ export type Env = z.infer<typeof schema>;
 export interface Config {
   port: number;
   host: string;
-  adminPort: number;
   mysqlUrl: string;
   mysqlPoolSize: number;
   redisUrl: string;
@@ -93,7 +91,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
-    adminPort: e.ADMIN_PORT,
     mysqlUrl: withDefaultDatabase(e.MYSQL_URL),
     mysqlPoolSize: e.MYSQL_POOL_SIZE,
     redisUrl: e.REDIS_URL,
