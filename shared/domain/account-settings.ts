@@ -37,7 +37,9 @@ export function checkAccountSettings(input: AccountSettings): SettingsCheck {
     .filter((_, index) => allowedDomains[index] === '')
     .forEach((domain) => problems.push(`allowed-domains: not a host name or *.wildcard: ${domain}`));
   const allowedAppNames = input.allowedAppNames.map((name) => name.trim());
-  allowedAppNames.filter((name) => name.length === 0 || name.length > 128).forEach(() => problems.push('allowed-app-names: 1 to 128 characters each'));
+  allowedAppNames
+    .filter((name) => name.length === 0 || name.length > 128)
+    .forEach((name) => problems.push(`allowed-app-names: 1 to 128 characters each: ${JSON.stringify(name)}`));
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, settings: { ...input, allowedIps, allowedDomains, allowedAppNames } };
 }

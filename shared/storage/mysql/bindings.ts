@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkSeats } from '../../domain/seats';
+import { checkSeats, seatsUsedAfter } from '../../domain/seats';
 import type { AccountSnapshot } from '../redis/scripts';
 import { execute, inSnapshot, inTransaction, isDuplicateKey, selectRows, type Pool, type PoolConnection } from './pool';
 
@@ -117,7 +117,7 @@ export function createBindings(pool: Pool): Bindings {
           throw error;
         }
         if (seats.newIndices.length > 0) await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
-        return { kind: 'committed', used: boundCount + seats.newIndices.length };
+        return { kind: 'committed', used: seatsUsedAfter(boundCount, seats) };
       });
     },
 

@@ -31,3 +31,29 @@ export function throttleKeys(prefix: string, address: string, account: string) {
     trusted: `${prefix}throttle:trusted:${address}:${account}`,
   };
 }
+
+/** Escapes SCAN's glob characters (the configured prefix has none today; this keeps it literal if that changes). */
+function globLiteral(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (char) => `\\${char}`);
+}
+
+/** SCAN pattern matching the state key of every loaded account. */
+export function loadedStatePattern(prefix: string): string {
+  return `${globLiteral(prefix)}{acct:*}:state`;
+}
+
+/** The account a state key belongs to, or null for any key accountKeys would not build. */
+export function accountIdOfStateKey(prefix: string, key: string): number | null {
+  const head = `${prefix}{acct:`;
+  const tail = '}:state';
+  if (!key.startsWith(head) || !key.endsWith(tail)) return null;
+  const digits = key.slice(head.length, key.length - tail.length);
+  if (!/^[1-9]\d{0,15}$/.test(digits)) return null;
+  const accountId = Number(digits);
+  return Number.isSafeInteger(accountId) && accountKeys(prefix, accountId).state === key ? accountId : null;
+}
+
+/** Where the reconcile worker keeps its place in the keyspace between runs. */
+export function walkStateKey(prefix: string): string {
+  return `${prefix}worker:reconcile-accounts:walk`;
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { StoreFailure, guardStore } from '../../../../shared/storage/errors';
 import type { Redis } from '../../../../shared/storage/redis/client';
-import { accountKeys } from '../../../../shared/storage/redis/keys';
+import { accountIdOfStateKey, accountKeys, loadedStatePattern, walkStateKey } from '../../../../shared/storage/redis/keys';
 
 /**
  * The reconciler's reads of Redis: which accounts are loaded (a SCAN over
@@ -52,29 +52,6 @@ const walkState = z.object({
   cursor: z.string().regex(/^\d{1,20}$/),
   backlog: z.array(z.number().int().positive()).max(1_000_000),
 });
-
-/** Escapes SCAN's glob characters (the configured prefix has none today; this keeps it literal if that changes). */
-function globLiteral(text: string): string {
-  return text.replace(/[*?[\]\\]/g, (char) => `\\${char}`);
-}
-
-export function loadedStatePattern(prefix: string): string {
-  return `${globLiteral(prefix)}{acct:*}:state`;
-}
-
-export function accountIdOfStateKey(prefix: string, key: string): number | null {
-  const head = `${prefix}{acct:`;
-  const tail = '}:state';
-  if (!key.startsWith(head) || !key.endsWith(tail)) return null;
-  const digits = key.slice(head.length, key.length - tail.length);
-  if (!/^[1-9]\d{0,15}$/.test(digits)) return null;
-  const accountId = Number(digits);
-  return Number.isSafeInteger(accountId) && accountKeys(prefix, accountId).state === key ? accountId : null;
-}
-
-export function walkStateKey(prefix: string): string {
-  return `${prefix}worker:reconcile-accounts:walk`;
-}
 
 function unexpected(what: string, reply: unknown): never {
   throw new StoreFailure('redis', `unexpected reply to ${what}: ${JSON.stringify(reply)?.slice(0, 200)}`);
