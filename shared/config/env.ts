@@ -33,6 +33,8 @@ const schema = z.object({
   THROTTLE_ACCOUNT_LIMIT: integer(100, 1, 1_000_000),
   THROTTLE_ACCOUNT_WINDOW_SECONDS: integer(3600, 1, 86_400),
   THROTTLE_TRUSTED_ADDRESS_DAYS: integer(30, 1, 365),
+  THROTTLE_NEW_ADDRESS_LIMIT: integer(3, 0, 1_000),
+  LOGIN_COMPARES_PER_ACCOUNT: integer(4, 1, 1_000),
   LAST_SEEN_PERSIST_SECONDS: integer(600, 1, 86_400),
   SHUTDOWN_GRACE_MS: integer(10_000, 0, 600_000),
   RECONCILE_INTERVAL_SECONDS: integer(60, 1, 86_400),
@@ -58,8 +60,12 @@ export interface Config {
     pair: { limit: number; windowSeconds: number };
     address: { limit: number; windowSeconds: number };
     account: { limit: number; windowSeconds: number };
+    /** Attempts an address that has not failed for the account gets while the account-wide limit is reached. */
+    newcomerLimit: number;
     trustedAddressSeconds: number;
   };
+  /** Password checks of one account in flight at once in one process; more wait their turn. */
+  loginComparesPerAccount: number;
   lastSeenPersistSeconds: number;
   shutdownGraceMs: number;
   /** How often the worker compares the accounts loaded in Redis with the ledger (services/worker). */
@@ -106,8 +112,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       pair: { limit: e.THROTTLE_PAIR_LIMIT, windowSeconds: e.THROTTLE_PAIR_WINDOW_SECONDS },
       address: { limit: e.THROTTLE_ADDRESS_LIMIT, windowSeconds: e.THROTTLE_ADDRESS_WINDOW_SECONDS },
       account: { limit: e.THROTTLE_ACCOUNT_LIMIT, windowSeconds: e.THROTTLE_ACCOUNT_WINDOW_SECONDS },
+      newcomerLimit: e.THROTTLE_NEW_ADDRESS_LIMIT,
       trustedAddressSeconds: e.THROTTLE_TRUSTED_ADDRESS_DAYS * 86_400,
     }),
+    loginComparesPerAccount: e.LOGIN_COMPARES_PER_ACCOUNT,
     lastSeenPersistSeconds: e.LAST_SEEN_PERSIST_SECONDS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,

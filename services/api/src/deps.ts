@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { createKeyedLimiter } from '../../../shared/concurrency/keyed-limiter';
 import type { Config } from '../../../shared/config/env';
 import { createLogger, type Logger } from '../../../shared/log/logger';
 import { createMetrics, type Metrics } from '../../../shared/metrics/registry';
@@ -37,17 +38,21 @@ export async function createApiDeps(config: Readonly<Config>, options: { now?: (
     maxPending: 50_000,
     onDropped: (count) => metrics.lastSeenDropped.inc(count),
   });
+  const scripts = createScripts(redis);
+  const now = options.now ?? (() => new Date());
   const context: UseCaseContext = {
     config,
     logger,
     metrics,
     accounts: createAccounts(pool),
-    bindingStore: createBindingStore({ scripts: createScripts(redis), bindings, keyPrefix: config.redisKeyPrefix, metrics, logger }),
-    throttle: createThrottle(redis, config.redisKeyPrefix, config.throttle),
+    bindingStore: createBindingStore({ scripts, bindings, keyPrefix: config.redisKeyPrefix, metrics, logger }),
+    // Real time, whatever the use cases' clock: throttle windows are Redis TTLs.
+    throttle: createThrottle({ scripts, prefix: config.redisKeyPrefix, limits: config.throttle, now: Date.now }),
     passwords: await createPasswords(config.bcryptCost),
+    loginCompares: createKeyedLimiter(config.loginComparesPerAccount),
     lastSeen,
     tokenSecret,
-    now: options.now ?? (() => new Date()),
+    now,
   };
   return {
     config,

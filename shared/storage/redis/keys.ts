@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The only place key strings are built. Every key of one account carries the
  * hash tag `{acct:<id>}`, so the scripts that touch several of them run on
@@ -20,16 +22,48 @@ export function accountKeys(prefix: string, accountId: number): AccountKeys {
 }
 
 /**
- * Failed-login counters. Account names are caller-chosen text: they are
- * length-limited before they get here and only ever used as key bytes.
+ * One key part from caller-chosen text (addresses, account names): a hash of
+ * the length-prefixed parts, so no two tuples share a key (`2001:db8::1` with
+ * `2:tenB` is not `2001:db8::1:2` with `tenB`) and no caller's bytes, hash
+ * tag braces included, ever reach a key.
  */
-export function throttleKeys(prefix: string, address: string, account: string) {
+function opaquePart(...parts: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(`${Buffer.byteLength(part, 'utf8')}:`).update(part, 'utf8');
+  return hash.digest('base64url').slice(0, 22);
+}
+
+/** The keys of login throttling (reserve-login.lua, settle-login.lua) for one address and account. */
+export interface LoginKeys {
+  pairFailures: string;
+  pairInFlight: string;
+  addressFailures: string;
+  addressInFlight: string;
+  accountFailures: string;
+  accountInFlight: string;
+  pairHistory: string;
+  trusted: string;
+}
+
+export function loginKeys(prefix: string, address: string, account: string): LoginKeys {
+  const pair = `${prefix}login:pair:${opaquePart(address, account)}`;
+  const byAddress = `${prefix}login:address:${opaquePart(address)}`;
+  const byAccount = `${prefix}login:account:${opaquePart(account)}`;
   return {
-    pair: `${prefix}throttle:pair:${address}:${account}`,
-    address: `${prefix}throttle:address:${address}`,
-    account: `${prefix}throttle:account:${account}`,
-    trusted: `${prefix}throttle:trusted:${address}:${account}`,
+    pairFailures: `${pair}:failed`,
+    pairInFlight: `${pair}:pending`,
+    addressFailures: `${byAddress}:failed`,
+    addressInFlight: `${byAddress}:pending`,
+    accountFailures: `${byAccount}:failed`,
+    accountInFlight: `${byAccount}:pending`,
+    pairHistory: `${pair}:history`,
+    trusted: `${pair}:trusted`,
   };
+}
+
+/** KEYS of both login scripts, in their headers' order. */
+export function loginKeyList(keys: LoginKeys): string[] {
+  return [keys.pairFailures, keys.pairInFlight, keys.addressFailures, keys.addressInFlight, keys.accountFailures, keys.accountInFlight, keys.pairHistory, keys.trusted];
 }
 
 /** Escapes SCAN's glob characters (the configured prefix has none today; this keeps it literal if that changes). */

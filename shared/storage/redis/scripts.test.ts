@@ -17,6 +17,8 @@ const PINNED_SHA1: Record<keyof typeof SCRIPT_FILES, string> = {
   unbindNodes: 'ae7b88fe5f30bd93bed9862f65775f07c5f67bb6',
   invalidateAccount: '00e555053d35700b81d9fb0248fe0f216a389420',
   verifyBinding: '38c93c828fb12cba9bd2f6d35434700bb6c6f33e',
+  reserveLogin: 'f574e16754540b16abc5f1bc65631383a7448e8b',
+  settleLogin: '10f9482ff2312eae2d93f0848a2202e5e1ccf40d',
 };
 
 function sha1(text: string): string {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { LUA_DIR } from '../../paths';
 import { StoreFailure, guardStore } from '../errors';
-import type { AccountKeys } from './keys';
+import { loginKeyList, type AccountKeys, type LoginKeys } from './keys';
 
 /**
  * The only module that runs Lua. Each script is registered once with
@@ -19,6 +19,8 @@ export const SCRIPT_FILES = {
   unbindNodes: { file: 'unbind-nodes.lua', keys: 1 },
   invalidateAccount: { file: 'invalidate-account.lua', keys: 4 },
   verifyBinding: { file: 'verify-binding.lua', keys: 2 },
+  reserveLogin: { file: 'reserve-login.lua', keys: 8 },
+  settleLogin: { file: 'settle-login.lua', keys: 8 },
 } as const;
 
 type ScriptName = keyof typeof SCRIPT_FILES;
@@ -40,6 +42,18 @@ export type VerifyReply =
   | { kind: 'NOT_LOADED' }
   | { kind: 'NOT_BOUND' }
   | { kind: 'BOUND'; status: string; expiresAt: string; isLastSeenRecorded: boolean };
+
+export type ReserveLoginReply = { kind: 'RESERVED' } | { kind: 'BUSY' } | { kind: 'THROTTLED'; retryAfterSeconds: number };
+
+export type LoginOutcome = 'failed' | 'succeeded' | 'abandoned';
+
+export interface LoginLimits {
+  pair: { limit: number; windowSeconds: number };
+  address: { limit: number; windowSeconds: number };
+  account: { limit: number; windowSeconds: number };
+  newcomerLimit: number;
+  trustedAddressSeconds: number;
+}
 
 export interface AccountSnapshot {
   revision: number;
@@ -71,6 +85,9 @@ export interface Scripts {
   unbindNodes(keys: AccountKeys, machineCodes: readonly string[]): Promise<number>;
   invalidateAccount(keys: AccountKeys, revision: number): Promise<void>;
   verifyBinding(keys: AccountKeys, input: { machineCode: string; nonce: string; nowSeconds: number; lastSeenIntervalSeconds: number }): Promise<VerifyReply>;
+  reserveLogin(keys: LoginKeys, input: { nowMs: number; id: string; reservationTtlMs: number; limits: LoginLimits }): Promise<ReserveLoginReply>;
+  /** False when the reservation had already expired. */
+  settleLogin(keys: LoginKeys, input: { id: string; outcome: LoginOutcome; limits: LoginLimits }): Promise<boolean>;
 }
 
 export function createScripts(redis: Redis): Scripts {
@@ -128,6 +145,37 @@ export function createScripts(redis: Redis): Scripts {
         return { kind, status, expiresAt, isLastSeenRecorded: isRecorded === 1 };
       }
       return unexpected('verifyBinding', reply);
+    },
+
+    async reserveLogin(keys, { nowMs, id, reservationTtlMs, limits }) {
+      const reply = await run('reserveLogin', [
+        ...loginKeyList(keys),
+        nowMs,
+        id,
+        reservationTtlMs,
+        limits.pair.limit,
+        limits.address.limit,
+        limits.account.limit,
+        limits.newcomerLimit,
+      ]);
+      if (!isReplyArray(reply)) return unexpected('reserveLogin', reply);
+      const [kind, seconds] = reply;
+      if ((kind === 'RESERVED' || kind === 'BUSY') && reply.length === 1) return { kind };
+      if (kind === 'THROTTLED' && typeof seconds === 'number' && seconds > 0) return { kind, retryAfterSeconds: seconds };
+      return unexpected('reserveLogin', reply);
+    },
+
+    async settleLogin(keys, { id, outcome, limits }) {
+      const reply = await run('settleLogin', [
+        ...loginKeyList(keys),
+        id,
+        outcome,
+        limits.pair.windowSeconds,
+        limits.address.windowSeconds,
+        limits.account.windowSeconds,
+        limits.trustedAddressSeconds,
+      ]);
+      return reply === 0 || reply === 1 ? reply === 1 : unexpected('settleLogin', reply);
     },
   };
 }

@@ -1,74 +1,57 @@
-import type { Redis } from 'ioredis';
-import { guardStore } from '../errors';
-import { throttleKeys } from './keys';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loginKeys, type LoginKeys } from './keys';
+import type { LoginLimits, LoginOutcome, Scripts } from './scripts';
+
+export type { LoginLimits, LoginOutcome };
 
 /**
- * Failed-login throttling (contract rule 6), as fixed-window counters in
- * Redis shared by every API process. Three counters: this address for this
- * account, this address for any account, this account from any address.
- *
- * So that an attacker cannot lock the real customer out with the account-wide
- * counter, an address that has logged in to the account successfully before
- * (within the trusted period) is held only to its own per-account counter.
+ * Failed-login throttling (contract rule 6), shared by every API process
+ * through Redis. Each login reserves its attempt before the password is
+ * checked and settles it after (reserve-login.lua, settle-login.lua), so no
+ * burst gets more attempts past the check than a limit allows. What the
+ * limits guarantee and trade is in the README ("Security").
  */
-export interface ThrottleLimits {
-  pair: { limit: number; windowSeconds: number };
-  address: { limit: number; windowSeconds: number };
-  account: { limit: number; windowSeconds: number };
-  trustedAddressSeconds: number;
+export interface LoginReservation {
+  id: string;
+  keys: LoginKeys;
 }
 
-export interface ThrottleCheck {
-  /** Seconds to wait when throttled, else null. */
-  retryAfterSeconds: number | null;
-  /** No failure is on record for this address and account, and the address is trusted: a success changes nothing. */
-  isClean: boolean;
-}
+export type LoginCheck = { kind: 'reserved'; reservation: LoginReservation } | { kind: 'throttled'; retryAfterSeconds: number };
 
 export interface Throttle {
-  check(address: string, account: string): Promise<ThrottleCheck>;
-  recordFailure(address: string, account: string): Promise<void>;
-  recordSuccess(address: string, account: string): Promise<void>;
+  /** Waits while the limit is reached only by attempts still in flight, up to a deadline. */
+  reserve(address: string, account: string): Promise<LoginCheck>;
+  settle(reservation: LoginReservation, outcome: LoginOutcome): Promise<void>;
 }
 
-export function createThrottle(redis: Redis, prefix: string, limits: ThrottleLimits): Throttle {
+/** Longer than any password check takes; a reservation of a process that died counts this long. */
+const RESERVATION_TTL_MS = 30_000;
+/** How long a login waits for attempts in flight to settle before it is answered as throttled. */
+const BUSY_DEADLINE_MS = 5_000;
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
+/** A short random pause, so waiting logins do not ask again in step. */
+const busyPause = () => sleep(5 + Math.floor(Math.random() * 20));
+
+export function createThrottle(deps: { scripts: Scripts; prefix: string; limits: LoginLimits; now: () => number }): Throttle {
+  const { scripts, limits } = deps;
   return {
-    async check(address, account) {
-      const keys = throttleKeys(prefix, address, account);
-      const [pair, perAddress, perAccount, trusted] = await guardStore('redis', () =>
-        redis.mget(keys.pair, keys.address, keys.account, keys.trusted),
-      );
-      const tripped: string[] = [];
-      if (Number(pair ?? 0) >= limits.pair.limit) tripped.push(keys.pair);
-      if (trusted === null) {
-        if (Number(perAddress ?? 0) >= limits.address.limit) tripped.push(keys.address);
-        if (Number(perAccount ?? 0) >= limits.account.limit) tripped.push(keys.account);
+    async reserve(address, account) {
+      const keys = loginKeys(deps.prefix, address, account);
+      const id = randomBytes(9).toString('base64url');
+      const deadline = deps.now() + BUSY_DEADLINE_MS;
+      for (;;) {
+        const reply = await scripts.reserveLogin(keys, { nowMs: deps.now(), id, reservationTtlMs: RESERVATION_TTL_MS, limits });
+        if (reply.kind === 'RESERVED') return { kind: 'reserved', reservation: { id, keys } };
+        if (reply.kind === 'THROTTLED') return { kind: 'throttled', retryAfterSeconds: reply.retryAfterSeconds };
+        if (deps.now() >= deadline) return { kind: 'throttled', retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS };
+        await busyPause();
       }
-      if (tripped.length === 0) return { retryAfterSeconds: null, isClean: pair === null && trusted !== null };
-      const ttls = await guardStore('redis', () => Promise.all(tripped.map((key) => redis.ttl(key))));
-      return { retryAfterSeconds: Math.max(1, ...ttls), isClean: false };
     },
 
-    async recordFailure(address, account) {
-      const keys = throttleKeys(prefix, address, account);
-      await guardStore('redis', () =>
-        redis
-          .multi()
-          .incr(keys.pair)
-          .expire(keys.pair, limits.pair.windowSeconds, 'NX')
-          .incr(keys.address)
-          .expire(keys.address, limits.address.windowSeconds, 'NX')
-          .incr(keys.account)
-          .expire(keys.account, limits.account.windowSeconds, 'NX')
-          .exec(),
-      );
-    },
-
-    async recordSuccess(address, account) {
-      const keys = throttleKeys(prefix, address, account);
-      await guardStore('redis', () =>
-        redis.multi().del(keys.pair).set(keys.trusted, '1', 'EX', limits.trustedAddressSeconds).exec(),
-      );
+    async settle(reservation, outcome) {
+      await scripts.settleLogin(reservation.keys, { id: reservation.id, outcome, limits });
     },
   };
 }

@@ -1,13 +1,17 @@
 import type { Refused, Throttled } from '../../../../shared/domain/outcome';
 import { refuseOverall } from '../../../../shared/domain/outcome';
 import type { AccountRecord } from '../../../../shared/storage/mysql/accounts';
+import type { LoginCheck, LoginOutcome, LoginReservation } from '../../../../shared/storage/redis/throttle';
 import type { UseCaseContext } from './context';
 
 export type Authentication = { kind: 'authenticated'; account: AccountRecord } | Refused | Throttled;
 
 /**
- * Throttle, then one bcrypt compare whether or not the account exists, so an
- * unknown account and a wrong password look alike in body and timing.
+ * Reserve the attempt, then one bcrypt compare whether or not the account
+ * exists (so an unknown account and a wrong password look alike in body and
+ * timing), then settle the attempt by its outcome. Compares of one account
+ * wait their turn (context.loginCompares), so a burst against one account
+ * cannot take every core.
  *
  * Throttling fails open: when Redis cannot be asked, the login goes on (still
  * paying for bcrypt) and the miss is counted. Only logins depend on it; no
@@ -19,22 +23,37 @@ export async function authenticateAccount(
   address: string,
 ): Promise<Authentication> {
   const { throttle, metrics, logger } = context;
-  const throttling = await throttle.check(address, credentials.account).catch((error: unknown) => {
+  const event = { account: credentials.account, address };
+  const check: LoginCheck | null = await throttle.reserve(address, credentials.account).catch((error: unknown) => {
     metrics.throttleUnavailable.inc();
     logger.warn({ err: error }, 'login throttling unavailable');
-    return { retryAfterSeconds: null, isClean: false };
+    return null;
   });
-  if (throttling.retryAfterSeconds !== null) {
+  if (check?.kind === 'throttled') {
     metrics.throttled.inc();
-    return { kind: 'throttled', retryAfterSeconds: throttling.retryAfterSeconds };
+    logger.warn({ event: 'login.throttled', ...event, retryAfterSeconds: check.retryAfterSeconds }, 'login throttled');
+    return { kind: 'throttled', retryAfterSeconds: check.retryAfterSeconds };
   }
+  const reservation = check?.reservation ?? null;
 
-  const account = await context.accounts.findByName(credentials.account);
-  const isValid = await context.passwords.verify(credentials.password, account?.passwordHash);
-  // A success from a trusted address with no failures on record has nothing to clear or renew.
-  if (!(isValid && throttling.isClean)) {
-    const bookkeeping = isValid ? throttle.recordSuccess(address, credentials.account) : throttle.recordFailure(address, credentials.account);
-    await bookkeeping.catch((error: unknown) => logger.warn({ err: error }, 'could not record a login for throttling'));
+  let account: AccountRecord | null;
+  let isValid: boolean;
+  try {
+    account = await context.accounts.findByName(credentials.account);
+    isValid = await context.loginCompares.run(credentials.account, () => context.passwords.verify(credentials.password, account?.passwordHash));
+  } catch (error) {
+    await settle(context, reservation, 'abandoned');
+    throw error;
   }
-  return isValid && account ? { kind: 'authenticated', account } : refuseOverall({ code: 'UNAUTHORIZED_ACCOUNT' });
+  await settle(context, reservation, isValid ? 'succeeded' : 'failed');
+  if (isValid && account) return { kind: 'authenticated', account };
+  logger.warn({ event: 'login.failed', ...event }, 'failed login');
+  return refuseOverall({ code: 'UNAUTHORIZED_ACCOUNT' });
+}
+
+async function settle(context: UseCaseContext, reservation: LoginReservation | null, outcome: LoginOutcome): Promise<void> {
+  if (!reservation) return;
+  await context.throttle.settle(reservation, outcome).catch((error: unknown) => {
+    context.logger.warn({ err: error, outcome }, 'could not settle a login for throttling');
+  });
 }

@@ -1,3 +1,4 @@
+import type { KeyedLimiter } from '../../../../shared/concurrency/keyed-limiter';
 import type { Config } from '../../../../shared/config/env';
 import type { Logger } from '../../../../shared/log/logger';
 import type { Metrics } from '../../../../shared/metrics/registry';
@@ -16,6 +17,8 @@ export interface UseCaseContext {
   bindingStore: BindingStore;
   throttle: Throttle;
   passwords: Passwords;
+  /** Password compares in flight per account name (LOGIN_COMPARES_PER_ACCOUNT). */
+  loginCompares: KeyedLimiter;
   lastSeen: LastSeenWriter;
   tokenSecret: Buffer;
   now: () => Date;
