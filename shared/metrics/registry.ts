@@ -11,6 +11,7 @@ export interface Metrics {
   outcomes: Record<'registrations' | 'unbindings' | 'verifications', Counter<'result' | 'cause'>>;
   storeFailures: Counter<'store' | 'operation'>;
   redisRefills: Counter<'result'>;
+  ledgerDecisions: Counter<never>;
   throttled: Counter<never>;
   throttleUnavailable: Counter<never>;
   lastSeenDropped: Counter<never>;
@@ -40,6 +41,11 @@ export function createMetrics(): Metrics {
     },
     storeFailures: new Counter({ name: 'regcloud_store_failures_total', help: 'Redis or MySQL operations that failed', labelNames: ['store', 'operation'] as const, registers }),
     redisRefills: new Counter({ name: 'regcloud_redis_refills_total', help: 'Loads of an account from MySQL into Redis', labelNames: ['result'] as const, registers }),
+    ledgerDecisions: new Counter({
+      name: 'regcloud_ledger_decisions_total',
+      help: 'Registrations the MySQL ledger decided alone because Redis kept disagreeing with it (contention)',
+      registers,
+    }),
     throttled: new Counter({ name: 'regcloud_login_throttled_total', help: 'Logins refused by failed-login throttling', registers }),
     throttleUnavailable: new Counter({ name: 'regcloud_throttle_unavailable_total', help: 'Logins checked without throttling because Redis was unavailable', registers }),
     lastSeenDropped: new Counter({ name: 'regcloud_last_seen_dropped_total', help: 'Last-seen updates dropped because MySQL was slow or unavailable', registers }),

@@ -2,7 +2,7 @@ import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/registry';
 import { createNonce } from '../security/binding-token';
 import { StoreFailure } from './errors';
-import type { BindingInput, Bindings } from './mysql/bindings';
+import type { BindingInput, Bindings, LedgerDecision } from './mysql/bindings';
 import { accountKeys, type AccountKeys } from './redis/keys';
 import type { Scripts } from './redis/scripts';
 
@@ -50,7 +50,7 @@ export interface BindingStore {
  */
 export const PENDING_TTL_SECONDS = 60;
 
-/** Redis and MySQL disagreeing this many times in a row is a fault, not a race. */
+/** Refills of Redis before the ledger decides alone. */
 const MAX_ATTEMPTS = 4;
 
 class StoresKeepDisagreeing extends Error {}
@@ -93,6 +93,7 @@ export function createBindingStore(deps: {
   async function bind(input: Parameters<BindingStore['bind']>[0]): Promise<BindResult> {
     const keys = keysOf(input.accountId);
     const proposals = input.nodes.map((node) => ({ machineCode: node.machineCode, nonce: createNonce() }));
+    const proposedRows = input.nodes.map((node, index) => ({ ...node, nonce: (proposals[index] as { nonce: string }).nonce }));
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       let reply;
       try {
@@ -112,6 +113,7 @@ export function createBindingStore(deps: {
           try {
             await load(input.accountId, keys);
           } catch (error) {
+            if (error instanceof StoresKeepDisagreeing) return decideInLedger(input.accountId, keys, proposedRows, input.commit);
             return failed(error, 'load');
           }
           continue;
@@ -140,11 +142,41 @@ export function createBindingStore(deps: {
           }
           await settle('undoBindNodes', keys, written);
           await forget(keys);
-          continue;
+          return decideInLedger(input.accountId, keys, proposedRows, input.commit);
         }
       }
     }
-    throw new StoresKeepDisagreeing(`account ${input.accountId}: Redis and MySQL disagreed ${MAX_ATTEMPTS} times`);
+    return decideInLedger(input.accountId, keys, proposedRows, input.commit);
+  }
+
+  /**
+   * Redis disagreed with the ledger (another request changed the account
+   * between the seat script and the ledger check, or a refill kept reading
+   * copies older than the latest change). That is contention, not a fault:
+   * the ledger decides alone under the account's row lock, which serialises
+   * the contending requests, and Redis drops the account so that it reloads.
+   */
+  async function decideInLedger(
+    accountId: number,
+    keys: AccountKeys,
+    rows: readonly BindingInput[],
+    commit: boolean,
+    isReadingBack = false,
+  ): Promise<BindResult> {
+    if (!isReadingBack) metrics.ledgerDecisions.inc();
+    let decision: LedgerDecision;
+    try {
+      decision = await bindings.decideRegistration(accountId, rows, commit);
+    } catch (error) {
+      await forget(keys);
+      // The proposed nonces are fresh: one found in the ledger means the commit happened and
+      // only its answer was lost; deciding again then answers it as a re-registration.
+      const isLost = commit && !isReadingBack && (await bindings.countBoundWith(accountId, rows).catch(() => 0)) > 0;
+      return isLost ? decideInLedger(accountId, keys, rows, commit, true) : failed(error, 'persist');
+    }
+    if (decision.kind !== 'committed') return decision;
+    await forget(keys, decision.revision);
+    return { kind: 'bound', used: decision.used, nonces: decision.nonces };
   }
 
   /**
@@ -219,7 +251,7 @@ export function createBindingStore(deps: {
       try {
         if ((await load(input.accountId, keys)) === 'missing') return { kind: 'not-bound' };
       } catch (error) {
-        failed(error, 'load');
+        if (!(error instanceof StoresKeepDisagreeing)) failed(error, 'load');
         return verifyInLedger(input.accountId, input.machineCode, input.nonce);
       }
     }

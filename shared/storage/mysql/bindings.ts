@@ -15,6 +15,12 @@ export interface BindingInput {
   appVersion: string;
 }
 
+/** What the ledger decided alone, for when Redis keeps disagreeing with it (contention). */
+export type LedgerDecision =
+  | { kind: 'committed'; used: number; nonces: string[]; revision: number }
+  | { kind: 'fits' }
+  | { kind: 'over'; overflowIndices: number[] };
+
 export type LedgerWrite =
   | { kind: 'committed'; used: number }
   /** The ledger disagrees with what Redis decided (stale Redis, or staff changed seats): nothing written. */
@@ -41,6 +47,13 @@ export interface Bindings {
    * proposes; this decides. `newIndices` is what Redis considered new.
    */
   persistRegistration(accountId: number, nodes: readonly BindingInput[], newIndices: readonly number[]): Promise<LedgerWrite>;
+  /**
+   * Decides one registration in the ledger alone, under the account's row
+   * lock: the seat rule against what MySQL holds, machines already bound keep
+   * their nonce, new ones take the proposed one. Writes only when `commit`
+   * and every new machine fits. The caller then drops the account from Redis.
+   */
+  decideRegistration(accountId: number, nodes: readonly BindingInput[], commit: boolean): Promise<LedgerDecision>;
   /**
    * Deletes the bound ones among `machineCodes` in one transaction; `beforeCommit`
    * runs after the delete and before the commit (the Redis side), and a throw
@@ -81,6 +94,13 @@ async function boundNonces(connection: PoolConnection, accountId: number, machin
   return new Map(rows.map((row) => [String(row.machine_code), String(row.nonce)]));
 }
 
+async function countBindings(connection: PoolConnection, accountId: number): Promise<number> {
+  const [count] = await selectRows(connection, 'SELECT COUNT(*) AS n FROM bindings WHERE account_id = ?', [accountId]);
+  return Number(count?.n);
+}
+
+const bindingValues = (accountId: number) => (n: BindingInput) => [accountId, n.machineCode, n.nonce, n.nodeId, n.ip, n.domain, n.appName, n.mac, n.appVersion];
+
 const INSERT_BINDINGS = 'INSERT INTO bindings (account_id, machine_code, nonce, node_id, ip, domain, app_name, mac, app_version) VALUES ?';
 /** Re-registration refreshes what the node reported; the nonce, and with it the token, stays. */
 const UPSERT_BINDINGS = `${INSERT_BINDINGS}
@@ -100,8 +120,7 @@ export function createBindings(pool: Pool): Bindings {
         // key refuses it), which spares the common first registration one round trip.
         const isAllNew = newIndices.length === nodes.length;
         const existing = isAllNew ? new Map<string, string>() : await boundNonces(connection, accountId, codes);
-        const [count] = await selectRows(connection, 'SELECT COUNT(*) AS n FROM bindings WHERE account_id = ?', [accountId]);
-        const boundCount = Number(count?.n);
+        const boundCount = await countBindings(connection, accountId);
         const seats = checkSeats({ machineCodes: codes, isBound: (code) => existing.has(code), boundCount, maxRegistrations: account.maxRegistrations });
         const agrees =
           seats.overflowIndices.length === 0 &&
@@ -109,15 +128,32 @@ export function createBindings(pool: Pool): Bindings {
           seats.newIndices.every((index, i) => index === newIndices[i]) &&
           nodes.every((node) => (existing.get(node.machineCode) ?? node.nonce) === node.nonce);
         if (!agrees) return { kind: 'disagrees' };
-        const rows = nodes.map((n) => [accountId, n.machineCode, n.nonce, n.nodeId, n.ip, n.domain, n.appName, n.mac, n.appVersion]);
         try {
-          await execute(connection, isAllNew ? INSERT_BINDINGS : UPSERT_BINDINGS, [rows]);
+          await execute(connection, isAllNew ? INSERT_BINDINGS : UPSERT_BINDINGS, [nodes.map(bindingValues(accountId))]);
         } catch (error) {
           if (isDuplicateKey(error)) return { kind: 'disagrees' };
           throw error;
         }
         if (seats.newIndices.length > 0) await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
         return { kind: 'committed', used: seatsUsedAfter(boundCount, seats) };
+      });
+    },
+
+    decideRegistration(accountId, nodes, commit) {
+      return inTransaction(pool, async (connection): Promise<LedgerDecision> => {
+        const account = await lockAccount(connection, accountId);
+        if (!account) throw new Error(`account ${accountId} is not in the ledger`);
+        const codes = nodes.map((node) => node.machineCode);
+        const existing = await boundNonces(connection, accountId, codes);
+        const boundCount = await countBindings(connection, accountId);
+        const seats = checkSeats({ machineCodes: codes, isBound: (code) => existing.has(code), boundCount, maxRegistrations: account.maxRegistrations });
+        if (seats.overflowIndices.length > 0) return { kind: 'over', overflowIndices: seats.overflowIndices };
+        if (!commit) return { kind: 'fits' };
+        const rows = nodes.map((node) => ({ ...node, nonce: existing.get(node.machineCode) ?? node.nonce }));
+        await execute(connection, UPSERT_BINDINGS, [rows.map(bindingValues(accountId))]);
+        const hasNew = seats.newIndices.length > 0;
+        if (hasNew) await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
+        return { kind: 'committed', used: seatsUsedAfter(boundCount, seats), nonces: rows.map((row) => row.nonce), revision: account.revision + (hasNew ? 1 : 0) };
       });
     },
 
