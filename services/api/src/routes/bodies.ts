@@ -34,6 +34,23 @@ export type UnbindingBody = z.infer<typeof unbindingShape>;
 export type VerificationBody = z.infer<typeof verificationShape>;
 
 export const MAX_NODES = 256;
+
+/**
+ * Body limits per route: registrations and unbindings may reach the
+ * contract's 1 MiB (256 nodes of long, escaped Unicode fields); a heartbeat
+ * is two short strings, a few KiB at most even fully escaped.
+ */
+export const BODY_LIMITS = {
+  registration: 1024 * 1024,
+  unbinding: 1024 * 1024,
+  verification: 8 * 1024,
+} as const;
+
+/**
+ * The contract's shapes nest three deep (body, `nodes`, a node); the rest
+ * leaves room for unknown fields, which are ignored, holding small values.
+ */
+export const MAX_BODY_DEPTH = 8;
 const MAC_PATTERN = /^(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|[0-9A-Fa-f]{12})$/;
 
 /** A check of one field: true when the value is acceptable. */

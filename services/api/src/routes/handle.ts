@@ -4,10 +4,7 @@ import type { Outcome } from '../../../../shared/domain/outcome';
 import { jsonBody } from '../../../../shared/http/json-body';
 import { answerFor, send } from '../../../../shared/http/respond';
 import type { Counter, Histogram } from 'prom-client';
-import type { Parsed } from './bodies';
-
-/** The contract's bodies are at most 1 MiB. */
-const readBody = jsonBody(1024 * 1024);
+import { MAX_BODY_DEPTH, type Parsed } from './bodies';
 
 /**
  * A node-facing POST route: parse the body, run the use case, answer, count
@@ -16,6 +13,8 @@ const readBody = jsonBody(1024 * 1024);
  */
 export function mountNodeRoute<Body, Result>(app: Express, options: {
   path: string;
+  /** The largest body a valid request of this route can need. */
+  bodyLimitBytes: number;
   parse: (raw: unknown) => Parsed<Body>;
   run: (body: Body, req: Request) => Promise<Outcome<Result>>;
   outcomes: Counter<'result' | 'cause'>;
@@ -51,5 +50,6 @@ export function mountNodeRoute<Body, Result>(app: Express, options: {
     }
   };
   // On the app itself, not in a nested router: one routing layer less on every heartbeat.
+  const readBody = jsonBody({ limitBytes: options.bodyLimitBytes, maxDepth: MAX_BODY_DEPTH });
   app.route(options.path).post(readBody, handler).all(methodNotAllowed('POST'));
 }

@@ -1,12 +1,13 @@
 import type { Express } from 'express';
 import { verifyBinding } from '../use-cases/verify-binding';
 import type { UseCaseContext } from '../use-cases/context';
-import { parseVerification } from './bodies';
+import { BODY_LIMITS, parseVerification } from './bodies';
 import { mountNodeRoute } from './handle';
 
 export function mountVerificationsRoute(app: Express, context: UseCaseContext): void {
   mountNodeRoute(app, {
     path: '/v1/verifications',
+    bodyLimitBytes: BODY_LIMITS.verification,
     parse: parseVerification,
     run: (body) => verifyBinding(context, body),
     outcomes: context.metrics.outcomes.verifications,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import type { Config } from '../../../../shared/config/env';
 import type { AccountSettings } from '../../../../shared/domain/account-settings';
+import type { Logger } from '../../../../shared/log/logger';
 import { testConfig } from '../../../../shared/testing/test-environment';
 import { buildApp } from '../../src/app';
 import { createApiDeps, type ApiDeps } from '../../src/deps';
@@ -30,7 +31,7 @@ export function randomName(prefix = 'acct'): string {
 
 export const FAR_FUTURE = '2099-12-31';
 
-export async function startTestApi(overrides: Record<string, string> = {}, options: { now?: () => Date } = {}): Promise<TestApi> {
+export async function startTestApi(overrides: Record<string, string> = {}, options: { now?: () => Date; logger?: Logger } = {}): Promise<TestApi> {
   const config = testConfig(overrides);
   const deps = await createApiDeps(config, options);
   return {
