@@ -15,6 +15,11 @@ const boolean = (fallback: boolean) =>
 const schema = z.object({
   PORT: integer(8080, 0, 65535),
   HOST: z.string().min(1).default('0.0.0.0'),
+  HTTP_HEADERS_TIMEOUT_MS: integer(10_000, 100, 600_000),
+  HTTP_REQUEST_TIMEOUT_MS: integer(30_000, 100, 3_600_000),
+  // Node announces it in whole seconds (`Keep-Alive: timeout=…`): below 1 s that says 0.
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(5_000, 1000, 600_000),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   MYSQL_URL: z.url({ protocol: /^mysql$/ }).default('mysql://root@127.0.0.1:3306/regcloud'),
   MYSQL_POOL_SIZE: integer(10, 1, 500),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379/0'),
@@ -38,6 +43,14 @@ const schema = z.object({
   LAST_SEEN_PERSIST_SECONDS: integer(600, 1, 86_400),
   SHUTDOWN_GRACE_MS: integer(10_000, 0, 600_000),
   RECONCILE_INTERVAL_SECONDS: integer(60, 1, 86_400),
+}).superRefine((e, ctx) => {
+  // Node refuses to start a server whose headers may take longer than the whole request.
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    ctx.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS' });
+  }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
+    ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT' });
+  }
 });
 
 export type Env = z.infer<typeof schema>;
@@ -45,6 +58,10 @@ export type Env = z.infer<typeof schema>;
 export interface Config {
   port: number;
   host: string;
+  /** Limits of the API's HTTP servers (shared/http/node-server.ts). */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
+  /** The port of a second server that alone answers /metrics; undefined keeps /metrics on `port`. */
+  metricsPort: number | undefined;
   mysqlUrl: string;
   mysqlPoolSize: number;
   redisUrl: string;
@@ -97,6 +114,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
+    http: Object.freeze({
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    }),
+    metricsPort: e.METRICS_PORT,
     mysqlUrl: withDefaultDatabase(e.MYSQL_URL),
     mysqlPoolSize: e.MYSQL_POOL_SIZE,
     redisUrl: e.REDIS_URL,

@@ -3,12 +3,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /**
- * What every response carries: the security headers and `x-request-id`.
+ * What every response carries: the security headers, `Cache-Control:
+ * no-store` and `x-request-id`.
  *
  * The security headers come from helmet, run once at start-up against a
  * recording response: for a given configuration they never vary, and setting
  * the recorded pairs costs a fraction of running helmet's chain of
- * middlewares on every heartbeat.
+ * middlewares on every heartbeat. `no-store` joins them: answers carry
+ * binding tokens and account state, which no browser, proxy or CDN may keep.
  *
  * The request id is on every log line about the request too, so a caller's
  * report can be matched to the log without the response ever holding
@@ -35,7 +37,7 @@ function recordHeaders(security: RequestHandler): Array<[string, string]> {
 }
 
 export function responseHeaders(security: RequestHandler) {
-  const headers = recordHeaders(security);
+  const headers: Array<[string, string]> = [...recordHeaders(security), ['Cache-Control', 'no-store']];
   return (_req: IncomingMessage, res: ServerResponse & { locals: Record<string, unknown> }, next: NextFunction): void => {
     for (const [name, value] of headers) res.setHeader(name, value);
     const id = randomUUID();

@@ -4,6 +4,7 @@ import { errorHandler, notFound } from '../../../shared/http/error-handler';
 import { responseHeaders } from '../../../shared/http/response-headers';
 import type { ApiDeps } from './deps';
 import { healthRoute } from './routes/health';
+import { metricsRoute } from './routes/metrics';
 import { mountRegistrationsRoute } from './routes/registrations';
 import { mountUnbindingsRoute } from './routes/unbindings';
 import { mountVerificationsRoute } from './routes/verifications';
@@ -24,8 +25,13 @@ const API_HELMET = helmet({
   frameguard: { action: 'deny' },
 });
 
-/** The public API as an express app, without listening: tests drive it with supertest. */
-export function buildApp(deps: ApiDeps): Express {
+/**
+ * The public API as an express app, without listening: tests drive it with
+ * supertest. `/metrics` is on it, where the contract lists it, unless
+ * `serveMetrics` is false because a metrics-only server answers it
+ * (METRICS_PORT, metrics-app.ts); then it is an unknown route here.
+ */
+export function buildApp(deps: ApiDeps, options: { serveMetrics: boolean } = { serveMetrics: true }): Express {
   const app = express();
   app.set('trust proxy', deps.config.trustProxy);
   app.set('etag', false);
@@ -35,7 +41,8 @@ export function buildApp(deps: ApiDeps): Express {
   mountVerificationsRoute(app, deps.context);
   mountRegistrationsRoute(app, deps.context);
   mountUnbindingsRoute(app, deps.context);
-  app.use(healthRoute({ redis: deps.redis, pool: deps.pool, registry: deps.metrics.registry }));
+  app.use(healthRoute({ redis: deps.redis, pool: deps.pool }));
+  if (options.serveMetrics) app.use(metricsRoute(deps.metrics.registry));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

@@ -6,8 +6,7 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import request from 'supertest';
-import { RUN_KEY_PREFIX, RUN_MYSQL_URL, SHARED_REDIS } from '../../../shared/testing/test-environment';
-import { startApiProcess, type ApiProcess } from './support/api-process';
+import { RUN_STORES_ENV, startApiProcess, type ApiProcess } from './support/api-process';
 import { expectOverall } from './support/expect-causes';
 import { registrationBody, startTestApi, type TestApi } from './support/test-api';
 
@@ -105,13 +104,7 @@ describe('depth bombs', function () {
   let api: ApiProcess;
 
   before(async function () {
-    api = await startApiProcess({
-      MYSQL_URL: RUN_MYSQL_URL,
-      REDIS_URL: SHARED_REDIS,
-      REDIS_KEY_PREFIX: RUN_KEY_PREFIX,
-      MIGRATE_ON_START: 'false',
-      SEED_DEMO_ACCOUNT: 'false',
-    });
+    api = await startApiProcess(RUN_STORES_ENV);
   });
   after(async function () {
     await api.stop();

@@ -3,7 +3,7 @@ import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
 import { accountKeys } from '../../../shared/storage/redis/keys';
 import { RUN_KEY_PREFIX, RUN_MYSQL_URL, SHARED_REDIS } from '../../../shared/testing/test-environment';
-import { postJson, startApiProcess, type ApiProcess } from './support/api-process';
+import { postJson, RUN_STORES_ENV, startApiProcess, type ApiProcess } from './support/api-process';
 import { registrationBody, startTestApi, type TestApi } from './support/test-api';
 
 /**
@@ -26,15 +26,7 @@ describe('registrations and unbindings contending for one account', function () 
 
   before(async function () {
     admin = await startTestApi();
-    const env = {
-      MYSQL_URL: RUN_MYSQL_URL,
-      REDIS_URL: SHARED_REDIS,
-      REDIS_KEY_PREFIX: RUN_KEY_PREFIX,
-      BCRYPT_COST: '4',
-      MIGRATE_ON_START: 'false',
-      SEED_DEMO_ACCOUNT: 'false',
-    };
-    processes = await Promise.all([startApiProcess(env), startApiProcess(env)]);
+    processes = await Promise.all([startApiProcess(RUN_STORES_ENV), startApiProcess(RUN_STORES_ENV)]);
     db = await mysql.createConnection({ uri: RUN_MYSQL_URL });
     redis = new Redis(SHARED_REDIS);
   });

@@ -1,11 +1,10 @@
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
-import type { Registry } from 'prom-client';
 import type { Pool } from '../../../../shared/storage/mysql/pool';
 import { selectRows } from '../../../../shared/storage/mysql/pool';
 
-/** Liveness, readiness (both stores answer) and Prometheus metrics. */
-export function healthRoute(deps: { redis: Redis; pool: Pool; registry: Registry }): Router {
+/** Liveness and readiness (both stores answer). */
+export function healthRoute(deps: { redis: Redis; pool: Pool }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -16,9 +15,6 @@ export function healthRoute(deps: { redis: Redis; pool: Pool; registry: Registry
       selectRows(deps.pool, 'SELECT 1').then(() => 'ok', () => 'unavailable'),
     ]);
     res.status(redis === 'ok' && mysql === 'ok' ? 200 : 503).json({ redis, mysql });
-  });
-  router.get('/metrics', async (_req, res) => {
-    res.type(deps.registry.contentType).send(await deps.registry.metrics());
   });
   return router;
 }

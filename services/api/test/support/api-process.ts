@@ -3,12 +3,24 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT } from '../../../../shared/paths';
 import { getFreePort } from '../../../../shared/testing/free-port';
+import { RUN_KEY_PREFIX, RUN_MYSQL_URL, SHARED_REDIS } from '../../../../shared/testing/test-environment';
 
 /** A real API process (the compiled main.js), as a load balancer would see it. */
 export interface ApiProcess {
   url: string;
-  stop(): Promise<void>;
+  /** SIGTERM, then the exit code once the process is gone. */
+  stop(): Promise<number | null>;
 }
+
+/** This run's stores, for a process that needs no private one; the database is already migrated. */
+export const RUN_STORES_ENV: Readonly<Record<string, string>> = {
+  MYSQL_URL: RUN_MYSQL_URL,
+  REDIS_URL: SHARED_REDIS,
+  REDIS_KEY_PREFIX: RUN_KEY_PREFIX,
+  BCRYPT_COST: '4',
+  MIGRATE_ON_START: 'false',
+  SEED_DEMO_ACCOUNT: 'false',
+};
 
 const MAIN = path.join(REPO_ROOT, 'dist', 'services', 'api', 'src', 'main.js');
 
@@ -18,7 +30,7 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   for (let attempt = 0; ; attempt++) {
     if (child.exitCode !== null) throw new Error(`API process exited with ${child.exitCode} before listening`);
@@ -31,7 +43,7 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
     url,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
+      return exited;
     },
   };
 }
