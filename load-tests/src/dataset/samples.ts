@@ -1,11 +1,11 @@
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
-import { deriveToken } from '../../../shared/security/binding-token';
+import type { TokenCodec } from '../../../shared/security/binding-token';
 import { accountName } from './naming';
 import { seededAccountCount } from './mysql-bulk';
 
 /**
  * What the scenarios send, read back from the ledger: bindings with their
- * tokens (derived with the service's own deriveToken under the run's
+ * tokens (derived with the service's own token codec under the run's
  * TOKEN_SECRET) and whole clusters as they were registered.
  */
 export interface BoundMachine {
@@ -69,7 +69,7 @@ async function bindingsOf(db: Connection, accountIds: readonly number[]): Promis
  * About `count` bound machines from accounts drawn uniformly over the whole
  * data set (all of them when it is smaller), in random order.
  */
-export async function sampleBoundMachines(db: Connection, secret: Buffer, count: number): Promise<BoundMachine[]> {
+export async function sampleBoundMachines(db: Connection, tokens: TokenCodec, count: number): Promise<BoundMachine[]> {
   const accounts = await seededAccountCount(db);
   const [[total]] = await db.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM bindings');
   const perAccount = Math.max(1, Number(total?.n ?? 0) / Math.max(accounts, 1));
@@ -78,13 +78,13 @@ export async function sampleBoundMachines(db: Connection, secret: Buffer, count:
     rows.map((row) => {
       const accountId = Number(row.account_id);
       const machineCode = String(row.machine_code);
-      return { accountId, machineCode, token: deriveToken(secret, accountId, String(row.nonce), machineCode) };
+      return { accountId, machineCode, token: tokens.derive(accountId, String(row.nonce), machineCode) };
     }),
   );
 }
 
 /** `count` whole clusters (every binding of an account), for re-registration. */
-export async function sampleClusters(db: Connection, secret: Buffer, count: number): Promise<Cluster[]> {
+export async function sampleClusters(db: Connection, tokens: TokenCodec, count: number): Promise<Cluster[]> {
   const ids = randomAccounts(await seededAccountCount(db), count);
   const clusters = new Map<number, Cluster>(ids.map((id) => [id, { accountId: id, account: accountName(id), nodes: [] }]));
   for (const row of await bindingsOf(db, ids)) {
@@ -97,7 +97,7 @@ export async function sampleClusters(db: Connection, secret: Buffer, count: numb
       domain: row.domain === null ? null : String(row.domain),
       appName: String(row.app_name),
       mac: row.mac === null ? null : String(row.mac),
-      token: deriveToken(secret, accountId, String(row.nonce), machineCode),
+      token: tokens.derive(accountId, String(row.nonce), machineCode),
     });
   }
   // A cluster the register scenario grew past the contract's 256 nodes cannot be sent in one request.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { createNonce, deriveToken } from '../../../shared/security/binding-token';
+import { createNonce, type TokenCodec } from '../../../shared/security/binding-token';
 import { accountName } from '../dataset/naming';
 import type { BoundMachine, Cluster } from '../dataset/samples';
 import { SEED_APP_VERSION, SEED_PASSWORD } from '../settings';
@@ -42,12 +42,12 @@ export function forgedHeartbeats(machines: readonly BoundMachine[]): BodySource 
  * signed with the right secret, for a nonce no store holds): Redis says not
  * bound and the service confirms it in MySQL before answering NOT_BOUND.
  */
-export function releasedHeartbeats(secret: Buffer, accounts: number, count = 1_000): BodySource {
+export function releasedHeartbeats(tokens: TokenCodec, accounts: number, count = 1_000): BodySource {
   return rotate(
     Array.from({ length: count }, () => {
       const accountId = 1 + Math.floor(Math.random() * accounts);
       const machineCode = randomBytes(16).toString('hex');
-      return { body: JSON.stringify({ machineCode, token: deriveToken(secret, accountId, createNonce(), machineCode) }) };
+      return { body: JSON.stringify({ machineCode, token: tokens.derive(accountId, createNonce(), machineCode) }) };
     }),
   );
 }

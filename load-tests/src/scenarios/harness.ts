@@ -1,3 +1,4 @@
+import { createTokenCodec, type TokenCodec } from '../../../shared/security/binding-token';
 import type { Connection } from 'mysql2/promise';
 import { loadConfig } from '../../../shared/config/env';
 import { openReader } from '../dataset/samples';
@@ -8,7 +9,7 @@ import { TOKEN_SECRET, type Durations, type Namespace } from '../settings';
 
 /**
  * What every scenario needs: the API under test (its own process), a MySQL
- * connection for reading back bodies, the run's token secret and durations,
+ * connection for reading back bodies, the run's token codec and durations,
  * and the pids whose CPU is counted during each measurement.
  */
 export interface Harness {
@@ -16,7 +17,7 @@ export interface Harness {
   durations: Durations;
   api: ApiProcess;
   db: Connection;
-  secret: Buffer;
+  tokens: TokenCodec;
   bcryptCost: number;
   storePids: Record<string, number>;
   log(line: string): void;
@@ -42,7 +43,7 @@ export async function openHarness(ns: Namespace, durations: Durations): Promise<
     durations,
     api,
     db,
-    secret: Buffer.from(TOKEN_SECRET, 'utf8'),
+    tokens: createTokenCodec(Buffer.from(TOKEN_SECRET, 'utf8')),
     bcryptCost: configuredBcryptCost(ns),
     storePids: findServerPids(),
     log,

@@ -33,8 +33,8 @@ export interface MixedResult {
 export async function measureMixed(harness: Harness, label: string, rate: number, seconds: number): Promise<MixedResult> {
   const bindings = await bindingCount(harness);
   const accounts = await seededAccountCount(harness.db);
-  const machines = await sampleBoundMachines(harness.db, harness.secret, HEARTBEAT_POOL);
-  const clusters = await sampleClusters(harness.db, harness.secret, 500);
+  const machines = await sampleBoundMachines(harness.db, harness.tokens, HEARTBEAT_POOL);
+  const clusters = await sampleClusters(harness.db, harness.tokens, 500);
   const minority = Math.max(1, Math.round(rate * 0.005));
   const stream = (name: string, spec: Omit<LoadSpec, 'label' | 'url' | 'seconds'>) => runLoad({ label: `${label} ${name}`, url: harness.api.url, seconds, ...spec });
 
@@ -44,7 +44,7 @@ export async function measureMixed(harness: Harness, label: string, rate: number
   const streams = await Promise.all([
     stream('heartbeats', { path: '/v1/verifications', connections: 10, overallRate: Math.round(rate), next: heartbeats(machines) }),
     stream('forged-token heartbeats', { path: '/v1/verifications', connections: 1, overallRate: minority, expectedStatus: 409, next: forgedHeartbeats(machines) }),
-    stream('released-binding heartbeats', { path: '/v1/verifications', connections: 1, overallRate: minority, expectedStatus: 409, next: releasedHeartbeats(harness.secret, accounts) }),
+    stream('released-binding heartbeats', { path: '/v1/verifications', connections: 1, overallRate: minority, expectedStatus: 409, next: releasedHeartbeats(harness.tokens, accounts) }),
     stream('new clusters', { path: '/v1/registrations', connections: 1, overallRate: 1, timeoutSeconds: 30, next: newClusters(accounts) }),
     stream('re-registrations', { path: '/v1/registrations', connections: 1, overallRate: 1, timeoutSeconds: 30, next: reRegistrations(clusters) }),
   ]);

@@ -20,7 +20,7 @@ export interface StormResult extends Measured {
 
 export async function measureStorm(harness: Harness, label: string, accounts: number): Promise<StormResult> {
   const bindings = await bindingCount(harness);
-  const clusters = await sampleClusters(harness.db, harness.secret, accounts);
+  const clusters = await sampleClusters(harness.db, harness.tokens, accounts);
   const nodes = clusters.reduce((sum, cluster) => sum + cluster.nodes.length, 0);
   harness.log(`${label}: ${clusters.length} clusters (${nodes} nodes) re-registering over ${Math.min(CONNECTIONS.storm, clusters.length)} connections`);
   const result = await measure(harness, {

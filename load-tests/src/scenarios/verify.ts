@@ -37,7 +37,7 @@ export const HEARTBEAT_POOL = 200_000;
 
 
 export async function heartbeatSource(harness: Harness): Promise<{ source: BodySource; distinct: number }> {
-  const machines = await sampleBoundMachines(harness.db, harness.secret, HEARTBEAT_POOL);
+  const machines = await sampleBoundMachines(harness.db, harness.tokens, HEARTBEAT_POOL);
   return { source: heartbeats(machines), distinct: machines.length };
 }
 

@@ -3,6 +3,7 @@ import { createKeyedLimiter } from '../../../shared/concurrency/keyed-limiter';
 import type { Config } from '../../../shared/config/env';
 import { createLogger, type Logger } from '../../../shared/log/logger';
 import { createMetrics, type Metrics } from '../../../shared/metrics/registry';
+import { createTokenCodec } from '../../../shared/security/binding-token';
 import { createPasswords } from '../../../shared/security/passwords';
 import { createBindingStore } from '../../../shared/storage/binding-store';
 import { createAccounts } from '../../../shared/storage/mysql/accounts';
@@ -51,7 +52,7 @@ export async function createApiDeps(config: Readonly<Config>, options: { now?: (
     passwords: await createPasswords(config.bcryptCost),
     loginCompares: createKeyedLimiter(config.loginComparesPerAccount),
     lastSeen,
-    tokenSecret,
+    tokens: createTokenCodec(tokenSecret),
     now,
   };
   return {

@@ -82,7 +82,8 @@ interface Row {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const LEAK = /at .*\(|SELECT|INSERT|Error:/;
-const TOKEN = /^[1-9][0-9]*\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{32}$/;
+/** Binding tokens carry an opaque account part (shared/security/binding-token.ts). */
+const TOKEN = /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{32}$/;
 const MIB = 1024 * 1024;
 
 const SQL_OR = "' OR 1=1 --";

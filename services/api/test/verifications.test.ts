@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
 import request from 'supertest';
 import { accountKeys } from '../../../shared/storage/redis/keys';
+import { loadOrCreateSecret } from '../../../shared/storage/mysql/settings';
+import { legacyToken } from '../../../shared/testing/legacy-token';
 import { RUN_MYSQL_URL } from '../../../shared/testing/test-environment';
 import { expectNodeCauses, expectOverall } from './support/expect-causes';
 import { registrationBody, startTestApi, type TestAccount, type TestApi } from './support/test-api';
@@ -40,6 +42,21 @@ describe('POST /v1/verifications', function () {
     await api.deps.context.lastSeen.flush();
     const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT last_seen_at FROM bindings WHERE account_id = ?', [account.id]);
     assert.ok(rows[0]?.last_seen_at, 'last-seen persisted to MySQL');
+  });
+
+  it('hands out tokens that do not show the account id, and keeps verifying the decimal ones nodes already hold', async function () {
+    const account = await api.createAccount();
+    const body = registrationBody(account, 1);
+    const registered = await request(api.app).post('/v1/registrations').send(body);
+    const node = (registered.body as Registered).nodes[0] as Registered['nodes'][number];
+    assert.ok(!node.token.startsWith(`${account.id}.`), node.token);
+    const [[row]] = await db.query<mysql.RowDataPacket[]>('SELECT nonce FROM bindings WHERE account_id = ?', [account.id]);
+    const held = legacyToken(await loadOrCreateSecret(api.deps.pool, 'token_secret'), account.id, String(row?.nonce), node.machineCode);
+    assert.equal((await verify(node.machineCode, held)).status, 200);
+    const again = await request(api.app).post('/v1/registrations').send(body);
+    assert.equal((again.body as Registered).nodes[0]?.token, node.token);
+    assert.equal((await verify(node.machineCode, held)).status, 200, 'a re-registration does not log the old token out');
+    assert.equal((await verify(node.machineCode, node.token)).status, 200);
   });
 
   it('records last-seen once per interval, however often a node beats', async function () {

@@ -2,6 +2,7 @@ import type { KeyedLimiter } from '../../../../shared/concurrency/keyed-limiter'
 import type { Config } from '../../../../shared/config/env';
 import type { Logger } from '../../../../shared/log/logger';
 import type { Metrics } from '../../../../shared/metrics/registry';
+import type { TokenCodec } from '../../../../shared/security/binding-token';
 import type { Passwords } from '../../../../shared/security/passwords';
 import type { BindingStore } from '../../../../shared/storage/binding-store';
 import type { Accounts } from '../../../../shared/storage/mysql/accounts';
@@ -20,6 +21,6 @@ export interface UseCaseContext {
   /** Password compares in flight per account name (LOGIN_COMPARES_PER_ACCOUNT). */
   loginCompares: KeyedLimiter;
   lastSeen: LastSeenWriter;
-  tokenSecret: Buffer;
+  tokens: TokenCodec;
   now: () => Date;
 }

@@ -1,7 +1,6 @@
 import { nodeFailures, nodeRangeCauses, registrationAccountCauses } from '../../../../shared/domain/check-registration';
 import { refuseNodes, refuseOverall, type Outcome } from '../../../../shared/domain/outcome';
 import { normaliseHostName } from '../../../../shared/domain/ranges';
-import { deriveToken } from '../../../../shared/security/binding-token';
 import type { RegistrationBody } from '../routes/bodies';
 import { authenticateAccount } from './authenticate-account';
 import type { UseCaseContext } from './context';
@@ -59,7 +58,7 @@ export function registerCluster(context: UseCaseContext, body: RegistrationBody,
           nodes: body.nodes.map((node, index) => ({
             nodeId: node.nodeId,
             machineCode: node.machineCode,
-            token: deriveToken(context.tokenSecret, certificate.id, result.nonces[index] as string, node.machineCode),
+            token: context.tokens.derive(certificate.id, result.nonces[index] as string, node.machineCode),
           })),
         },
       };

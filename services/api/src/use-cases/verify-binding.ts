@@ -1,7 +1,6 @@
 import { ACCOUNT_STATUSES, type AccountStatus } from '../../../../shared/domain/account';
 import { verificationAccountCauses } from '../../../../shared/domain/check-registration';
 import { refuseNodes, refuseOverall, type Outcome, type Refused } from '../../../../shared/domain/outcome';
-import { parseToken } from '../../../../shared/security/binding-token';
 import type { VerificationBody } from '../routes/bodies';
 import type { UseCaseContext } from './context';
 
@@ -26,7 +25,7 @@ function toStatus(value: string): AccountStatus {
  * confirms the binding, records last-seen and returns the certificate state.
  */
 export async function verifyBinding(context: UseCaseContext, body: VerificationBody): Promise<Outcome<Valid>> {
-  const token = parseToken(context.tokenSecret, body.token, body.machineCode);
+  const token = context.tokens.parse(body.token, body.machineCode);
   if (!token) return notBound(body.machineCode);
 
   const now = context.now();
