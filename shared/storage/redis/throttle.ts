@@ -27,12 +27,19 @@ export interface Throttle {
 
 /** Longer than any password check takes; a reservation of a process that died counts this long. */
 const RESERVATION_TTL_MS = 30_000;
-/** How long a login waits for attempts in flight to settle before it is answered as throttled. */
-const BUSY_DEADLINE_MS = 5_000;
+/**
+ * How long a login waits for attempts in flight to settle before it is
+ * answered as throttled: a storm of re-registrations from one address (a
+ * data centre behind one NAT) queues behind bcrypt for seconds, and is not
+ * refused for it. Well under HTTP_REQUEST_TIMEOUT_MS's default.
+ */
+const BUSY_DEADLINE_MS = 20_000;
 const BUSY_RETRY_AFTER_SECONDS = 1;
+const BUSY_FIRST_PAUSE_MS = 5;
+const BUSY_LONGEST_PAUSE_MS = 250;
 
-/** A short random pause, so waiting logins do not ask again in step. */
-const busyPause = () => sleep(5 + Math.floor(Math.random() * 20));
+/** Full jitter over a doubling ceiling: waiting logins neither ask in step nor keep Redis busy. */
+const busyPause = (attempt: number) => sleep(Math.random() * Math.min(BUSY_LONGEST_PAUSE_MS, BUSY_FIRST_PAUSE_MS * 2 ** attempt));
 
 export function createThrottle(deps: { scripts: Scripts; prefix: string; limits: LoginLimits; now: () => number }): Throttle {
   const { scripts, limits } = deps;
@@ -41,12 +48,12 @@ export function createThrottle(deps: { scripts: Scripts; prefix: string; limits:
       const keys = loginKeys(deps.prefix, address, account);
       const id = randomBytes(9).toString('base64url');
       const deadline = deps.now() + BUSY_DEADLINE_MS;
-      for (;;) {
+      for (let attempt = 0; ; attempt++) {
         const reply = await scripts.reserveLogin(keys, { nowMs: deps.now(), id, reservationTtlMs: RESERVATION_TTL_MS, limits });
         if (reply.kind === 'RESERVED') return { kind: 'reserved', reservation: { id, keys } };
         if (reply.kind === 'THROTTLED') return { kind: 'throttled', retryAfterSeconds: reply.retryAfterSeconds };
         if (deps.now() >= deadline) return { kind: 'throttled', retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS };
-        await busyPause();
+        await busyPause(attempt);
       }
     },
 
