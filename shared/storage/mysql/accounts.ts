@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ACCOUNT_STATUSES, type Certificate } from '../../domain/account';
-import type { AccountSettings } from '../../domain/account-settings';
+import { checkAccountSettings, type AccountSettings } from '../../domain/account-settings';
 import { parseIpRange, type IpRange } from '../../domain/ranges';
 import { execute, inTransaction, selectRows, type Pool } from './pool';
 
@@ -34,10 +34,23 @@ export interface AccountRecord {
   settings: AccountSettings;
 }
 
+/**
+ * A stored account whose settings no longer pass the rules they were saved
+ * under (a hand edit, a bad migration). It is a fault, never "allow all":
+ * dropping an unreadable range could leave an empty list, which allows every
+ * address. The message names the account and the values; the caller answers
+ * with the fallback cause.
+ */
+export class StoredAccountInvalid extends Error {
+  constructor(accountId: number, problems: readonly string[]) {
+    super(`account ${accountId} has stored settings that do not pass validation: ${problems.join('; ')}`);
+    this.name = 'StoredAccountInvalid';
+  }
+}
+
 function toRecord(row: unknown): AccountRecord {
   const r = accountRow.parse(row);
-  const allowedIps = r.allowed_ips.map(parseIpRange).filter((range): range is IpRange => range !== null);
-  const settings: AccountSettings = {
+  const check = checkAccountSettings({
     status: r.status,
     version: r.version,
     expiresAt: r.expires_at,
@@ -45,7 +58,11 @@ function toRecord(row: unknown): AccountRecord {
     allowedIps: r.allowed_ips,
     allowedDomains: r.allowed_domains,
     allowedAppNames: r.allowed_app_names,
-  };
+  });
+  if (!check.ok) throw new StoredAccountInvalid(r.id, check.problems);
+  const { settings } = check;
+  // checkAccountSettings has parsed every one of them.
+  const allowedIps = settings.allowedIps.map((text) => parseIpRange(text) as IpRange);
   return {
     certificate: { ...settings, id: r.id, name: r.name, allowedIps },
     passwordHash: r.password_hash,
