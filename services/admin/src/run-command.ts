@@ -41,6 +41,9 @@ export async function runCommand(deps: AdminDeps, invocation: Exclude<Invocation
       const outcome = await updateAccount(deps, invocation.input);
       if (outcome.kind === 'invalid') return refused(2, ...outcome.problems);
       if (outcome.kind === 'not-found') return refused(1, noAccount(invocation.input.name));
+      if (outcome.kind === 'revision-mismatch') {
+        return refused(1, `account ${JSON.stringify(invocation.input.name)} changed since revision ${invocation.input.expectedRevision ?? '?'} (it is at ${outcome.revision}): nothing was changed`);
+      }
       return applied(outcome);
     }
     case 'accounts:show': {

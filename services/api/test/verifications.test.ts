@@ -7,6 +7,7 @@ import { legacyToken } from '../../../shared/testing/legacy-token';
 import { RUN_MYSQL_URL } from '../../../shared/testing/test-environment';
 import { expectNodeCauses, expectOverall } from './support/expect-causes';
 import { registrationBody, startTestApi, type TestAccount, type TestApi } from './support/test-api';
+import { changeAccount } from '../../../shared/testing/change-account';
 
 interface Registered {
   nodes: Array<{ nodeId: string; machineCode: string; token: string }>;
@@ -96,7 +97,7 @@ describe('POST /v1/verifications', function () {
     const node = await bindOne(account);
     const update = await api.deps.context.accounts.findByName(account.name);
     assert.ok(update);
-    const changed = await api.deps.context.accounts.update(account.name, { settings: { ...update.settings, status: 'frozen', expiresAt: '2019-02-22' } });
+    const changed = await changeAccount(api.deps.context.accounts, account.name, { ...update.settings, status: 'frozen', expiresAt: '2019-02-22' });
     assert.ok(changed);
     await api.deps.context.bindingStore.invalidate(changed.id, changed.revision);
     const body = expectOverall(await verify(node.machineCode, node.token), 403, ['ABNORMAL_ACCOUNT_STATUS', 'EXPIRED_CERTIFICATE']);

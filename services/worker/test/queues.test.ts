@@ -4,6 +4,7 @@ import type { Job } from 'bullmq';
 import type { ReconcileSummary } from '../src/jobs/reconcile-accounts';
 import { RECONCILE_QUEUE, startQueues, type RunningQueues } from '../src/queues';
 import { bindNodes, startTestPair, type TestPair } from './support/test-worker';
+import { changeAccount } from '../../../shared/testing/change-account';
 
 describe('worker queues (BullMQ, in-process)', function () {
   let pair: TestPair;
@@ -23,7 +24,7 @@ describe('worker queues (BullMQ, in-process)', function () {
     await bindNodes(api, account, 1);
     const record = await api.deps.context.accounts.findByName(account.name);
     assert.ok(record);
-    await api.deps.context.accounts.update(account.name, { settings: { ...record.settings, status: 'disabled' } });
+    await changeAccount(api.deps.context.accounts, account.name, { ...record.settings, status: 'disabled' });
 
     const stopJobs = new AbortController();
     // The shared test Redis holds other runs' keys too: let this one job walk all of them.

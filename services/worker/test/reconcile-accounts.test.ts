@@ -9,6 +9,7 @@ import { RECONCILE_DEFAULTS, differences, reconcileAccounts, type LedgerView, ty
 import { bindingDigest } from '../src/storage/ledger-summaries';
 import type { RedisCopy } from '../src/storage/loaded-accounts';
 import { bindNodes, counterValue, mismatchesOf, reconcilePass, startTestPair, totalOf, verifyNode, type TestPair } from './support/test-worker';
+import { changeAccount } from '../../../shared/testing/change-account';
 
 describe('reconcile-accounts job', function () {
   let pair: TestPair;
@@ -34,7 +35,7 @@ describe('reconcile-accounts job', function () {
       const record = await api.deps.context.accounts.findByName(account.name);
       assert.ok(record);
       // The staff change commits; its Redis invalidation is the step that "failed".
-      await api.deps.context.accounts.update(account.name, { settings: { ...record.settings, status: 'frozen' } });
+      await changeAccount(api.deps.context.accounts, account.name, { ...record.settings, status: 'frozen' });
       assert.equal((await verifyNode(api, node)).status, 200, 'before the job, Redis still answers with the old status');
       const mismatchesBefore = await counterValue(worker.metrics.reconcileMismatches, { reason: 'status' });
 

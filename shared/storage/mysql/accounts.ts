@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ACCOUNT_STATUSES, type Certificate } from '../../domain/account';
 import { checkAccountSettings, type AccountSettings } from '../../domain/account-settings';
 import { parseIpRange, type IpRange } from '../../domain/ranges';
+import { insertAuditEntry, type AuditStamp } from './audit';
 import { execute, inTransaction, selectRows, type Pool } from './pool';
 
 const stringList = z.string().transform((text, ctx) => {
@@ -48,9 +49,9 @@ export class StoredAccountInvalid extends Error {
   }
 }
 
-function toRecord(row: unknown): AccountRecord {
-  const r = accountRow.parse(row);
-  const check = checkAccountSettings({
+/** The settings as stored, before any check: what a staff change merges into. */
+function storedSettings(r: z.infer<typeof accountRow>): AccountSettings {
+  return {
     status: r.status,
     version: r.version,
     expiresAt: r.expires_at,
@@ -58,7 +59,12 @@ function toRecord(row: unknown): AccountRecord {
     allowedIps: r.allowed_ips,
     allowedDomains: r.allowed_domains,
     allowedAppNames: r.allowed_app_names,
-  });
+  };
+}
+
+function toRecord(row: unknown): AccountRecord {
+  const r = accountRow.parse(row);
+  const check = checkAccountSettings(storedSettings(r));
   if (!check.ok) throw new StoredAccountInvalid(r.id, check.problems);
   const { settings } = check;
   // checkAccountSettings has parsed every one of them.
@@ -86,13 +92,34 @@ function settingsValues(settings: AccountSettings): Array<string | number> {
   ];
 }
 
+export interface AccountChange {
+  passwordHash?: string;
+  /** Only what staff gave; merged under the row lock into what is stored. */
+  settings: Partial<AccountSettings>;
+  /** When given, the change applies only if the account is still at this revision. */
+  expectedRevision?: number;
+  /** The audit entry, from the stored and the merged settings. */
+  audit: { actor: string; action: string; details(before: AccountSettings, after: AccountSettings): Record<string, unknown> };
+}
+
+export type AccountUpdate =
+  | { kind: 'updated'; id: number; revision: number }
+  | { kind: 'not-found' }
+  | { kind: 'invalid'; problems: string[] }
+  | { kind: 'revision-mismatch'; revision: number };
+
 export interface Accounts {
   findByName(name: string): Promise<AccountRecord | null>;
   findById(id: number): Promise<AccountRecord | null>;
-  /** Null when the name is taken. */
-  create(input: { name: string; passwordHash: string; settings: AccountSettings }): Promise<number | null>;
-  /** Applies the change and returns the new revision; null when there is no such account. */
-  update(name: string, change: { passwordHash?: string; settings: AccountSettings }): Promise<{ id: number; revision: number } | null>;
+  /** Null when the name is taken. The audit entry, when given, commits with the account or not at all. */
+  create(input: { name: string; passwordHash: string; settings: AccountSettings }, audit?: AuditStamp): Promise<number | null>;
+  /**
+   * One staff change, atomic: the stored settings are read under the row
+   * lock, merged with the given ones, checked with the rules they were saved
+   * under, written and audited in one transaction, so two staff editing at
+   * once never lose a change and no committed change goes unaudited.
+   */
+  update(name: string, change: AccountChange): Promise<AccountUpdate>;
 }
 
 export function createAccounts(pool: Pool): Accounts {
@@ -105,29 +132,40 @@ export function createAccounts(pool: Pool): Accounts {
     findByName: (name) => findOne('name', name),
     findById: (id) => findOne('id', id),
 
-    async create({ name, passwordHash, settings }) {
-      const result = await execute(
-        pool,
-        `INSERT IGNORE INTO accounts (name, password_hash, status, version, expires_at, max_registrations, allowed_ips, allowed_domains, allowed_app_names)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [name, passwordHash, ...settingsValues(settings)],
-      );
-      return result.affectedRows === 1 ? result.insertId : null;
+    create({ name, passwordHash, settings }, audit) {
+      return inTransaction(pool, async (connection) => {
+        const result = await execute(
+          connection,
+          `INSERT IGNORE INTO accounts (name, password_hash, status, version, expires_at, max_registrations, allowed_ips, allowed_domains, allowed_app_names)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [name, passwordHash, ...settingsValues(settings)],
+        );
+        if (result.affectedRows !== 1) return null;
+        if (audit) await insertAuditEntry(connection, { ...audit, accountId: result.insertId });
+        return result.insertId;
+      });
     },
 
-    async update(name, { passwordHash, settings }) {
-      return inTransaction(pool, async (connection) => {
-        const [row] = await selectRows(connection, 'SELECT id, password_hash FROM accounts WHERE name = ? FOR UPDATE', [name]);
-        if (!row) return null;
-        const id = Number(row.id);
+    update(name, change) {
+      return inTransaction(pool, async (connection): Promise<AccountUpdate> => {
+        const [row] = await selectRows(connection, `SELECT ${COLUMNS} FROM accounts WHERE name = ? FOR UPDATE`, [name]);
+        if (!row) return { kind: 'not-found' };
+        const stored = accountRow.parse(row);
+        if (change.expectedRevision !== undefined && change.expectedRevision !== stored.revision) {
+          return { kind: 'revision-mismatch', revision: stored.revision };
+        }
+        const before = storedSettings(stored);
+        const check = checkAccountSettings({ ...before, ...change.settings });
+        if (!check.ok) return { kind: 'invalid', problems: check.problems };
         await execute(
           connection,
           `UPDATE accounts SET password_hash = ?, status = ?, version = ?, expires_at = ?, max_registrations = ?,
              allowed_ips = ?, allowed_domains = ?, allowed_app_names = ?, revision = revision + 1 WHERE id = ?`,
-          [passwordHash ?? String(row.password_hash), ...settingsValues(settings), id],
+          [change.passwordHash ?? stored.password_hash, ...settingsValues(check.settings), stored.id],
         );
-        const [after] = await selectRows(connection, 'SELECT revision FROM accounts WHERE id = ?', [id]);
-        return { id, revision: Number(after?.revision) };
+        const { actor, action, details } = change.audit;
+        await insertAuditEntry(connection, { actor, action, accountId: stored.id, details: details(before, check.settings) });
+        return { kind: 'updated', id: stored.id, revision: stored.revision + 1 };
       });
     },
   };

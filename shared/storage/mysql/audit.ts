@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { execute, selectRows, type Pool } from './pool';
+import { execute, selectRows, type Pool, type PoolConnection } from './pool';
 
 /**
  * The staff audit trail (migration 0004): who changed what, newest first.
@@ -12,6 +12,9 @@ export interface AuditInput {
   accountId: number | null;
   details: Record<string, unknown>;
 }
+
+/** Who made a staff change and what the audit log says of it, for a storage call that writes it in the change's transaction. */
+export type AuditStamp = Omit<AuditInput, 'accountId'>;
 
 const auditRow = z.object({
   id: z.coerce.number().int().positive(),
@@ -49,16 +52,14 @@ export interface AuditLog {
   list(options: { accountId?: number; limit: number }): Promise<AuditEntry[]>;
 }
 
+/** The one insert into the audit log; storage modules call it inside the transaction of the change it records. */
+export async function insertAuditEntry(db: Pool | PoolConnection, { actor, action, accountId, details }: AuditInput): Promise<void> {
+  await execute(db, 'INSERT INTO audit_log (actor, action, account_id, details) VALUES (?, ?, ?, ?)', [actor, action, accountId, JSON.stringify(details)]);
+}
+
 export function createAuditLog(pool: Pool): AuditLog {
   return {
-    async record({ actor, action, accountId, details }) {
-      await execute(pool, 'INSERT INTO audit_log (actor, action, account_id, details) VALUES (?, ?, ?, ?)', [
-        actor,
-        action,
-        accountId,
-        JSON.stringify(details),
-      ]);
-    },
+    record: (entry) => insertAuditEntry(pool, entry),
 
     async list({ accountId, limit }) {
       const where = accountId === undefined ? '' : 'WHERE l.account_id = ?';

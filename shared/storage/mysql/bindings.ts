@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkSeats, seatsUsedAfter } from '../../domain/seats';
 import type { AccountSnapshot } from '../redis/scripts';
+import { insertAuditEntry, type AuditStamp } from './audit';
 import { execute, inSnapshot, inTransaction, isDuplicateKey, selectRows, type Pool, type PoolConnection } from './pool';
 
 /** One node's binding as the ledger keeps it. */
@@ -65,11 +66,12 @@ export interface Bindings {
     beforeCommit: (bound: string[]) => Promise<void>,
   ): Promise<{ bound: string[]; revision: number }>;
   /**
-   * Staff releasing one seat: deletes the binding and bumps the account's
-   * revision in one transaction, so the caller can fence Redis with it.
+   * Staff releasing one seat: deletes the binding, bumps the account's
+   * revision (so the caller can fence Redis with it) and writes the audit
+   * entry, in one transaction.
    * `released` is false (nothing written) when the machine is not bound.
    */
-  release(accountId: number, machineCode: string): Promise<{ released: boolean; revision: number }>;
+  release(accountId: number, machineCode: string, audit: AuditStamp): Promise<{ released: boolean; revision: number }>;
   /** The account's state and bindings as of one instant, for refilling Redis. */
   snapshot(accountId: number): Promise<AccountSnapshot | null>;
   /** The binding's nonce with its account's certificate state, straight from the ledger. */
@@ -171,7 +173,7 @@ export function createBindings(pool: Pool): Bindings {
       });
     },
 
-    release(accountId, machineCode) {
+    release(accountId, machineCode, audit) {
       return inTransaction(pool, async (connection) => {
         // The account row first, in the same lock order as registrations and unbindings.
         const account = await lockAccount(connection, accountId);
@@ -179,6 +181,7 @@ export function createBindings(pool: Pool): Bindings {
         const deleted = await execute(connection, 'DELETE FROM bindings WHERE account_id = ? AND machine_code = ?', [accountId, machineCode]);
         if (deleted.affectedRows === 0) return { released: false, revision: account.revision };
         await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
+        await insertAuditEntry(connection, { ...audit, accountId });
         return { released: true, revision: account.revision + 1 };
       });
     },

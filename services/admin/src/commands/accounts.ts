@@ -17,13 +17,15 @@ export interface UpdateAccountInput {
   password?: string;
   /** Only what staff gave; everything else keeps its stored value. */
   settings: Partial<AccountSettings>;
+  /** Apply only if nobody changed the account since this revision. */
+  expectedRevision?: number;
 }
 
 export type Invalid = { kind: 'invalid'; problems: string[] };
 export type CreateOutcome = Applied<AccountJson> | Invalid | { kind: 'name-taken' };
-export type UpdateOutcome = Applied<AccountJson> | Invalid | { kind: 'not-found' };
+export type UpdateOutcome = Applied<AccountJson> | Invalid | { kind: 'not-found' } | { kind: 'revision-mismatch'; revision: number };
 
-type Deps = Pick<AdminDeps, 'accounts' | 'bindings' | 'directory' | 'auditLog' | 'actor' | 'invalidate' | 'hashPassword'>;
+type Deps = Pick<AdminDeps, 'accounts' | 'bindings' | 'directory' | 'actor' | 'invalidate' | 'hashPassword'>;
 
 async function viewOf(deps: Pick<AdminDeps, 'directory'>, record: AccountRecord): Promise<AccountJson> {
   return toAccountJson(record, await deps.directory.countBindings(record.certificate.id));
@@ -42,16 +44,14 @@ export async function createAccount(deps: Deps, input: CreateAccountInput): Prom
   if (!check.ok || problems.length > 0) return { kind: 'invalid', problems };
 
   const passwordHash = await deps.hashPassword(input.password);
-  const accountId = await deps.accounts.create({ name: input.name, passwordHash, settings: check.settings });
+  const accountId = await deps.accounts.create(
+    { name: input.name, passwordHash, settings: check.settings },
+    { actor: deps.actor, action: 'account.create', details: { name: input.name, settings: check.settings } },
+  );
   if (accountId === null) return { kind: 'name-taken' };
   const record = await reload(deps, accountId);
   // A new account is invalidated too: a Redis that outlived its database may hold state under this id.
-  const warnings = await publishChange(deps, {
-    action: 'account.create',
-    accountId,
-    revision: record.revision,
-    details: { name: input.name, settings: record.settings },
-  });
+  const warnings = await publishChange(deps, { accountId, revision: record.revision });
   return { kind: 'applied', value: await viewOf(deps, record), warnings };
 }
 
@@ -67,21 +67,21 @@ function changedSettings(before: AccountSettings, after: AccountSettings): Recor
 export async function updateAccount(deps: Deps, input: UpdateAccountInput): Promise<UpdateOutcome> {
   const passwordProblems = input.password === undefined ? [] : checkPassword(input.password);
   if (passwordProblems.length > 0) return { kind: 'invalid', problems: passwordProblems };
-  const current = await deps.accounts.findByName(input.name);
-  if (!current) return { kind: 'not-found' };
-  const check = checkAccountSettings({ ...current.settings, ...input.settings });
-  if (!check.ok) return { kind: 'invalid', problems: check.problems };
 
   const passwordHash = input.password === undefined ? undefined : await deps.hashPassword(input.password);
-  const updated = await deps.accounts.update(input.name, passwordHash === undefined ? { settings: check.settings } : { passwordHash, settings: check.settings });
-  if (!updated) return { kind: 'not-found' };
-  const record = await reload(deps, updated.id);
-  const warnings = await publishChange(deps, {
-    action: 'account.update',
-    accountId: updated.id,
-    revision: updated.revision,
-    details: { name: input.name, changes: changedSettings(current.settings, record.settings), isPasswordChanged: passwordHash !== undefined },
+  const updated = await deps.accounts.update(input.name, {
+    ...(passwordHash === undefined ? {} : { passwordHash }),
+    settings: input.settings,
+    ...(input.expectedRevision === undefined ? {} : { expectedRevision: input.expectedRevision }),
+    audit: {
+      actor: deps.actor,
+      action: 'account.update',
+      details: (before, after) => ({ name: input.name, changes: changedSettings(before, after), isPasswordChanged: passwordHash !== undefined }),
+    },
   });
+  if (updated.kind !== 'updated') return updated;
+  const record = await reload(deps, updated.id);
+  const warnings = await publishChange(deps, { accountId: updated.id, revision: updated.revision });
   return { kind: 'applied', value: await viewOf(deps, record), warnings };
 }
 

@@ -16,7 +16,7 @@ export interface Released {
 export type ReleaseOutcome = Applied<Released> | { kind: 'not-found' } | { kind: 'not-bound' };
 
 export async function releaseBinding(
-  deps: Pick<AdminDeps, 'accounts' | 'bindings' | 'auditLog' | 'actor' | 'invalidate'>,
+  deps: Pick<AdminDeps, 'accounts' | 'bindings' | 'actor' | 'invalidate'>,
   input: ReleaseBindingInput,
 ): Promise<ReleaseOutcome> {
   const account = await deps.accounts.findByName(input.name);
@@ -24,13 +24,12 @@ export async function releaseBinding(
   const accountId = account.certificate.id;
   // MySQL first (the ledger decides), then Redis is fenced with the new revision,
   // so no API process can keep or reload the released binding.
-  const result = await deps.bindings.release(accountId, input.machineCode);
-  if (!result.released) return { kind: 'not-bound' };
-  const warnings = await publishChange(deps, {
+  const result = await deps.bindings.release(accountId, input.machineCode, {
+    actor: deps.actor,
     action: 'binding.release',
-    accountId,
-    revision: result.revision,
     details: { name: input.name, machineCode: input.machineCode },
   });
+  if (!result.released) return { kind: 'not-bound' };
+  const warnings = await publishChange(deps, { accountId, revision: result.revision });
   return { kind: 'applied', value: { name: input.name, machineCode: input.machineCode, released: true }, warnings };
 }
