@@ -30,7 +30,9 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z.string().default('false'),
   MIGRATE_ON_START: boolean(true),
-  SEED_DEMO_ACCOUNT: boolean(true),
+  NODE_ENV: z.string().default('development'),
+  // Its default depends on NODE_ENV (see loadConfig), so it has none here.
+  SEED_DEMO_ACCOUNT: z.enum(['true', 'false', '1', '0']).optional(),
   THROTTLE_PAIR_LIMIT: integer(10, 1, 1_000_000),
   THROTTLE_PAIR_WINDOW_SECONDS: integer(900, 1, 86_400),
   THROTTLE_ADDRESS_LIMIT: integer(50, 1, 1_000_000),
@@ -47,6 +49,9 @@ const schema = z.object({
   // Node refuses to start a server whose headers may take longer than the whole request.
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
     ctx.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS' });
+  }
+  if (e.NODE_ENV === 'production' && (e.SEED_DEMO_ACCOUNT === 'true' || e.SEED_DEMO_ACCOUNT === '1')) {
+    ctx.addIssue({ code: 'custom', path: ['SEED_DEMO_ACCOUNT'], message: 'the demo account has a published password: it is never created when NODE_ENV=production' });
   }
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
     ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT' });
@@ -130,7 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel: e.LOG_LEVEL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     migrateOnStart: e.MIGRATE_ON_START,
-    seedDemoAccount: e.SEED_DEMO_ACCOUNT,
+    seedDemoAccount: e.SEED_DEMO_ACCOUNT === undefined ? e.NODE_ENV !== 'production' : e.SEED_DEMO_ACCOUNT === 'true' || e.SEED_DEMO_ACCOUNT === '1',
     throttle: Object.freeze({
       pair: { limit: e.THROTTLE_PAIR_LIMIT, windowSeconds: e.THROTTLE_PAIR_WINDOW_SECONDS },
       address: { limit: e.THROTTLE_ADDRESS_LIMIT, windowSeconds: e.THROTTLE_ADDRESS_WINDOW_SECONDS },

@@ -3,8 +3,8 @@ import type { Accounts } from '../../../shared/storage/mysql/accounts';
 
 /**
  * A newcomer's `npm start` comes up with an account to try (README, "Quick
- * start"). Created once, never overwritten; production turns it off with
- * SEED_DEMO_ACCOUNT=false.
+ * start"). Created once, never overwritten; never with NODE_ENV=production,
+ * where asking for it is a configuration error (shared/config/env.ts).
  */
 export const DEMO_ACCOUNT = { name: 'demo', password: 'demo-password', version: '11.0', maxRegistrations: 10 } as const;
 
