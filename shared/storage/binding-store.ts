@@ -2,7 +2,7 @@ import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/registry';
 import { createNonce } from '../security/binding-token';
 import { StoreFailure } from './errors';
-import type { BindingInput, Bindings, LedgerDecision } from './mysql/bindings';
+import type { BindingInput, Bindings } from './mysql/bindings';
 import { accountKeys, type AccountKeys } from './redis/keys';
 import type { Scripts } from './redis/scripts';
 
@@ -10,14 +10,21 @@ import type { Scripts } from './redis/scripts';
  * Keeps the seat invariants across the two stores (shared/guide/consistency.md):
  * MySQL is the ledger, Redis the fast path that may lose anything at any time.
  *
- * - Redis proposes (the seat script reserves seats), MySQL decides (the same
- *   seat rule under the account's row lock). When they disagree, Redis is
- *   stale: the reservation is undone, the account reloaded and the request
- *   retried. Once MySQL has committed, the reservations become bindings.
+ * A registration runs in three steps: `reserve` (the Redis seat script
+ * proposes and reserves seats), `persist` (MySQL decides with the same seat
+ * rule under the account's row lock) and `settle` (the reservations become
+ * bindings, or are released). When the two stores disagree, another request
+ * changed the account in between or Redis is stale: the ledger then decides
+ * alone (`decideInLedger`) and Redis reloads the account.
+ *
  * - A reservation whose request died counts for PENDING_TTL_SECONDS at most,
  *   so a failure, even one whose undo failed too, never holds a seat for good.
  * - A Redis call whose outcome is unknown drops the account's loaded state,
  *   so the next request reloads it from the ledger before trusting it.
+ * - `used` is always the ledger's count.
+ *
+ * One error channel: a store that fails throws StoreFailure (counted and
+ * logged here, with the operation); results only ever describe seats.
  */
 export type NodeToBind = Omit<BindingInput, 'nonce'>;
 
@@ -25,19 +32,18 @@ export type BindResult =
   | { kind: 'bound'; used: number; nonces: string[] }
   /** Only counted (the request fails on range causes) and every new machine would fit. */
   | { kind: 'fits' }
-  | { kind: 'over'; overflowIndices: number[] }
-  | { kind: 'store-failed'; store: 'redis' | 'mysql' };
+  | { kind: 'over'; overflowIndices: number[] };
 
 export type VerifyResult =
   /** `isLastSeenRecorded`: this heartbeat is the one of its interval that updates last-seen. */
   | { kind: 'bound'; status: string; expiresAt: string; isLastSeenRecorded: boolean }
   | { kind: 'not-bound' };
 
-export type UnbindResult = { kind: 'done'; bound: string[] } | { kind: 'store-failed'; store: 'redis' | 'mysql' };
-
 export interface BindingStore {
+  /** Throws StoreFailure when a store fails; nothing is then bound in either. */
   bind(input: { accountId: number; maxRegistrations: number; commit: boolean; nodes: readonly NodeToBind[] }): Promise<BindResult>;
-  unbind(accountId: number, machineCodes: readonly string[]): Promise<UnbindResult>;
+  /** The machines among `machineCodes` that were bound, now unbound. Throws StoreFailure, leaving every binding as it was. */
+  unbind(accountId: number, machineCodes: readonly string[]): Promise<string[]>;
   verify(input: { accountId: number; machineCode: string; nonce: string; nowSeconds: number; lastSeenIntervalSeconds: number }): Promise<VerifyResult>;
   /** After a staff change: the next request reloads the account from MySQL. */
   invalidate(accountId: number, revision: number): Promise<void>;
@@ -50,10 +56,25 @@ export interface BindingStore {
  */
 export const PENDING_TTL_SECONDS = 60;
 
-/** Refills of Redis before the ledger decides alone. */
-const MAX_ATTEMPTS = 4;
+/** Refills of Redis (each reading MySQL afresh) before the ledger decides alone. */
+const MAX_REFILLS = 4;
 
-class StoresKeepDisagreeing extends Error {}
+type Operation = 'bind' | 'load' | 'persist' | 'unbind' | 'verify';
+
+/**
+ * What the seat script reserved: the rows to persist (nonces as Redis
+ * decided), the reservations this request made, and the request's fresh
+ * proposals. The ledger deciding alone takes the proposals, never a nonce
+ * Redis remembered: a machine unbound meanwhile must not come back under its
+ * old nonce, which would revive its old tokens.
+ */
+interface Reserved {
+  kind: 'reserved';
+  proposals: readonly BindingInput[];
+  rows: BindingInput[];
+  newIndices: number[];
+  written: Array<{ machineCode: string; nonce: string }>;
+}
 
 export function createBindingStore(deps: {
   scripts: Scripts;
@@ -61,9 +82,19 @@ export function createBindingStore(deps: {
   keyPrefix: string;
   metrics: Metrics;
   logger: Logger;
+  /** Unix milliseconds; reservations are timed with it. */
+  now: () => number;
 }): BindingStore {
   const { scripts, bindings, metrics, logger } = deps;
   const keysOf = (accountId: number) => accountKeys(deps.keyPrefix, accountId);
+
+  /** Counts and logs a store failure and gives it back to rethrow; anything else is a bug and goes on up as it is. */
+  function counted(error: unknown, operation: Operation): StoreFailure {
+    if (!(error instanceof StoreFailure)) throw error;
+    metrics.storeFailures.inc({ store: error.store, operation });
+    logger.warn({ err: error, operation }, 'store failure');
+    return error;
+  }
 
   /** Best effort: when even this fails, Redis is down and will be reloaded once its state is dropped or lost. */
   async function forget(keys: AccountKeys, revision = 0): Promise<void> {
@@ -72,121 +103,77 @@ export function createBindingStore(deps: {
     });
   }
 
-  async function load(accountId: number, keys: AccountKeys): Promise<'loaded' | 'missing'> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  /** Loads the ledger's copy into Redis; 'stale' when every copy read predates a change Redis was told of. */
+  async function refill(accountId: number, keys: AccountKeys): Promise<'loaded' | 'missing' | 'stale'> {
+    for (let attempt = 0; attempt < MAX_REFILLS; attempt++) {
       const snapshot = await bindings.snapshot(accountId);
       if (!snapshot) return 'missing';
       const reply = await scripts.loadAccount(keys, snapshot);
       metrics.redisRefills.inc({ result: reply.toLowerCase() });
       if (reply !== 'STALE') return 'loaded';
     }
-    throw new StoresKeepDisagreeing(`account ${accountId}: every MySQL copy was older than the Redis floor`);
+    return 'stale';
   }
 
-  function failed(error: unknown, operation: string): { kind: 'store-failed'; store: 'redis' | 'mysql' } {
-    if (!(error instanceof StoreFailure)) throw error;
-    metrics.storeFailures.inc({ store: error.store, operation });
-    logger.warn({ err: error, operation }, 'store failure');
-    return { kind: 'store-failed', store: error.store };
-  }
-
-  async function bind(input: Parameters<BindingStore['bind']>[0]): Promise<BindResult> {
-    const keys = keysOf(input.accountId);
-    const proposals = input.nodes.map((node) => ({ machineCode: node.machineCode, nonce: createNonce() }));
-    const proposedRows = input.nodes.map((node, index) => ({ ...node, nonce: (proposals[index] as { nonce: string }).nonce }));
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      let reply;
-      try {
-        reply = await scripts.bindNodes(keys, {
-          maxRegistrations: input.maxRegistrations,
-          commit: input.commit,
-          nowSeconds: Math.floor(Date.now() / 1000),
-          pendingTtlSeconds: PENDING_TTL_SECONDS,
-          nodes: proposals,
-        });
-      } catch (error) {
-        await forget(keys);
-        return failed(error, 'bind');
-      }
-      switch (reply.kind) {
-        case 'NOT_LOADED':
-          try {
-            await load(input.accountId, keys);
-          } catch (error) {
-            if (error instanceof StoresKeepDisagreeing) return decideInLedger(input.accountId, keys, proposedRows, input.commit);
-            return failed(error, 'load');
-          }
-          continue;
-        case 'FITS':
-          return { kind: 'fits' };
-        case 'OVER':
-          return { kind: 'over', overflowIndices: reply.overflowIndices };
-        case 'BOUND': {
-          const written = proposals.filter((proposal, index) => reply.nonces[index] === proposal.nonce);
-          const newIndices = proposals.flatMap((proposal, index) => (reply.nonces[index] === proposal.nonce ? [index] : []));
-          const rows = input.nodes.map((node, index) => ({ ...node, nonce: reply.nonces[index] as string }));
-          let ledger;
-          try {
-            ledger = await bindings.persistRegistration(input.accountId, rows, newIndices);
-          } catch (error) {
-            if (written.length > 0 && (await isCommitted(input.accountId, written))) {
-              ledger = { kind: 'committed' as const, used: reply.seats + written.length };
-            } else {
-              await settle('undoBindNodes', keys, written);
-              return failed(error, 'persist');
-            }
-          }
-          if (ledger.kind === 'committed') {
-            await settle('commitBindings', keys, written);
-            return { kind: 'bound', used: ledger.used, nonces: reply.nonces };
-          }
-          await settle('undoBindNodes', keys, written);
-          await forget(keys);
-          return decideInLedger(input.accountId, keys, proposedRows, input.commit);
-        }
-      }
-    }
-    return decideInLedger(input.accountId, keys, proposedRows, input.commit);
-  }
-
-  /**
-   * Redis disagreed with the ledger (another request changed the account
-   * between the seat script and the ledger check, or a refill kept reading
-   * copies older than the latest change). That is contention, not a fault:
-   * the ledger decides alone under the account's row lock, which serialises
-   * the contending requests, and Redis drops the account so that it reloads.
-   */
-  async function decideInLedger(
-    accountId: number,
+  async function reserve(
     keys: AccountKeys,
-    rows: readonly BindingInput[],
-    commit: boolean,
-    isReadingBack = false,
-  ): Promise<BindResult> {
-    if (!isReadingBack) metrics.ledgerDecisions.inc();
-    let decision: LedgerDecision;
+    input: Parameters<BindingStore['bind']>[0],
+    proposals: readonly BindingInput[],
+  ): Promise<Reserved | { kind: 'not-loaded' } | Exclude<BindResult, { kind: 'bound' }>> {
+    let reply;
     try {
-      decision = await bindings.decideRegistration(accountId, rows, commit);
+      reply = await scripts.bindNodes(keys, {
+        maxRegistrations: input.maxRegistrations,
+        commit: input.commit,
+        nowSeconds: Math.floor(deps.now() / 1000),
+        pendingTtlSeconds: PENDING_TTL_SECONDS,
+        nodes: proposals,
+      });
     } catch (error) {
       await forget(keys);
-      // The proposed nonces are fresh: one found in the ledger means the commit happened and
-      // only its answer was lost; deciding again then answers it as a re-registration.
-      const isLost = commit && !isReadingBack && (await bindings.countBoundWith(accountId, rows).catch(() => 0)) > 0;
-      return isLost ? decideInLedger(accountId, keys, rows, commit, true) : failed(error, 'persist');
+      throw counted(error, 'bind');
     }
-    if (decision.kind !== 'committed') return decision;
-    await forget(keys, decision.revision);
-    return { kind: 'bound', used: decision.used, nonces: decision.nonces };
+    switch (reply.kind) {
+      case 'NOT_LOADED':
+        return { kind: 'not-loaded' };
+      case 'FITS':
+        return { kind: 'fits' };
+      case 'OVER':
+        return { kind: 'over', overflowIndices: reply.overflowIndices };
+      case 'BOUND': {
+        // A returned nonce equal to this request's proposal is a reservation this request made.
+        const isNew = proposals.map((proposal, index) => reply.nonces[index] === proposal.nonce);
+        return {
+          kind: 'reserved',
+          proposals,
+          rows: proposals.map((proposal, index) => ({ ...proposal, nonce: reply.nonces[index] as string })),
+          newIndices: isNew.flatMap((isNewMachine, index) => (isNewMachine ? [index] : [])),
+          written: proposals.filter((_, index) => isNew[index]).map(({ machineCode, nonce }) => ({ machineCode, nonce })),
+        };
+      }
+    }
   }
 
-  /**
-   * A commit whose answer was lost (connection killed mid-COMMIT) may have
-   * happened: read the ledger back rather than guess, so a committed
-   * registration is answered as one and never undone in Redis.
-   */
-  async function isCommitted(accountId: number, written: ReadonlyArray<{ machineCode: string; nonce: string }>): Promise<boolean> {
-    const held = await bindings.countBoundWith(accountId, written).catch(() => 0);
-    return held === written.length;
+  async function persist(accountId: number, keys: AccountKeys, reserved: Reserved): Promise<BindResult> {
+    let ledger;
+    try {
+      ledger = await bindings.persistRegistration(accountId, reserved.rows, reserved.newIndices);
+    } catch (error) {
+      // A commit whose answer was lost (connection killed mid-COMMIT) may have happened: read the ledger back rather than guess.
+      if (reserved.written.length > 0 && (await isInLedger(accountId, reserved.written))) {
+        await settle('commitBindings', keys, reserved.written);
+        return decideInLedger(accountId, keys, reserved.proposals, { commit: true, isReadingBack: true });
+      }
+      await settle('undoBindNodes', keys, reserved.written);
+      throw counted(error, 'persist');
+    }
+    if (ledger.kind === 'committed') {
+      await settle('commitBindings', keys, reserved.written);
+      return { kind: 'bound', used: ledger.used, nonces: reserved.rows.map((row) => row.nonce) };
+    }
+    await settle('undoBindNodes', keys, reserved.written);
+    await forget(keys);
+    return decideInLedger(accountId, keys, reserved.proposals, { commit: true, isReadingBack: false });
   }
 
   /**
@@ -194,11 +181,7 @@ export function createBindingStore(deps: {
    * MySQL has them, `undoBindNodes` when it has not. If Redis cannot take it
    * now, the account is dropped so that it reloads from the ledger.
    */
-  async function settle(
-    step: 'commitBindings' | 'undoBindNodes',
-    keys: AccountKeys,
-    written: ReadonlyArray<{ machineCode: string; nonce: string }>,
-  ): Promise<void> {
+  async function settle(step: 'commitBindings' | 'undoBindNodes', keys: AccountKeys, written: ReadonlyArray<{ machineCode: string; nonce: string }>): Promise<void> {
     if (written.length === 0) return;
     try {
       await scripts[step](keys, written);
@@ -208,28 +191,83 @@ export function createBindingStore(deps: {
     }
   }
 
-  async function unbind(accountId: number, machineCodes: readonly string[]): Promise<UnbindResult> {
-    const keys = keysOf(accountId);
+  /** Whether the ledger holds every one of these fresh nonces: only this request could have written them. */
+  async function isInLedger(accountId: number, written: ReadonlyArray<{ machineCode: string; nonce: string }>): Promise<boolean> {
+    const held = await bindings.countBoundWith(accountId, written).catch(() => 0);
+    return held === written.length;
+  }
+
+  /**
+   * Redis disagreed with the ledger (another request changed the account
+   * between the seat script and the ledger check, or refills kept reading
+   * copies older than the latest change). That is contention, not a fault:
+   * the ledger decides alone under the account's row lock, which serialises
+   * the contending requests, and Redis drops the account so that it reloads.
+   * Reading back (after a lost answer) decides once more, now as a
+   * re-registration of what was committed.
+   */
+  async function decideInLedger(
+    accountId: number,
+    keys: AccountKeys,
+    rows: readonly BindingInput[],
+    options: { commit: boolean; isReadingBack: boolean },
+  ): Promise<BindResult> {
+    if (!options.isReadingBack) metrics.ledgerDecisions.inc();
+    let decision;
     try {
-      const result = await bindings.unbind(accountId, machineCodes, async (bound) => {
+      decision = await bindings.decideRegistration(accountId, rows, options.commit);
+    } catch (error) {
+      await forget(keys);
+      // The proposed nonces are fresh: one found in the ledger means the commit happened and only its answer was lost.
+      const isLost = options.commit && !options.isReadingBack && (await bindings.countBoundWith(accountId, rows).catch(() => 0)) > 0;
+      if (isLost) return decideInLedger(accountId, keys, rows, { commit: true, isReadingBack: true });
+      throw counted(error, 'persist');
+    }
+    if (decision.kind !== 'committed') return decision;
+    await forget(keys, decision.revision);
+    return { kind: 'bound', used: decision.used, nonces: decision.nonces };
+  }
+
+  async function bind(input: Parameters<BindingStore['bind']>[0]): Promise<BindResult> {
+    const keys = keysOf(input.accountId);
+    const proposals = input.nodes.map((node) => ({ ...node, nonce: createNonce() }));
+    const ledgerAlone = { commit: input.commit, isReadingBack: false };
+    for (let attempt = 0; attempt < MAX_REFILLS; attempt++) {
+      const reservation = await reserve(keys, input, proposals);
+      if (reservation.kind === 'reserved') return persist(input.accountId, keys, reservation);
+      if (reservation.kind !== 'not-loaded') return reservation;
+      let refilled;
+      try {
+        refilled = await refill(input.accountId, keys);
+      } catch (error) {
+        throw counted(error, 'load');
+      }
+      if (refilled !== 'loaded') return decideInLedger(input.accountId, keys, proposals, ledgerAlone);
+    }
+    return decideInLedger(input.accountId, keys, proposals, ledgerAlone);
+  }
+
+  async function unbind(accountId: number, machineCodes: readonly string[]): Promise<string[]> {
+    const keys = keysOf(accountId);
+    let result;
+    try {
+      result = await bindings.unbind(accountId, machineCodes, async (bound) => {
         await scripts.unbindNodes(keys, bound);
       });
-      // Fences out refills read before the delete; Redis is already right if this fails.
-      if (result.bound.length > 0) await forget(keys, result.revision);
-      return { kind: 'done', bound: result.bound };
     } catch (error) {
       // Redis may have dropped bindings MySQL then kept: reload them from the ledger.
       await forget(keys);
-      return failed(error, 'unbind');
+      throw counted(error, 'unbind');
     }
+    // Fences out refills read before the delete; Redis is already right if this fails.
+    if (result.bound.length > 0) await forget(keys, result.revision);
+    return result.bound;
   }
 
   /** MySQL answers alone: for a Redis that is down, and to confirm a "not bound" from a Redis that may be stale. */
   async function verifyInLedger(accountId: number, machineCode: string, nonce: string): Promise<VerifyResult> {
     const bound = await bindings.findBoundState(accountId, machineCode);
-    return bound?.nonce === nonce
-      ? { kind: 'bound', status: bound.status, expiresAt: bound.expiresAt, isLastSeenRecorded: true }
-      : { kind: 'not-bound' };
+    return bound?.nonce === nonce ? { kind: 'bound', status: bound.status, expiresAt: bound.expiresAt, isLastSeenRecorded: true } : { kind: 'not-bound' };
   }
 
   async function verify(input: Parameters<BindingStore['verify']>[0]): Promise<VerifyResult> {
@@ -239,7 +277,7 @@ export function createBindingStore(deps: {
       try {
         reply = await scripts.verifyBinding(keys, input);
       } catch (error) {
-        failed(error, 'verify');
+        counted(error, 'verify');
         return verifyInLedger(input.accountId, input.machineCode, input.nonce);
       }
       if (reply.kind === 'BOUND') return { kind: 'bound', status: reply.status, expiresAt: reply.expiresAt, isLastSeenRecorded: reply.isLastSeenRecorded };
@@ -248,12 +286,15 @@ export function createBindingStore(deps: {
         if (confirmed.kind === 'bound') await forget(keys);
         return confirmed;
       }
+      let refilled;
       try {
-        if ((await load(input.accountId, keys)) === 'missing') return { kind: 'not-bound' };
+        refilled = await refill(input.accountId, keys);
       } catch (error) {
-        if (!(error instanceof StoresKeepDisagreeing)) failed(error, 'load');
+        counted(error, 'load');
         return verifyInLedger(input.accountId, input.machineCode, input.nonce);
       }
+      if (refilled === 'missing') return { kind: 'not-bound' };
+      if (refilled === 'stale') break;
     }
     return verifyInLedger(input.accountId, input.machineCode, input.nonce);
   }

@@ -61,6 +61,7 @@ export function createAdminDeps(config: Readonly<Config>): AdminDeps {
       metrics: createMetrics(),
       // stdout carries the command's JSON; the CLI reports failures on stderr itself.
       logger: createLogger({ level: 'silent', name: 'regcloud-admin-cli' }),
+      now: Date.now,
     });
   });
   // Hashing needs a Passwords (and its start-up decoy hash) only for commands that set a password.

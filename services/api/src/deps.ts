@@ -46,7 +46,7 @@ export async function createApiDeps(config: Readonly<Config>, options: { now?: (
     logger,
     metrics,
     accounts: createAccounts(pool),
-    bindingStore: createBindingStore({ scripts, bindings, keyPrefix: config.redisKeyPrefix, metrics, logger }),
+    bindingStore: createBindingStore({ scripts, bindings, keyPrefix: config.redisKeyPrefix, metrics, logger, now: Date.now }),
     // Real time, whatever the use cases' clock: throttle windows are Redis TTLs.
     throttle: createThrottle({ scripts, prefix: config.redisKeyPrefix, limits: config.throttle, now: Date.now }),
     passwords: await createPasswords(config.bcryptCost),

@@ -64,7 +64,7 @@ export async function createWorkerDeps(config: Readonly<Config>, options: { logg
     loaded: createLoadedAccounts(redis, config.redisKeyPrefix),
     ledger: createLedgerSummaries(pool),
     bindings,
-    bindingStore: createBindingStore({ scripts: createScripts(redis), bindings, keyPrefix: config.redisKeyPrefix, metrics, logger }),
+    bindingStore: createBindingStore({ scripts: createScripts(redis), bindings, keyPrefix: config.redisKeyPrefix, metrics, logger, now: Date.now }),
     metrics,
     logger,
   };

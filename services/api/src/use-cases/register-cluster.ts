@@ -4,7 +4,7 @@ import { normaliseHostName } from '../../../../shared/domain/ranges';
 import type { RegistrationBody } from '../routes/bodies';
 import { authenticateAccount } from './authenticate-account';
 import type { UseCaseContext } from './context';
-import { answeringStoreFailures, storeFailed } from './store-failure';
+import { answeringStoreFailures } from './store-failure';
 
 export interface Registered {
   result: 'success';
@@ -45,7 +45,6 @@ export function registerCluster(context: UseCaseContext, body: RegistrationBody,
       })),
     });
 
-    if (result.kind === 'store-failed') return storeFailed(result.store, body.nodes);
     if (result.kind === 'bound') {
       return {
         kind: 'succeeded',

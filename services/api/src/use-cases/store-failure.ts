@@ -8,7 +8,7 @@ const STORE_CAUSE: Record<StoreFailure['store'], NodeCode> = {
 };
 
 /** Display rule 4: every node of the request whose write failed carries the store's cause. */
-export function storeFailed(store: StoreFailure['store'], nodes: ReadonlyArray<{ nodeId: string; machineCode: string }>): Refused {
+function storeFailed(store: StoreFailure['store'], nodes: ReadonlyArray<{ nodeId: string; machineCode: string }>): Refused {
   return refuseNodes(nodes.map(({ nodeId, machineCode }) => ({ nodeId, machineCode, causes: [STORE_CAUSE[store]] })));
 }
 

@@ -3,7 +3,7 @@ import { refuseNodes, refuseOverall, type Outcome } from '../../../../shared/dom
 import type { UnbindingBody } from '../routes/bodies';
 import { authenticateAccount } from './authenticate-account';
 import type { UseCaseContext } from './context';
-import { answeringStoreFailures, storeFailed } from './store-failure';
+import { answeringStoreFailures } from './store-failure';
 
 export interface Unbound {
   result: 'success';
@@ -24,10 +24,7 @@ export function unbindNodes(context: UseCaseContext, body: UnbindingBody, addres
     const overall = unbindingAccountCauses(certificate, context.now());
     if (overall.length > 0) return refuseOverall(...overall);
 
-    const result = await context.bindingStore.unbind(certificate.id, body.nodes.map((node) => node.machineCode));
-    if (result.kind === 'store-failed') return storeFailed(result.store, body.nodes);
-
-    const wasBound = new Set(result.bound);
+    const wasBound = new Set(await context.bindingStore.unbind(certificate.id, body.nodes.map((node) => node.machineCode)));
     const nodes = body.nodes.map(({ nodeId, machineCode }) => ({ nodeId, machineCode }));
     const notBound = nodes.filter((node) => !wasBound.has(node.machineCode));
     if (notBound.length === 0) return { kind: 'succeeded', body: { result: 'success', nodes } };
