@@ -7,8 +7,8 @@ import request from 'supertest';
 import { accountKeys } from '../../../shared/storage/redis/keys';
 import { getFreePort } from '../../../shared/testing/free-port';
 import { RUN_DATABASE, SHARED_MYSQL, databaseUrl } from '../../../shared/testing/test-environment';
-import { expectNodeCauses, expectOverall } from '../../api/test/support/expect-causes';
-import { FAR_FUTURE, randomName, registrationBody, startTestApi, type TestAccount, type TestApi } from '../../api/test/support/test-api';
+import { expectNodeCauses, expectOverall } from '../../../shared/testing/expect-causes';
+import { FAR_FUTURE, randomName, registrationBody, startTestApi, type TestAccount, type TestApi } from '../../../shared/testing/test-api';
 import type { AccountJson } from '../src/account-view';
 import { runCli, stderrLines, type CliRun } from './support/run-cli';
 

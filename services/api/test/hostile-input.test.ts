@@ -4,7 +4,7 @@ import request, { type Response } from 'supertest';
 import { z } from 'zod';
 import { accountKeys } from '../../../shared/storage/redis/keys';
 import { RUN_MYSQL_URL } from '../../../shared/testing/test-environment';
-import { randomName, registrationBody, startTestApi, type TestAccount, type TestApi } from './support/test-api';
+import { randomName, registrationBody, startTestApi, type TestAccount, type TestApi } from '../../../shared/testing/test-api';
 
 /**
  * Malformed and hostile requests, one table row each: the status, the exact

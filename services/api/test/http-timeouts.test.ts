@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { ConfigError, loadConfig } from '../../../shared/config/env';
 import { closeServer, createNodeServer, listen } from '../../../shared/http/node-server';
+import { startTestApi, type TestApi } from '../../../shared/testing/test-api';
 import { RUN_STORES_ENV, startApiProcess, type ApiProcess } from './support/api-process';
-import { startTestApi, type TestApi } from './support/test-api';
 
 /**
  * Writes `sent` on a raw socket, then nothing: what the server answers and

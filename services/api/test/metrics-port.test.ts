@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { ConfigError, loadConfig } from '../../../shared/config/env';
 import { getFreePort } from '../../../shared/testing/free-port';
+import { startTestApi, type TestApi } from '../../../shared/testing/test-api';
 import { buildApp } from '../src/app';
 import { buildMetricsApp } from '../src/metrics-app';
 import { postJson, RUN_STORES_ENV, startApiProcess, type ApiProcess } from './support/api-process';
-import { startTestApi, type TestApi } from './support/test-api';
 
 const FALLBACK_404 = {
   result: 'failure',

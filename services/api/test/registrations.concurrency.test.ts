@@ -5,8 +5,8 @@ import { Redis } from 'ioredis';
 import { accountKeys } from '../../../shared/storage/redis/keys';
 import { startPrivateRedis, type PrivateRedis } from '../../../shared/testing/private-redis';
 import { RUN_DATABASE, RUN_KEY_PREFIX, RUN_MYSQL_URL } from '../../../shared/testing/test-environment';
+import { randomName, registrationBody, startTestApi, type TestAccount, type TestApi } from '../../../shared/testing/test-api';
 import { postJson, startApiProcess, type ApiProcess } from './support/api-process';
-import { randomName, registrationBody, startTestApi, type TestAccount, type TestApi } from './support/test-api';
 
 interface Registered {
   nodes: Array<{ nodeId: string; machineCode: string; token: string }>;

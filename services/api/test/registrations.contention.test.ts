@@ -3,8 +3,8 @@ import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
 import { accountKeys } from '../../../shared/storage/redis/keys';
 import { RUN_KEY_PREFIX, RUN_MYSQL_URL, SHARED_REDIS } from '../../../shared/testing/test-environment';
+import { registrationBody, startTestApi, type TestApi } from '../../../shared/testing/test-api';
 import { postJson, RUN_STORES_ENV, startApiProcess, type ApiProcess } from './support/api-process';
-import { registrationBody, startTestApi, type TestApi } from './support/test-api';
 
 /**
  * Contention is not a fault: clients registering and unbinding the same

@@ -4,8 +4,8 @@ import mysql from 'mysql2/promise';
 import { RUN_MYSQL_URL } from '../../../shared/testing/test-environment';
 import { PENDING_TTL_SECONDS } from '../../../shared/storage/binding-store';
 import { accountKeys } from '../../../shared/storage/redis/keys';
-import { expectFallback, expectNodeCauses, expectOverall } from './support/expect-causes';
-import { registrationBody, startTestApi, type TestAccount, type TestApi } from './support/test-api';
+import { expectFallback, expectNodeCauses, expectOverall } from '../../../shared/testing/expect-causes';
+import { registrationBody, startTestApi, type TestAccount, type TestApi } from '../../../shared/testing/test-api';
 
 interface Registered {
   result: string;

@@ -5,8 +5,8 @@ import request from 'supertest';
 import { accountKeys } from '../../../shared/storage/redis/keys';
 import { startTcpProxy, type TcpProxy } from '../../../shared/testing/tcp-proxy';
 import { RUN_DATABASE, RUN_MYSQL_URL, SHARED_MYSQL, SHARED_REDIS, databaseUrl } from '../../../shared/testing/test-environment';
-import { expectNodeCauses } from './support/expect-causes';
-import { registrationBody, startTestApi, type TestAccount, type TestApi } from './support/test-api';
+import { expectNodeCauses } from '../../../shared/testing/expect-causes';
+import { registrationBody, startTestApi, type TestAccount, type TestApi } from '../../../shared/testing/test-api';
 
 interface Registered {
   nodes: Array<{ nodeId: string; machineCode: string; token: string }>;

@@ -5,9 +5,9 @@ import { accountKeys } from '../../../shared/storage/redis/keys';
 import { loadOrCreateSecret } from '../../../shared/storage/mysql/settings';
 import { legacyToken } from '../../../shared/testing/legacy-token';
 import { RUN_MYSQL_URL } from '../../../shared/testing/test-environment';
-import { expectNodeCauses, expectOverall } from './support/expect-causes';
-import { registrationBody, startTestApi, type TestAccount, type TestApi } from './support/test-api';
 import { changeAccount } from '../../../shared/testing/change-account';
+import { expectNodeCauses, expectOverall } from '../../../shared/testing/expect-causes';
+import { registrationBody, startTestApi, type TestAccount, type TestApi } from '../../../shared/testing/test-api';
 
 interface Registered {
   nodes: Array<{ nodeId: string; machineCode: string; token: string }>;

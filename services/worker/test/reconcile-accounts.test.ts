@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
 import { PENDING_TTL_SECONDS } from '../../../shared/storage/binding-store';
+import { bindingDigest } from '../../../shared/storage/mysql/ledger-summaries';
 import { accountIdOfStateKey, accountKeys, walkStateKey } from '../../../shared/storage/redis/keys';
+import type { RedisCopy } from '../../../shared/storage/redis/loaded-accounts';
+import { expectNodeCauses, expectOverall } from '../../../shared/testing/expect-causes';
+import type { TestAccount } from '../../../shared/testing/test-api';
 import { RUN_MYSQL_URL } from '../../../shared/testing/test-environment';
-import { expectNodeCauses, expectOverall } from '../../api/test/support/expect-causes';
-import type { TestAccount } from '../../api/test/support/test-api';
 import { RECONCILE_DEFAULTS, differences, reconcileAccounts, type LedgerView, type ReconcileDeps } from '../src/jobs/reconcile-accounts';
-import { bindingDigest } from '../src/storage/ledger-summaries';
-import type { RedisCopy } from '../src/storage/loaded-accounts';
 import { bindNodes, counterValue, mismatchesOf, reconcilePass, startTestPair, totalOf, verifyNode, type TestPair } from './support/test-worker';
 import { changeAccount } from '../../../shared/testing/change-account';
 

@@ -62,7 +62,8 @@ function storedSettings(r: z.infer<typeof accountRow>): AccountSettings {
   };
 }
 
-function toRecord(row: unknown): AccountRecord {
+/** Parses a row selected with ACCOUNT_COLUMNS; other columns of the row are ignored. */
+export function toAccountRecord(row: unknown): AccountRecord {
   const r = accountRow.parse(row);
   const check = checkAccountSettings(storedSettings(r));
   if (!check.ok) throw new StoredAccountInvalid(r.id, check.problems);
@@ -77,7 +78,7 @@ function toRecord(row: unknown): AccountRecord {
   };
 }
 
-const COLUMNS =
+export const ACCOUNT_COLUMNS =
   'id, name, password_hash, status, version, expires_at, max_registrations, allowed_ips, allowed_domains, allowed_app_names, revision';
 
 function settingsValues(settings: AccountSettings): Array<string | number> {
@@ -124,8 +125,8 @@ export interface Accounts {
 
 export function createAccounts(pool: Pool): Accounts {
   async function findOne(where: string, value: string | number): Promise<AccountRecord | null> {
-    const [row] = await selectRows(pool, `SELECT ${COLUMNS} FROM accounts WHERE ${where} = ?`, [value]);
-    return row ? toRecord(row) : null;
+    const [row] = await selectRows(pool, `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE ${where} = ?`, [value]);
+    return row ? toAccountRecord(row) : null;
   }
 
   return {
@@ -148,7 +149,7 @@ export function createAccounts(pool: Pool): Accounts {
 
     update(name, change) {
       return inTransaction(pool, async (connection): Promise<AccountUpdate> => {
-        const [row] = await selectRows(connection, `SELECT ${COLUMNS} FROM accounts WHERE name = ? FOR UPDATE`, [name]);
+        const [row] = await selectRows(connection, `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE name = ? FOR UPDATE`, [name]);
         if (!row) return { kind: 'not-found' };
         const stored = accountRow.parse(row);
         if (change.expectedRevision !== undefined && change.expectedRevision !== stored.revision) {

@@ -85,6 +85,11 @@ export function execute(db: Pool | PoolConnection, sql: string, params: Params =
   return run<ResultSetHeader>(db, sql, params);
 }
 
+/** Resolves when MySQL answers a statement (readiness); a StoreFailure('mysql') otherwise. */
+export async function pingMysql(pool: Pool): Promise<void> {
+  await selectRows(pool, 'SELECT 1');
+}
+
 function transaction<T>(pool: Pool, begin: string, work: (connection: PoolConnection) => Promise<T>): Promise<T> {
   return withConnection(pool, async (connection) => {
     try {

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { guardStore } from '../errors';
 
 export type { Redis };
 
@@ -30,4 +31,9 @@ export async function connectRedis(options: { url: string; commandTimeoutMs: num
     throw error;
   }
   return redis;
+}
+
+/** Resolves when Redis answers a command (readiness); a StoreFailure('redis') otherwise. */
+export async function pingRedis(redis: Redis): Promise<void> {
+  await guardStore('redis', () => redis.ping());
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
+import type { AccountSnapshot } from '../../domain/account-snapshot';
 import { LUA_DIR } from '../../paths';
 import { StoreFailure, guardStore } from '../errors';
 import { loginKeyList, type AccountKeys, type LoginKeys } from './keys';
@@ -53,13 +54,6 @@ export interface LoginLimits {
   account: { limit: number; windowSeconds: number };
   newcomerLimit: number;
   trustedAddressSeconds: number;
-}
-
-export interface AccountSnapshot {
-  revision: number;
-  status: string;
-  expiresAt: string;
-  bindings: ReadonlyArray<{ machineCode: string; nonce: string; lastSeen: number }>;
 }
 
 function unexpected(script: ScriptName, reply: unknown): never {

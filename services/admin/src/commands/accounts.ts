@@ -92,11 +92,7 @@ export async function showAccount(deps: Pick<AdminDeps, 'accounts' | 'bindings'>
   return { ...toAccountJson(record, bindings.length), bindings: bindings.map(toBindingJson) };
 }
 
-export async function listAccounts(deps: Pick<AdminDeps, 'accounts' | 'directory'>): Promise<AccountJson[]> {
-  const accounts: AccountJson[] = [];
-  for (const { id, used } of await deps.directory.listUsage()) {
-    const record = await deps.accounts.findById(id);
-    if (record) accounts.push(toAccountJson(record, used));
-  }
-  return accounts;
+export async function listAccounts(deps: Pick<AdminDeps, 'directory'>): Promise<AccountJson[]> {
+  const accounts = await deps.directory.listWithUsage();
+  return accounts.map(({ record, used }) => toAccountJson(record, used));
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { OverallCause } from '../../../../shared/domain/causes';
 import { isStrictIp, normaliseHostName } from '../../../../shared/domain/ranges';
+import type { RegistrationNode, RegistrationRequest, UnbindingRequest, VerificationRequest } from '../../../../shared/domain/requests';
 
 /**
  * Request bodies, checked in two stages as the contract orders them: first
@@ -12,7 +13,7 @@ import { isStrictIp, normaliseHostName } from '../../../../shared/domain/ranges'
 const text = z.string();
 const optionalText = z.string().nullish().transform((value) => value ?? undefined);
 
-const registrationShape = z.object({
+const registrationShape: z.ZodType<RegistrationRequest> = z.object({
   account: text,
   password: text,
   appVersion: text,
@@ -21,17 +22,13 @@ const registrationShape = z.object({
   ),
 });
 
-const unbindingShape = z.object({
+const unbindingShape: z.ZodType<UnbindingRequest> = z.object({
   account: text,
   password: text,
   nodes: z.array(z.object({ nodeId: text, machineCode: text })),
 });
 
-const verificationShape = z.object({ machineCode: text, token: text });
-
-export type RegistrationBody = z.infer<typeof registrationShape>;
-export type UnbindingBody = z.infer<typeof unbindingShape>;
-export type VerificationBody = z.infer<typeof verificationShape>;
+const verificationShape: z.ZodType<VerificationRequest> = z.object({ machineCode: text, token: text });
 
 export const MAX_NODES = 256;
 
@@ -86,11 +83,11 @@ function* nodeListChecks(nodes: ReadonlyArray<{ nodeId: string; machineCode: str
   }
 }
 
-function* registrationChecks(body: RegistrationBody): Generator<FieldCheck> {
+function* registrationChecks(body: RegistrationRequest): Generator<FieldCheck> {
   yield* credentialChecks(body);
   yield ['appVersion', isText(body.appVersion, 32)];
   yield* nodeListChecks(body.nodes, function* (index) {
-    const node = body.nodes[index] as RegistrationBody['nodes'][number];
+    const node = body.nodes[index] as RegistrationNode;
     yield ['nodeId', isText(node.nodeId, 128)];
     yield ['ip', isStrictIp(node.ip)];
     yield ['domain', node.domain === undefined || normaliseHostName(node.domain) !== null];
@@ -100,16 +97,16 @@ function* registrationChecks(body: RegistrationBody): Generator<FieldCheck> {
   });
 }
 
-function* unbindingChecks(body: UnbindingBody): Generator<FieldCheck> {
+function* unbindingChecks(body: UnbindingRequest): Generator<FieldCheck> {
   yield* credentialChecks(body);
   yield* nodeListChecks(body.nodes, function* (index) {
-    const node = body.nodes[index] as UnbindingBody['nodes'][number];
+    const node = body.nodes[index] as UnbindingRequest['nodes'][number];
     yield ['nodeId', isText(node.nodeId, 128)];
     yield ['machineCode', isText(node.machineCode, 255)];
   });
 }
 
-function* verificationChecks(body: VerificationBody): Generator<FieldCheck> {
+function* verificationChecks(body: VerificationRequest): Generator<FieldCheck> {
   yield ['machineCode', isText(body.machineCode, 255)];
   yield ['token', isText(body.token, 256)];
 }

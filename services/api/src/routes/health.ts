@@ -1,7 +1,6 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
-import type { Pool } from '../../../../shared/storage/mysql/pool';
-import { selectRows } from '../../../../shared/storage/mysql/pool';
+import { pingMysql, type Pool } from '../../../../shared/storage/mysql/pool';
+import { pingRedis, type Redis } from '../../../../shared/storage/redis/client';
 
 /** Liveness and readiness (both stores answer). */
 export function healthRoute(deps: { redis: Redis; pool: Pool }): Router {
@@ -11,8 +10,8 @@ export function healthRoute(deps: { redis: Redis; pool: Pool }): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const [redis, mysql] = await Promise.all([
-      deps.redis.ping().then(() => 'ok', () => 'unavailable'),
-      selectRows(deps.pool, 'SELECT 1').then(() => 'ok', () => 'unavailable'),
+      pingRedis(deps.redis).then(() => 'ok', () => 'unavailable'),
+      pingMysql(deps.pool).then(() => 'ok', () => 'unavailable'),
     ]);
     res.status(redis === 'ok' && mysql === 'ok' ? 200 : 503).json({ redis, mysql });
   });

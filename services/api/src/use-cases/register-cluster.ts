@@ -1,7 +1,7 @@
 import { nodeFailures, nodeRangeCauses, registrationAccountCauses } from '../../../../shared/domain/check-registration';
 import { refuseNodes, refuseOverall, type Outcome } from '../../../../shared/domain/outcome';
 import { normaliseHostName } from '../../../../shared/domain/ranges';
-import type { RegistrationBody } from '../routes/bodies';
+import type { RegistrationNode, RegistrationRequest } from '../../../../shared/domain/requests';
 import { authenticateAccount } from './authenticate-account';
 import type { UseCaseContext } from './context';
 import { answeringStoreFailures } from './store-failure';
@@ -20,7 +20,7 @@ export interface Registered {
  * order and the first that fails answers alone: credentials, account causes,
  * then node causes (ranges and seats together, display rules 1 and 3).
  */
-export function registerCluster(context: UseCaseContext, body: RegistrationBody, address: string): Promise<Outcome<Registered>> {
+export function registerCluster(context: UseCaseContext, body: RegistrationRequest, address: string): Promise<Outcome<Registered>> {
   return answeringStoreFailures(body.nodes, async () => {
     const auth = await authenticateAccount(context, body, address);
     if (auth.kind !== 'authenticated') return auth;
@@ -65,7 +65,7 @@ export function registerCluster(context: UseCaseContext, body: RegistrationBody,
     const overflow = result.kind === 'over' ? result.overflowIndices : [];
     return refuseNodes(
       nodeFailures(rangeCauses, overflow).map(({ index, causes }) => {
-        const node = body.nodes[index] as RegistrationBody['nodes'][number];
+        const node = body.nodes[index] as RegistrationNode;
         return { nodeId: node.nodeId, machineCode: node.machineCode, causes };
       }),
     );

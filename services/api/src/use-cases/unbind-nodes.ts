@@ -1,6 +1,6 @@
 import { unbindingAccountCauses } from '../../../../shared/domain/check-registration';
 import { refuseNodes, refuseOverall, type Outcome } from '../../../../shared/domain/outcome';
-import type { UnbindingBody } from '../routes/bodies';
+import type { UnbindingRequest } from '../../../../shared/domain/requests';
 import { authenticateAccount } from './authenticate-account';
 import type { UseCaseContext } from './context';
 import { answeringStoreFailures } from './store-failure';
@@ -15,7 +15,7 @@ export interface Unbound {
  * NOT_BOUND while the others are unbound. A store failure changes nothing
  * and is carried by every node of the request.
  */
-export function unbindNodes(context: UseCaseContext, body: UnbindingBody, address: string): Promise<Outcome<Unbound>> {
+export function unbindNodes(context: UseCaseContext, body: UnbindingRequest, address: string): Promise<Outcome<Unbound>> {
   return answeringStoreFailures(body.nodes, async () => {
     const auth = await authenticateAccount(context, body, address);
     if (auth.kind !== 'authenticated') return auth;

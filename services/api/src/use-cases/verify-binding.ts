@@ -1,7 +1,7 @@
 import { ACCOUNT_STATUSES, type AccountStatus } from '../../../../shared/domain/account';
 import { verificationAccountCauses } from '../../../../shared/domain/check-registration';
 import { refuseNodes, refuseOverall, type Outcome, type Refused } from '../../../../shared/domain/outcome';
-import type { VerificationBody } from '../routes/bodies';
+import type { VerificationRequest } from '../../../../shared/domain/requests';
 import type { UseCaseContext } from './context';
 
 export interface Valid {
@@ -24,7 +24,7 @@ function toStatus(value: string): AccountStatus {
  * (HMAC, constant time) before any store is asked, then one Redis round trip
  * confirms the binding, records last-seen and returns the certificate state.
  */
-export async function verifyBinding(context: UseCaseContext, body: VerificationBody): Promise<Outcome<Valid>> {
+export async function verifyBinding(context: UseCaseContext, body: VerificationRequest): Promise<Outcome<Valid>> {
   const token = context.tokens.parse(body.token, body.machineCode);
   if (!token) return notBound(body.machineCode);
 

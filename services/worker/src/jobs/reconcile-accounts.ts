@@ -3,8 +3,8 @@ import type { Metrics } from '../../../../shared/metrics/registry';
 import { PENDING_TTL_SECONDS, type BindingStore } from '../../../../shared/storage/binding-store';
 import { StoreFailure } from '../../../../shared/storage/errors';
 import type { Bindings } from '../../../../shared/storage/mysql/bindings';
-import { bindingDigest, type LedgerSummaries, type LedgerSummary } from '../storage/ledger-summaries';
-import type { LoadedAccounts, RedisCopy } from '../storage/loaded-accounts';
+import { bindingDigest, type LedgerSummaries, type LedgerSummary } from '../../../../shared/storage/mysql/ledger-summaries';
+import type { LoadedAccounts, RedisCopy } from '../../../../shared/storage/redis/loaded-accounts';
 
 /**
  * reconcile-accounts: the safety net that bounds how long Redis can stay out

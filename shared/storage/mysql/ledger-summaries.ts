@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { selectRows, type Pool } from '../../../../shared/storage/mysql/pool';
+import { selectRows, type Pool } from './pool';
 
 /**
  * What the reconciler reads from the ledger (MySQL) about one account: the

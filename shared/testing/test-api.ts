@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
-import type { Config } from '../../../../shared/config/env';
-import type { AccountSettings } from '../../../../shared/domain/account-settings';
-import type { Logger } from '../../../../shared/log/logger';
-import { testConfig } from '../../../../shared/testing/test-environment';
-import { buildApp } from '../../src/app';
-import { createApiDeps, type ApiDeps } from '../../src/deps';
+import { buildApp } from '../../services/api/src/app';
+import { createApiDeps, type ApiDeps } from '../../services/api/src/deps';
+import type { Config } from '../config/env';
+import type { AccountSettings } from '../domain/account-settings';
+import type { Logger } from '../log/logger';
+import { testConfig } from './test-environment';
 
 /**
  * An API over this run's real stores (or the ones `overrides` point at), and

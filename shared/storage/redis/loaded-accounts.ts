@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { StoreFailure, guardStore } from '../../../../shared/storage/errors';
-import type { Redis } from '../../../../shared/storage/redis/client';
-import { accountIdOfStateKey, accountKeys, loadedStatePattern, walkStateKey } from '../../../../shared/storage/redis/keys';
+import { StoreFailure, guardStore } from '../errors';
+import type { Redis } from './client';
+import { accountIdOfStateKey, accountKeys, loadedStatePattern, walkStateKey } from './keys';
 
 /**
  * The reconciler's reads of Redis: which accounts are loaded (a SCAN over
