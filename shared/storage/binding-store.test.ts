@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import mysql from 'mysql2/promise';
+import { createLogger } from '../log/logger';
+import { createMetrics, type Metrics } from '../metrics/registry';
+import { startTestApi, type TestAccount, type TestApi } from '../testing/test-api';
+import { RUN_MYSQL_URL } from '../testing/test-environment';
+import { createBindingStore, type BindingStore, type NodeToBind } from './binding-store';
+import { StoreFailure } from './errors';
+import { createBindings, type Bindings } from './mysql/bindings';
+import { accountKeys } from './redis/keys';
+import { createScripts } from './redis/scripts';
+
+/**
+ * The binding store's branches, each reached on purpose over real Redis and
+ * MySQL: a fault is put where it would happen (a commit whose answer is lost
+ * is a real commit followed by a lost answer), not left to a chaos test's
+ * timing.
+ */
+describe('binding store', function () {
+  let api: TestApi;
+  let db: mysql.Connection;
+
+  before(async function () {
+    api = await startTestApi();
+    db = await mysql.createConnection({ uri: RUN_MYSQL_URL });
+  });
+  after(async function () {
+    await db.end();
+    await api.close();
+  });
+
+  function storeWith(override: (real: Bindings) => Partial<Bindings> = () => ({})): { store: BindingStore; metrics: Metrics } {
+    const real = createBindings(api.deps.pool);
+    const metrics = createMetrics();
+    const store = createBindingStore({
+      scripts: createScripts(api.deps.redis),
+      bindings: { ...real, ...override(real) },
+      keyPrefix: api.config.redisKeyPrefix,
+      metrics,
+      logger: createLogger({ level: 'silent', name: 'binding-store-test' }),
+      now: Date.now,
+    });
+    return { store, metrics };
+  }
+
+  const node = (machineCode: string): NodeToBind => ({ machineCode, nodeId: machineCode, ip: '203.0.113.7', domain: null, appName: 'webroot', mac: null, appVersion: '11.0' });
+  const keysOf = (account: TestAccount) => accountKeys(api.config.redisKeyPrefix, account.id);
+  const ledgerNonces = async (account: TestAccount) => {
+    const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT machine_code, nonce FROM bindings WHERE account_id = ? ORDER BY machine_code', [account.id]);
+    return Object.fromEntries(rows.map((row) => [String(row.machine_code), String(row.nonce)]));
+  };
+  const ledgerDecisions = async (metrics: Metrics) => (await metrics.ledgerDecisions.get()).values[0]?.value ?? 0;
+
+  it('binds new machines, answers the ledger\'s seat count and turns the reservations into bindings', async function () {
+    const account = await api.createAccount({ maxRegistrations: 3 });
+    const { store } = storeWith();
+    const result = await store.bind({ accountId: account.id, maxRegistrations: 3, commit: true, nodes: [node('a'), node('b')] });
+    assert.equal(result.kind, 'bound');
+    assert.equal(result.kind === 'bound' && result.used, 2);
+    assert.deepEqual(Object.values(await ledgerNonces(account)).sort(), result.kind === 'bound' ? [...result.nonces].sort() : []);
+    assert.deepEqual((await api.deps.redis.hkeys(keysOf(account).bindings)).sort(), ['a', 'b']);
+    assert.equal(await api.deps.redis.hlen(keysOf(account).pending), 0);
+  });
+
+  it('answers a commit whose answer was lost as bound, with the nonces the ledger holds', async function () {
+    const account = await api.createAccount();
+    const { store } = storeWith((real) => ({
+      async persistRegistration(...args) {
+        await real.persistRegistration(...args);
+        throw new StoreFailure('mysql', 'connection lost after COMMIT');
+      },
+    }));
+    const result = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a'), node('b')] });
+    assert.equal(result.kind, 'bound');
+    const held = await ledgerNonces(account);
+    assert.deepEqual(result.kind === 'bound' && result.nonces, [held.a, held.b]);
+    assert.equal(result.kind === 'bound' && result.used, 2);
+    assert.equal(await api.deps.redis.hlen(keysOf(account).pending), 0, 'no reservation left behind');
+  });
+
+  it('throws the MySQL failure and leaves nothing behind when the commit did not happen', async function () {
+    const account = await api.createAccount();
+    const { store, metrics } = storeWith(() => ({
+      persistRegistration: () => Promise.reject(new StoreFailure('mysql', 'connection refused')),
+    }));
+    await assert.rejects(store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] }), (error: unknown) => error instanceof StoreFailure && error.store === 'mysql');
+    assert.deepEqual(await ledgerNonces(account), {});
+    assert.equal(await api.deps.redis.hlen(keysOf(account).pending), 0);
+    assert.equal((await metrics.storeFailures.get()).values.find((value) => value.labels.operation === 'persist')?.value, 1);
+  });
+
+  it('lets the ledger decide when every refill reads a copy older than the Redis floor, and verifies from the ledger', async function () {
+    const account = await api.createAccount();
+    await api.deps.redis.set(keysOf(account).floor, '1000000000000');
+    const { store, metrics } = storeWith();
+    const result = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });
+    assert.equal(result.kind, 'bound');
+    assert.equal(await ledgerDecisions(metrics), 1);
+    const nonce = (await ledgerNonces(account)).a as string;
+    const verified = await store.verify({ accountId: account.id, machineCode: 'a', nonce, nowSeconds: Math.floor(Date.now() / 1000), lastSeenIntervalSeconds: 600 });
+    assert.equal(verified.kind, 'bound');
+  });
+
+  it('lets the ledger decide when Redis does not know a seat the ledger holds', async function () {
+    const account = await api.createAccount({ maxRegistrations: 2 });
+    const { store, metrics } = storeWith();
+    assert.equal((await store.bind({ accountId: account.id, maxRegistrations: 2, commit: true, nodes: [node('a')] })).kind, 'bound');
+    // A seat taken behind Redis's back: Redis still counts one of two.
+    await db.query("INSERT INTO bindings (account_id, machine_code, nonce, node_id, ip, app_name, app_version) VALUES (?, 'b', 'BBBBBBBBBBBBBBBB', 'b', '203.0.113.7', 'webroot', '11.0')", [account.id]);
+    const result = await store.bind({ accountId: account.id, maxRegistrations: 2, commit: true, nodes: [node('c')] });
+    assert.deepEqual(result, { kind: 'over', overflowIndices: [0] });
+    assert.equal(await ledgerDecisions(metrics), 1);
+    assert.deepEqual(Object.keys(await ledgerNonces(account)).sort(), ['a', 'b']);
+    assert.equal(await api.deps.redis.hlen(keysOf(account).pending), 0);
+  });
+
+  it('never brings a machine unbound behind Redis\'s back under its old nonce', async function () {
+    const account = await api.createAccount();
+    const { store } = storeWith();
+    await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });
+    const old = (await ledgerNonces(account)).a;
+    await db.query("DELETE FROM bindings WHERE account_id = ? AND machine_code = 'a'", [account.id]);
+    const result = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });
+    assert.equal(result.kind, 'bound');
+    const now = (await ledgerNonces(account)).a;
+    assert.notEqual(now, old, 'tokens of the old binding stay dead');
+    assert.deepEqual(result.kind === 'bound' && result.nonces, [now]);
+  });
+
+  it('unbinds what was bound and says which', async function () {
+    const account = await api.createAccount();
+    const { store } = storeWith();
+    await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a'), node('b')] });
+    assert.deepEqual(await store.unbind(account.id, ['a', 'z']), ['a']);
+    assert.deepEqual(Object.keys(await ledgerNonces(account)), ['b']);
+  });
+});
