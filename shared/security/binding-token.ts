@@ -17,7 +17,7 @@ import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync
  */
 export const NONCE_LENGTH = 16;
 const MAC_BYTES = 24;
-const TOKEN_PATTERN = /^([A-Za-z0-9_-]{22}|[1-9][0-9]{0,15})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{32})$/;
+const TOKEN_PATTERN = new RegExp(`^([A-Za-z0-9_-]{22}|[1-9][0-9]{0,15})\\.([A-Za-z0-9_-]{${NONCE_LENGTH}})\\.([A-Za-z0-9_-]{32})$`);
 const OPAQUE_LENGTH = 22;
 /**
  * Decoded account parts kept, so a heartbeat seldom pays for AES; cleared

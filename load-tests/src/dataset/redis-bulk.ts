@@ -1,13 +1,15 @@
 import type { Redis } from 'ioredis';
+import { encodeBindingRecord } from '../../../shared/storage/redis/binding-record';
 import { accountKeys } from '../../../shared/storage/redis/keys';
 import type { SeededBinding } from './mysql-bulk';
 
 /**
  * The Redis half of seeding: pipelined HSETs into exactly the keys and
- * record format the service's Lua scripts read (keys.ts; load-account.lua):
+ * record format the service's Lua scripts read (keys.ts; binding-record.ts):
  * `state` {status, expiresAt, revision} marks the account as loaded, and
- * `bindings` maps machine code to nonce (16 chars) followed by last-seen
- * seconds. One pipeline per batch keeps round trips out of the seeding time.
+ * `bindings` maps machine code to the binding record of its nonce and
+ * last-seen seconds. One pipeline per batch keeps round trips out of the
+ * seeding time.
  */
 export async function writeStates(redis: Redis, prefix: string, from: number, to: number, expiresAt: string): Promise<void> {
   const pipeline = redis.pipeline();
@@ -22,7 +24,7 @@ export async function writeBindings(redis: Redis, prefix: string, bindings: read
   const byAccount = new Map<number, string[]>();
   for (const { accountId, node, nonce } of bindings) {
     const fields = byAccount.get(accountId) ?? [];
-    fields.push(node.machineCode, `${nonce}${lastSeenSeconds}`);
+    fields.push(node.machineCode, encodeBindingRecord({ nonce, seconds: lastSeenSeconds }));
     byAccount.set(accountId, fields);
   }
   const pipeline = redis.pipeline();

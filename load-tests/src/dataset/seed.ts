@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { Connection } from 'mysql2/promise';
 import { createNonce } from '../../../shared/security/binding-token';
 import { migrate } from '../../../shared/storage/mysql/migrate';
+import { encodeBindingRecord } from '../../../shared/storage/redis/binding-record';
 import { accountKeys } from '../../../shared/storage/redis/keys';
 import { SEED_PASSWORD, type Namespace } from '../settings';
 import { accountsFor, clusterSize, seedNode } from './naming';
@@ -162,7 +163,7 @@ export async function seed(ns: Namespace, targetBindings: number, options: { bcr
         bytesPerBindingWithAccountState: (memoryAfterBindings - memoryBefore) / bindingsAdded,
         memoryUsageSample: sample,
         machineCodeLength: seedNode(1, 0).machineCode.length,
-        recordLength: createNonce().length + String(lastSeenSeconds).length,
+        recordLength: encodeBindingRecord({ nonce: createNonce(), seconds: lastSeenSeconds }).length,
       },
     };
   } finally {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
 import request from 'supertest';
+import { decodeBindingRecord } from '../../../shared/storage/redis/binding-record';
 import { accountKeys } from '../../../shared/storage/redis/keys';
 import { loadOrCreateSecret } from '../../../shared/storage/mysql/settings';
 import { legacyToken } from '../../../shared/testing/legacy-token';
@@ -39,7 +40,7 @@ describe('POST /v1/verifications', function () {
     assert.equal(response.status, 200);
     assert.deepEqual(response.body, { result: 'valid', expiresAt: '2030-01-31' });
     const record = await api.deps.redis.hget(accountKeys(api.config.redisKeyPrefix, account.id).bindings, node.machineCode);
-    assert.ok(Number(record?.slice(16)) > 0, 'last-seen recorded in Redis');
+    assert.ok((decodeBindingRecord(record ?? '')?.seconds ?? 0) > 0, 'last-seen recorded in Redis');
     await api.deps.context.lastSeen.flush();
     const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT last_seen_at FROM bindings WHERE account_id = ?', [account.id]);
     assert.ok(rows[0]?.last_seen_at, 'last-seen persisted to MySQL');

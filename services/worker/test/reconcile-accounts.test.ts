@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
 import { PENDING_TTL_SECONDS } from '../../../shared/storage/binding-store';
 import { bindingDigest } from '../../../shared/storage/mysql/ledger-summaries';
+import { decodeBindingRecord, encodeBindingRecord } from '../../../shared/storage/redis/binding-record';
 import { accountIdOfStateKey, accountKeys, walkStateKey } from '../../../shared/storage/redis/keys';
 import type { RedisCopy } from '../../../shared/storage/redis/loaded-accounts';
 import { expectNodeCauses, expectOverall } from '../../../shared/testing/expect-causes';
@@ -76,6 +77,24 @@ describe('reconcile-accounts job', function () {
       expectNodeCauses(await verifyNode(api, moved), 409, { [moved.machineCode]: ['NOT_BOUND'] });
       assert.equal((await verifyNode(api, kept)).status, 200);
     });
+
+    it('invalidates an account holding a binding record it cannot read, even with the right nonce in it; the reload rewrites the record', async function () {
+      const { api, worker } = pair;
+      const account = await api.createAccount();
+      const [node] = await bindNodes(api, account, 1);
+      assert.ok(node);
+      const bindingsKey = keysOf(account).bindings;
+      const record = decodeBindingRecord((await worker.redis.hget(bindingsKey, node.machineCode)) ?? '');
+      assert.ok(record);
+      // The nonce is intact, the seconds after it are not a number: verify-binding.lua cannot read them.
+      await worker.redis.hset(bindingsKey, node.machineCode, `${record.nonce}x`);
+
+      const runs = await reconcilePass(worker.reconcile);
+
+      assert.deepEqual(mismatchesOf(runs, account.id), [['binding-set']]);
+      assert.equal((await verifyNode(api, node)).status, 200, 'the node keeps its token across the reload');
+      assert.equal(decodeBindingRecord((await worker.redis.hget(bindingsKey, node.machineCode)) ?? '')?.nonce, record.nonce);
+    });
   });
 
   describe('copies it leaves alone', function () {
@@ -102,7 +121,7 @@ describe('reconcile-accounts job', function () {
       // reserved in `pending` (bind-nodes.lua), committed in the ledger with the revision bumped.
       const machineCode = 'mid-registration';
       const nonce = 'ABCDEFGHIJKLMNOP';
-      await worker.redis.hset(keys.pending, machineCode, `${nonce}${Math.floor(Date.now() / 1000)}`);
+      await worker.redis.hset(keys.pending, machineCode, encodeBindingRecord({ nonce, seconds: Math.floor(Date.now() / 1000) }));
       await db.query(
         `INSERT INTO bindings (account_id, machine_code, nonce, node_id, ip, domain, app_name, mac, app_version)
          VALUES (?, ?, ?, 'node-9', '203.0.113.7', NULL, 'webroot', NULL, '11.0')`,
@@ -115,7 +134,7 @@ describe('reconcile-accounts job', function () {
       assert.equal(await isLoaded(account), true);
 
       // The request died before commit-bindings and its fallback failed too: the reservation ages out.
-      await worker.redis.hset(keys.pending, machineCode, `${nonce}${Math.floor(Date.now() / 1000) - PENDING_TTL_SECONDS - 1}`);
+      await worker.redis.hset(keys.pending, machineCode, encodeBindingRecord({ nonce, seconds: Math.floor(Date.now() / 1000) - PENDING_TTL_SECONDS - 1 }));
       const dead = await reconcilePass(worker.reconcile);
       assert.deepEqual(mismatchesOf(dead, account.id), [['binding-count']]);
       assert.equal(await isLoaded(account), false);

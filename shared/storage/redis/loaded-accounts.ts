@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StoreFailure, guardStore } from '../errors';
+import { decodeBindingRecord } from './binding-record';
 import type { Redis } from './client';
 import { accountIdOfStateKey, accountKeys, loadedStatePattern, walkStateKey } from './keys';
 
@@ -44,7 +45,6 @@ export interface LoadedAccounts {
   saveWalk(state: WalkState): Promise<void>;
 }
 
-const NONCE_LENGTH = 16;
 /** A walk state older than this is stale (the worker was stopped): start a new pass. */
 const WALK_STATE_TTL_SECONDS = 86_400;
 
@@ -60,8 +60,17 @@ function unexpected(what: string, reply: unknown): never {
 const stringOrNull = z.string().nullable();
 const hashReply = z.record(z.string(), z.string());
 
-function nonceOf(record: string): string {
-  return record.slice(0, NONCE_LENGTH);
+/** No nonce in the ledger is empty: a binding whose record cannot be read differs from it, and the account is reloaded. */
+const UNREADABLE_NONCE = '';
+
+function reservationsOf(records: Record<string, string>): RedisCopy['pending'] {
+  const reservations = new Map<string, { nonce: string; sinceSeconds: number }>();
+  for (const [machineCode, text] of Object.entries(records)) {
+    const record = decodeBindingRecord(text);
+    // An unreadable reservation holds no seat, like one past its TTL: it is left out.
+    if (record) reservations.set(machineCode, { nonce: record.nonce, sinceSeconds: record.seconds });
+  }
+  return reservations;
 }
 
 export function createLoadedAccounts(redis: Redis, prefix: string): LoadedAccounts {
@@ -100,7 +109,7 @@ export function createLoadedAccounts(redis: Redis, prefix: string): LoadedAccoun
       if (withBindings) {
         const parsed = hashReply.safeParse(bindingsReply);
         if (!parsed.success) return unexpected('HGETALL bindings', bindingsReply);
-        bindings = new Map(Object.entries(parsed.data).map(([machineCode, record]) => [machineCode, nonceOf(record)]));
+        bindings = new Map(Object.entries(parsed.data).map(([machineCode, text]) => [machineCode, decodeBindingRecord(text)?.nonce ?? UNREADABLE_NONCE]));
       }
       return {
         status: status ?? '',
@@ -108,13 +117,7 @@ export function createLoadedAccounts(redis: Redis, prefix: string): LoadedAccoun
         revision: revision === null || !/^\d+$/.test(revision) ? null : Number(revision),
         bindingCount: lengthReply,
         bindings,
-        pending: new Map(
-          Object.entries(pending.data).map(([machineCode, record]) => [
-            machineCode,
-            // An unreadable `since` counts as long dead: the seat script would not keep it either.
-            { nonce: nonceOf(record), sinceSeconds: Number(record.slice(NONCE_LENGTH)) || 0 },
-          ]),
-        ),
+        pending: reservationsOf(pending.data),
       };
     },
 

@@ -1,22 +1,24 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readScript, SCRIPT_FILES } from './scripts';
+import { NONCE_LENGTH } from '../../security/binding-token';
+import { expandIncludes, readScript, SCRIPT_FILES } from './scripts';
 
 /**
  * The SHA1 under which Redis knows each script (EVALSHA, SCRIPT LOAD), pinned
  * like upstash/ratelimit-js `src/lua-scripts/hash.test.ts`: a change to a
- * script must change this table too, so it is a deliberate, reviewed change
- * (processes still running the old script keep calling the old SHA).
+ * script or to an include it pulls in must change this table too, so it is a
+ * deliberate, reviewed change (processes still running the old script keep
+ * calling the old SHA). Hashes are of the expanded text, what Redis runs.
  * Reads the files only; no Redis server is involved.
  */
 const PINNED_SHA1: Record<keyof typeof SCRIPT_FILES, string> = {
-  bindNodes: '333aaf73ee29f87b26bf0594b1e2c7a14036ec78',
-  commitBindings: 'c28c1b4960f5ef72f0d27db2fb32fb3d08924cc0',
-  undoBindNodes: '3f9ee8d7132bdf01051619b9bb1c79d453269221',
-  loadAccount: 'b8b5d6af82103d43e56b1bb24bfd2f2fa66a6e24',
+  bindNodes: '1f2fcd4562eb2b6991fdb14643f698d46b34ca43',
+  commitBindings: 'c9089ff65e3e7368b8a244e1637907e6ba89d2bf',
+  undoBindNodes: 'becd2a87e1fa83021f93385d5fa298911304befe',
+  loadAccount: 'b77969228c5614d26a9d401e2449cfff8d4134b0',
   unbindNodes: 'ae7b88fe5f30bd93bed9862f65775f07c5f67bb6',
   invalidateAccount: '00e555053d35700b81d9fb0248fe0f216a389420',
-  verifyBinding: '38c93c828fb12cba9bd2f6d35434700bb6c6f33e',
+  verifyBinding: 'a57834a5b0580ef4a2eb0ddf10ddf72f23d2361c',
   reserveLogin: 'f574e16754540b16abc5f1bc65631383a7448e8b',
   settleLogin: '10f9482ff2312eae2d93f0848a2202e5e1ccf40d',
 };
@@ -35,4 +37,44 @@ describe('Lua scripts', () => {
       assert.equal(sha1(readScript(name)), PINNED_SHA1[name]);
     });
   }
+
+  it('leaves no include directive unexpanded in any script', () => {
+    for (const name of Object.keys(SCRIPT_FILES) as Array<keyof typeof SCRIPT_FILES>) {
+      assert.doesNotMatch(readScript(name), /@include/, SCRIPT_FILES[name].file);
+    }
+  });
+
+  it('replaces the directive line with the include, keeping the lines around it', () => {
+    const include = expandIncludes('--@include binding-record', 'test.lua');
+    assert.match(include, /^local function recordNonce\(record\)$/m);
+    assert.equal(expandIncludes('local a = 1\n--@include binding-record\nreturn a\n', 'test.lua'), `local a = 1\n${include}\nreturn a\n`);
+  });
+
+  it('fails loudly on an include that does not exist', () => {
+    assert.throws(() => expandIncludes('--@include no-such-include\nreturn 1\n', 'test.lua'), {
+      message: 'test.lua: unknown Lua include "no-such-include"',
+    });
+  });
+
+  const malformed = [
+    '--@include',
+    '--@include ../lua/bind-nodes',
+    '--@include Binding-Record',
+    '--@include binding-record extra',
+    '-- @include binding-record',
+    '--@include  binding-record',
+    '--@includes binding-record',
+  ];
+  for (const line of malformed) {
+    it(`fails loudly on a malformed directive ${JSON.stringify(line)}`, () => {
+      assert.throws(() => expandIncludes(`${line}\nreturn 1\n`, 'test.lua'), {
+        message: `test.lua: malformed Lua include directive ${JSON.stringify(line)}`,
+      });
+    });
+  }
+
+  it('cuts the nonce out of a binding record in Lua at NONCE_LENGTH, as binding-record.ts does', () => {
+    const [, length] = /^local NONCE_LENGTH = (\d+)$/m.exec(expandIncludes('--@include binding-record', 'test.lua')) ?? [];
+    assert.equal(Number(length), NONCE_LENGTH);
+  });
 });

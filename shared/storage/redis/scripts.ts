@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { AccountSnapshot } from '../../domain/account-snapshot';
 import { LUA_DIR } from '../../paths';
 import { StoreFailure, guardStore } from '../errors';
+import { encodeBindingRecord } from './binding-record';
 import { loginKeyList, type AccountKeys, type LoginKeys } from './keys';
 
 /**
@@ -27,8 +28,32 @@ export const SCRIPT_FILES = {
 type ScriptName = keyof typeof SCRIPT_FILES;
 type ScriptCall = (...args: Array<string | number>) => Promise<unknown>;
 
+/**
+ * Lua shared between scripts lives in lua/includes/<name>.lua, pulled in by a
+ * line `--@include <name>` (like taskforcesh/bullmq `src/commands/includes`):
+ * Redis runs one self-contained script, so it is expanded here, before the
+ * SHA is taken. Any line that looks like a directive and cannot be expanded
+ * fails loudly, since left as it is Lua would read it as a comment.
+ */
+const DIRECTIVE_LIKE = /^--[ \t]*@include.*$/gm;
+const DIRECTIVE = /^--@include ([a-z][a-z0-9-]*)$/;
+
+export function expandIncludes(source: string, file: string): string {
+  return source.replace(DIRECTIVE_LIKE, (line) => {
+    const name = DIRECTIVE.exec(line)?.[1];
+    if (name === undefined) throw new Error(`${file}: malformed Lua include directive ${JSON.stringify(line)}`);
+    try {
+      return readFileSync(path.join(LUA_DIR, 'includes', `${name}.lua`), 'utf8').trimEnd();
+    } catch (error) {
+      throw new Error(`${file}: unknown Lua include "${name}"`, { cause: error });
+    }
+  });
+}
+
+/** The text Redis runs, includes expanded. */
 export function readScript(name: ScriptName): string {
-  return readFileSync(path.join(LUA_DIR, SCRIPT_FILES[name].file), 'utf8');
+  const { file } = SCRIPT_FILES[name];
+  return expandIncludes(readFileSync(path.join(LUA_DIR, file), 'utf8'), file);
 }
 
 export type BindReply =
@@ -115,7 +140,7 @@ export function createScripts(redis: Redis): Scripts {
     },
 
     async loadAccount(keys, snapshot) {
-      const records = snapshot.bindings.flatMap((binding) => [binding.machineCode, `${binding.nonce}${binding.lastSeen}`]);
+      const records = snapshot.bindings.flatMap((binding) => [binding.machineCode, encodeBindingRecord({ nonce: binding.nonce, seconds: binding.lastSeen })]);
       const reply = await run('loadAccount', [keys.state, keys.bindings, keys.floor, snapshot.revision, snapshot.status, snapshot.expiresAt, ...records]);
       return reply === 'LOADED' || reply === 'ALREADY' || reply === 'STALE' ? reply : unexpected('loadAccount', reply);
     },

@@ -10,8 +10,9 @@ even one whose undo also failed, can hold a seat for good.
 
 KEYS[1] state     hash {status, expiresAt, revision}; exists only while the
                   account's bindings are loaded from MySQL
-KEYS[2] bindings  hash machineCode -> nonce (16 chars) .. lastSeen (unix seconds)
-KEYS[3] pending   hash machineCode -> nonce (16 chars) .. since (unix seconds)
+KEYS[2] bindings  hash machineCode -> record: nonce, lastSeen (unix seconds)
+KEYS[3] pending   hash machineCode -> record: nonce, since (unix seconds)
+                  (records as packed by includes/binding-record.lua)
 ARGV[1] maxRegistrations (integer)
 ARGV[2] '1' to reserve when every new machine fits; '0' only to count (the
         request already fails on a range cause)
@@ -30,6 +31,8 @@ Replies
                                       bound or reserved)
 where seats counts bound machines and live reservations before this call.
 ]]
+--@include binding-record
+
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return {'NOT_LOADED'}
 end
@@ -40,10 +43,10 @@ local reserved = {}
 local seats = redis.call('HLEN', KEYS[2])
 local flat = redis.call('HGETALL', KEYS[3])
 for i = 1, #flat, 2 do
-  if tonumber(string.sub(flat[i + 1], 17)) < oldest then
+  if recordSeconds(flat[i + 1]) < oldest then
     redis.call('HDEL', KEYS[3], flat[i])
   elseif redis.call('HEXISTS', KEYS[2], flat[i]) == 0 then
-    reserved[flat[i]] = string.sub(flat[i + 1], 1, 16)
+    reserved[flat[i]] = recordNonce(flat[i + 1])
     seats = seats + 1
   end
 end
@@ -57,7 +60,7 @@ local nonces = {}
 local fresh = {}
 for i = 1, #codes do
   if current[i] then
-    nonces[i] = string.sub(current[i], 1, 16)
+    nonces[i] = recordNonce(current[i])
   elseif reserved[codes[i]] then
     nonces[i] = reserved[codes[i]]
   else
@@ -84,7 +87,7 @@ if #fresh > 0 then
   local writes = {}
   for _, i in ipairs(fresh) do
     writes[#writes + 1] = codes[i]
-    writes[#writes + 1] = nonces[i] .. ARGV[3]
+    writes[#writes + 1] = newRecord(nonces[i], ARGV[3])
   end
   redis.call('HSET', KEYS[3], unpack(writes))
 end

@@ -5,20 +5,23 @@ nonce move. While the account is not loaded the bindings are left to the next
 load from MySQL, which already has them.
 
 KEYS[1] state     hash {status, expiresAt, revision}
-KEYS[2] bindings  hash machineCode -> nonce .. lastSeen
-KEYS[3] pending   hash machineCode -> nonce .. since
+KEYS[2] bindings  hash machineCode -> record: nonce, lastSeen (unix seconds)
+KEYS[3] pending   hash machineCode -> record: nonce, since (unix seconds)
+                  (records as packed by includes/binding-record.lua)
 ARGV[1], ARGV[2], ... machineCode, nonce pairs
 
 Reply: the number of reservations committed.
 ]]
+--@include binding-record
+
 local isLoaded = redis.call('EXISTS', KEYS[1]) == 1
 local committed = 0
 for i = 1, #ARGV, 2 do
   local reservation = redis.call('HGET', KEYS[3], ARGV[i])
-  if reservation and string.sub(reservation, 1, 16) == ARGV[i + 1] then
+  if reservation and recordNonce(reservation) == ARGV[i + 1] then
     redis.call('HDEL', KEYS[3], ARGV[i])
     if isLoaded then
-      redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1] .. '0')
+      redis.call('HSET', KEYS[2], ARGV[i], newRecord(ARGV[i + 1], '0'))
     end
     committed = committed + 1
   end

@@ -6,11 +6,12 @@ two requests refilling at once cannot interleave. Reservations of requests in
 flight are kept: they still hold their seats.
 
 KEYS[1] state     hash {status, expiresAt, revision}; its presence means "loaded"
-KEYS[2] bindings  hash machineCode -> nonce .. lastSeen
+KEYS[2] bindings  hash machineCode -> record: nonce, lastSeen (unix seconds)
 KEYS[3] floor     string: the lowest revision a copy may have to be loaded
 ARGV[1] revision of the MySQL copy (integer)
 ARGV[2] status    ARGV[3] expiresAt (YYYY-MM-DD)
-ARGV[4], ARGV[5], ... machineCode, record pairs (record = nonce .. lastSeen)
+ARGV[4], ARGV[5], ... machineCode, record pairs, packed by the caller
+        (shared/storage/redis/binding-record.ts) and installed as they are
 
 Replies: 'LOADED'; 'ALREADY' (someone loaded first: use what is there);
 'STALE' (the copy predates a known change: read MySQL again).

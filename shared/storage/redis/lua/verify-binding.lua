@@ -5,7 +5,8 @@ recorded at most once per `interval` seconds per binding, so most heartbeats
 write nothing, and the caller persists exactly the heartbeats that did.
 
 KEYS[1] state     hash {status, expiresAt, revision}
-KEYS[2] bindings  hash machineCode -> nonce (16 chars) .. lastSeen (unix seconds)
+KEYS[2] bindings  hash machineCode -> record: nonce, lastSeen (unix seconds), as
+                  packed by includes/binding-record.lua
 ARGV[1] machineCode   ARGV[2] nonce   ARGV[3] now (unix seconds)
 ARGV[4] interval (seconds): how stale last-seen may get before it is rewritten
 
@@ -15,17 +16,19 @@ Replies
   {'BOUND', status, expiresAt, isRecorded}        isRecorded is 1 when last-seen
                                                   was rewritten to ARGV[3], else 0
 ]]
+--@include binding-record
+
 local state = redis.call('HMGET', KEYS[1], 'status', 'expiresAt')
 if not state[1] then
   return {'NOT_LOADED'}
 end
 local record = redis.call('HGET', KEYS[2], ARGV[1])
-if not record or string.sub(record, 1, 16) ~= ARGV[2] then
+if not record or recordNonce(record) ~= ARGV[2] then
   return {'NOT_BOUND'}
 end
 local isRecorded = 0
-if tonumber(ARGV[3]) - tonumber(string.sub(record, 17)) >= tonumber(ARGV[4]) then
-  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. ARGV[3])
+if tonumber(ARGV[3]) - recordSeconds(record) >= tonumber(ARGV[4]) then
+  redis.call('HSET', KEYS[2], ARGV[1], newRecord(ARGV[2], ARGV[3]))
   isRecorded = 1
 end
 return {'BOUND', state[1], state[2], isRecorded}
