@@ -1,4 +1,10 @@
-import { ACCOUNT_NAME_PATTERN, checkAccountSettings, type AccountSettings } from '../../../shared/domain/account-settings';
+import {
+  ACCOUNT_NAME_PATTERN,
+  checkAccountSettings,
+  describeForCommandLine,
+  type AccountSettings,
+  type FieldProblem,
+} from '../../../shared/domain/account-settings';
 
 /**
  * Checks of what staff type, each problem naming the option it is about.
@@ -9,16 +15,17 @@ import { ACCOUNT_NAME_PATTERN, checkAccountSettings, type AccountSettings } from
 /** bcrypt reads at most 72 bytes; a longer password would silently match on its prefix. */
 const MAX_PASSWORD_BYTES = 72;
 
-export function checkAccountName(name: string): string[] {
-  return ACCOUNT_NAME_PATTERN.test(name)
-    ? []
-    : ['name: 1 to 128 characters of letters, digits and . _ @ -, starting with a letter or digit'];
+export function accountNameProblems(name: string): FieldProblem[] {
+  return ACCOUNT_NAME_PATTERN.test(name) ? [] : [{ field: 'name', message: '1 to 128 characters of letters, digits and . _ @ -, starting with a letter or digit' }];
 }
 
-export function checkPassword(password: string): string[] {
+export function passwordProblems(password: string): FieldProblem[] {
   const bytes = Buffer.byteLength(password, 'utf8');
-  return bytes >= 1 && bytes <= MAX_PASSWORD_BYTES ? [] : [`password: 1 to ${MAX_PASSWORD_BYTES} bytes`];
+  return bytes >= 1 && bytes <= MAX_PASSWORD_BYTES ? [] : [{ field: 'password', message: `1 to ${MAX_PASSWORD_BYTES} bytes` }];
 }
+
+export const checkAccountName = (name: string): string[] => accountNameProblems(name).map(describeForCommandLine);
+export const checkPassword = (password: string): string[] => passwordProblems(password).map(describeForCommandLine);
 
 /**
  * Settings every rule accepts: checking the given settings over this base

@@ -1,3 +1,5 @@
+import { describeForCommandLine } from '../../../shared/domain/account-settings';
+import { toAccountJson, toBindingJson } from './account-view';
 import { createAccount, listAccounts, showAccount, updateAccount } from './commands/accounts';
 import { listAudit } from './commands/audit';
 import { releaseBinding } from './commands/bindings';
@@ -23,8 +25,8 @@ function refused(exitCode: 1 | 2, ...errors: string[]): Report {
 }
 
 /** A committed change is always shown; a follow-up that failed still makes the exit status 1. */
-function applied<T>(outcome: Applied<T>): Report {
-  return { exitCode: outcome.warnings.length > 0 ? 1 : 0, output: outcome.value, messages: outcome.warnings.map((warning) => `warning: ${warning}`) };
+function applied<T>(outcome: Applied<T>, output: unknown = outcome.value): Report {
+  return { exitCode: outcome.warnings.length > 0 ? 1 : 0, output, messages: outcome.warnings.map((warning) => `warning: ${warning}`) };
 }
 
 const noAccount = (name: string) => `no account named ${JSON.stringify(name)}`;
@@ -33,25 +35,33 @@ export async function runCommand(deps: AdminDeps, invocation: Exclude<Invocation
   switch (invocation.command) {
     case 'accounts:create': {
       const outcome = await createAccount(deps, invocation.input);
-      if (outcome.kind === 'invalid') return refused(2, ...outcome.problems);
+      if (outcome.kind === 'invalid') return refused(2, ...outcome.problems.map(describeForCommandLine));
       if (outcome.kind === 'name-taken') return refused(1, `an account named ${JSON.stringify(invocation.input.name)} already exists`);
-      return applied(outcome);
+      return applied(outcome, toAccountJson(outcome.value.record, outcome.value.used));
     }
     case 'accounts:update': {
       const outcome = await updateAccount(deps, invocation.input);
-      if (outcome.kind === 'invalid') return refused(2, ...outcome.problems);
-      if (outcome.kind === 'not-found') return refused(1, noAccount(invocation.input.name));
-      if (outcome.kind === 'revision-mismatch') {
-        return refused(1, `account ${JSON.stringify(invocation.input.name)} changed since revision ${invocation.input.expectedRevision ?? '?'} (it is at ${outcome.revision}): nothing was changed`);
+      switch (outcome.kind) {
+        case 'invalid':
+          return refused(2, ...outcome.problems.map(describeForCommandLine));
+        case 'not-found':
+          return refused(1, noAccount(invocation.input.name));
+        case 'revision-mismatch':
+          return refused(1, `account ${JSON.stringify(invocation.input.name)} changed meanwhile (it is at revision ${outcome.revision}): nothing was changed`);
+        case 'seats-below-bound':
+          return refused(1, `${outcome.used} machines are bound: release ${outcome.used - outcome.requested} before lowering max-registrations to ${outcome.requested}`);
+        case 'applied':
+          return applied(outcome, toAccountJson(outcome.value.record, outcome.value.used));
       }
-      return applied(outcome);
     }
     case 'accounts:show': {
       const account = await showAccount(deps, invocation.input.name);
-      return account ? { exitCode: 0, output: account, messages: [] } : refused(1, noAccount(invocation.input.name));
+      if (!account) return refused(1, noAccount(invocation.input.name));
+      const bindings = await deps.bindings.list(account.record.certificate.id);
+      return { exitCode: 0, output: { ...toAccountJson(account.record, bindings.length), bindings: bindings.map(toBindingJson) }, messages: [] };
     }
     case 'accounts:list':
-      return { exitCode: 0, output: await listAccounts(deps), messages: [] };
+      return { exitCode: 0, output: (await listAccounts(deps)).map(({ record, used }) => toAccountJson(record, used)), messages: [] };
     case 'bindings:release': {
       const { name, machineCode } = invocation.input;
       const outcome = await releaseBinding(deps, invocation.input);

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { ACCOUNT_STATUSES, type Certificate } from '../../domain/account';
-import { checkAccountSettings, type AccountSettings } from '../../domain/account-settings';
+import {
+  checkAccountSettings,
+  validateAccountPolicy,
+  validateAccountSettings,
+  type AccountPolicy,
+  type AccountSettings,
+  type FieldProblem,
+} from '../../domain/account-settings';
 import { parseIpRange, type IpRange } from '../../domain/ranges';
 import { insertAuditEntry, type AuditStamp } from './audit';
 import { execute, inTransaction, selectRows, type Pool } from './pool';
@@ -26,13 +33,24 @@ const accountRow = z.object({
   allowed_domains: stringList,
   allowed_app_names: stringList,
   revision: z.coerce.number().int(),
+  edit_revision: z.coerce.number().int(),
+  max_unbinds_per_day: z.coerce.number().int().nullable(),
+  release_after_silent_seconds: z.coerce.number().int().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
 });
 
 export interface AccountRecord {
   certificate: Certificate;
   passwordHash: string;
+  /** Grows with every change of the account or its bindings: Redis's fence. */
   revision: number;
+  /** Grows with changes of the account's own fields only: the staff API's ETag. */
+  editRevision: number;
   settings: AccountSettings;
+  policy: AccountPolicy;
+  createdAt: string;
+  updatedAt: string;
 }
 
 /**
@@ -74,12 +92,21 @@ export function toAccountRecord(row: unknown): AccountRecord {
     certificate: { ...settings, id: r.id, name: r.name, allowedIps },
     passwordHash: r.password_hash,
     revision: r.revision,
+    editRevision: r.edit_revision,
     settings,
+    policy: storedPolicy(r),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
   };
 }
 
+function storedPolicy(r: z.infer<typeof accountRow>): AccountPolicy {
+  return { maxUnbindsPerDay: r.max_unbinds_per_day, releaseAfterSilentSeconds: r.release_after_silent_seconds };
+}
+
 export const ACCOUNT_COLUMNS =
-  'id, name, password_hash, status, version, expires_at, max_registrations, allowed_ips, allowed_domains, allowed_app_names, revision';
+  'id, name, password_hash, status, version, expires_at, max_registrations, allowed_ips, allowed_domains, allowed_app_names, revision, ' +
+  'edit_revision, max_unbinds_per_day, release_after_silent_seconds, created_at, updated_at';
 
 function settingsValues(settings: AccountSettings): Array<string | number> {
   return [
@@ -93,27 +120,38 @@ function settingsValues(settings: AccountSettings): Array<string | number> {
   ];
 }
 
+/** What one staff change sees of the account, before and after: its own fields, never the password. */
+export interface AccountFields {
+  settings: AccountSettings;
+  policy: AccountPolicy;
+}
+
 export interface AccountChange {
   passwordHash?: string;
   /** Only what staff gave; merged under the row lock into what is stored. */
-  settings: Partial<AccountSettings>;
-  /** When given, the change applies only if the account is still at this revision. */
+  settings?: Partial<AccountSettings>;
+  policy?: Partial<AccountPolicy>;
+  /** When given, the change applies only if the account is still at this edit revision (its ETag). */
   expectedRevision?: number;
-  /** The audit entry, from the stored and the merged settings. */
-  audit: { actor: string; action: string; details(before: AccountSettings, after: AccountSettings): Record<string, unknown> };
+  /** The audit entry, from the stored and the merged fields. */
+  audit: Omit<AuditStamp, 'details' | 'before' | 'after'> & {
+    describe(before: AccountFields, after: AccountFields): Pick<AuditStamp, 'details' | 'before' | 'after'>;
+  };
 }
 
 export type AccountUpdate =
-  | { kind: 'updated'; id: number; revision: number }
+  | { kind: 'updated'; id: number; revision: number; editRevision: number }
   | { kind: 'not-found' }
-  | { kind: 'invalid'; problems: string[] }
-  | { kind: 'revision-mismatch'; revision: number };
+  | { kind: 'invalid'; problems: FieldProblem[] }
+  | { kind: 'revision-mismatch'; revision: number }
+  /** Seats may not go below the machines bound now: release some first. */
+  | { kind: 'seats-below-bound'; used: number; requested: number };
 
 export interface Accounts {
   findByName(name: string): Promise<AccountRecord | null>;
   findById(id: number): Promise<AccountRecord | null>;
   /** Null when the name is taken. The audit entry, when given, commits with the account or not at all. */
-  create(input: { name: string; passwordHash: string; settings: AccountSettings }, audit?: AuditStamp): Promise<number | null>;
+  create(input: { name: string; passwordHash: string; settings: AccountSettings; policy?: AccountPolicy }, audit?: AuditStamp): Promise<number | null>;
   /**
    * One staff change, atomic: the stored settings are read under the row
    * lock, merged with the given ones, checked with the rules they were saved
@@ -133,13 +171,14 @@ export function createAccounts(pool: Pool): Accounts {
     findByName: (name) => findOne('name', name),
     findById: (id) => findOne('id', id),
 
-    create({ name, passwordHash, settings }, audit) {
+    create({ name, passwordHash, settings, policy }, audit) {
       return inTransaction(pool, async (connection) => {
         const result = await execute(
           connection,
-          `INSERT IGNORE INTO accounts (name, password_hash, status, version, expires_at, max_registrations, allowed_ips, allowed_domains, allowed_app_names)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [name, passwordHash, ...settingsValues(settings)],
+          `INSERT IGNORE INTO accounts (name, password_hash, status, version, expires_at, max_registrations, allowed_ips, allowed_domains,
+             allowed_app_names, max_unbinds_per_day, release_after_silent_seconds)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [name, passwordHash, ...settingsValues(settings), policy?.maxUnbindsPerDay ?? null, policy?.releaseAfterSilentSeconds ?? null],
         );
         if (result.affectedRows !== 1) return null;
         if (audit) await insertAuditEntry(connection, { ...audit, accountId: result.insertId });
@@ -152,21 +191,31 @@ export function createAccounts(pool: Pool): Accounts {
         const [row] = await selectRows(connection, `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE name = ? FOR UPDATE`, [name]);
         if (!row) return { kind: 'not-found' };
         const stored = accountRow.parse(row);
-        if (change.expectedRevision !== undefined && change.expectedRevision !== stored.revision) {
-          return { kind: 'revision-mismatch', revision: stored.revision };
+        if (change.expectedRevision !== undefined && change.expectedRevision !== stored.edit_revision) {
+          return { kind: 'revision-mismatch', revision: stored.edit_revision };
         }
-        const before = storedSettings(stored);
-        const check = checkAccountSettings({ ...before, ...change.settings });
-        if (!check.ok) return { kind: 'invalid', problems: check.problems };
+        const before: AccountFields = { settings: storedSettings(stored), policy: storedPolicy(stored) };
+        const validation = validateAccountSettings({ ...before.settings, ...change.settings });
+        const policy = { ...before.policy, ...change.policy };
+        const problems = [...(validation.ok ? [] : validation.problems), ...validateAccountPolicy(policy)];
+        if (!validation.ok || problems.length > 0) return { kind: 'invalid', problems };
+        const after: AccountFields = { settings: validation.settings, policy };
+        if (after.settings.maxRegistrations < before.settings.maxRegistrations) {
+          // Under the account's row lock, which every binding change takes first: the count cannot move.
+          const [count] = await selectRows(connection, 'SELECT COUNT(*) AS n FROM bindings WHERE account_id = ?', [stored.id]);
+          const used = Number(count?.n);
+          if (after.settings.maxRegistrations < used) return { kind: 'seats-below-bound', used, requested: after.settings.maxRegistrations };
+        }
         await execute(
           connection,
           `UPDATE accounts SET password_hash = ?, status = ?, version = ?, expires_at = ?, max_registrations = ?,
-             allowed_ips = ?, allowed_domains = ?, allowed_app_names = ?, revision = revision + 1 WHERE id = ?`,
-          [change.passwordHash ?? stored.password_hash, ...settingsValues(check.settings), stored.id],
+             allowed_ips = ?, allowed_domains = ?, allowed_app_names = ?, max_unbinds_per_day = ?, release_after_silent_seconds = ?,
+             revision = revision + 1, edit_revision = edit_revision + 1 WHERE id = ?`,
+          [change.passwordHash ?? stored.password_hash, ...settingsValues(after.settings), policy.maxUnbindsPerDay, policy.releaseAfterSilentSeconds, stored.id],
         );
-        const { actor, action, details } = change.audit;
-        await insertAuditEntry(connection, { actor, action, accountId: stored.id, details: details(before, check.settings) });
-        return { kind: 'updated', id: stored.id, revision: stored.revision + 1 };
+        const { describe, ...who } = change.audit;
+        await insertAuditEntry(connection, { ...who, ...describe(before, after), accountId: stored.id });
+        return { kind: 'updated', id: stored.id, revision: stored.revision + 1, editRevision: stored.edit_revision + 1 };
       });
     },
   };

@@ -11,6 +11,11 @@ export interface AuditInput {
   action: string;
   accountId: number | null;
   details: Record<string, unknown>;
+  /** The changed fields as they were and became; null for a password reset. */
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+  sourceAddress?: string | null;
+  requestId?: string | null;
 }
 
 /** Who made a staff change and what the audit log says of it, for a storage call that writes it in the change's transaction. */
@@ -53,8 +58,13 @@ export interface AuditLog {
 }
 
 /** The one insert into the audit log; storage modules call it inside the transaction of the change it records. */
-export async function insertAuditEntry(db: Pool | PoolConnection, { actor, action, accountId, details }: AuditInput): Promise<void> {
-  await execute(db, 'INSERT INTO audit_log (actor, action, account_id, details) VALUES (?, ?, ?, ?)', [actor, action, accountId, JSON.stringify(details)]);
+export async function insertAuditEntry(db: Pool | PoolConnection, entry: AuditInput): Promise<void> {
+  const json = (value: Record<string, unknown> | null | undefined) => (value === undefined || value === null ? null : JSON.stringify(value));
+  await execute(
+    db,
+    'INSERT INTO audit_log (actor, action, account_id, details, before_json, after_json, source_address, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    [entry.actor, entry.action, entry.accountId, JSON.stringify(entry.details), json(entry.before), json(entry.after), entry.sourceAddress ?? null, entry.requestId ?? null],
+  );
 }
 
 export function createAuditLog(pool: Pool): AuditLog {

@@ -1,98 +1,139 @@
-import { checkAccountSettings, type AccountSettings } from '../../../../shared/domain/account-settings';
-import type { AccountRecord } from '../../../../shared/storage/mysql/accounts';
-import { checkAccountName, checkPassword } from '../account-input';
-import { toAccountJson, toBindingJson, type AccountJson, type AccountWithBindingsJson } from '../account-view';
+import {
+  NO_POLICY,
+  validateAccountPolicy,
+  validateAccountSettings,
+  type AccountPolicy,
+  type AccountSettings,
+  type FieldProblem,
+} from '../../../../shared/domain/account-settings';
+import type { AccountUsage } from '../../../../shared/storage/mysql/account-directory';
+import type { AccountFields, AccountRecord } from '../../../../shared/storage/mysql/accounts';
+import { accountNameProblems, passwordProblems } from '../account-input';
 import type { AdminDeps } from '../deps';
 import { publishChange, type Applied } from './publish-change';
 
-/** Staff use cases on accounts: values in, values out; the CLI decides what to print and how to exit. */
-export interface CreateAccountInput {
+/**
+ * Staff use cases on accounts, shared by the command line and the staff
+ * API: values in, values out; each front end decides how to print them.
+ * Every change is audited in its own transaction with who made it and from
+ * where, then reaches every API process (publishChange).
+ */
+export interface Origin {
+  sourceAddress?: string;
+  requestId?: string;
+}
+
+export interface CreateAccountInput extends Origin {
   name: string;
   password: string;
   settings: AccountSettings;
+  policy?: AccountPolicy;
 }
 
-export interface UpdateAccountInput {
+export interface UpdateAccountInput extends Origin {
   name: string;
   password?: string;
   /** Only what staff gave; everything else keeps its stored value. */
   settings: Partial<AccountSettings>;
-  /** Apply only if nobody changed the account since this revision. */
+  policy?: Partial<AccountPolicy>;
+  /** Apply only if nobody changed the account since this edit revision. */
   expectedRevision?: number;
 }
 
-export type Invalid = { kind: 'invalid'; problems: string[] };
-export type CreateOutcome = Applied<AccountJson> | Invalid | { kind: 'name-taken' };
-export type UpdateOutcome = Applied<AccountJson> | Invalid | { kind: 'not-found' } | { kind: 'revision-mismatch'; revision: number };
+export type Invalid = { kind: 'invalid'; problems: FieldProblem[] };
+export type CreateOutcome = Applied<AccountUsage> | Invalid | { kind: 'name-taken' };
+export type UpdateOutcome =
+  | Applied<AccountUsage>
+  | Invalid
+  | { kind: 'not-found' }
+  | { kind: 'revision-mismatch'; revision: number }
+  | { kind: 'seats-below-bound'; used: number; requested: number };
 
-type Deps = Pick<AdminDeps, 'accounts' | 'bindings' | 'directory' | 'actor' | 'invalidate' | 'hashPassword'>;
+type Deps = Pick<AdminDeps, 'accounts' | 'directory' | 'actor' | 'invalidate' | 'hashPassword'>;
 
-async function viewOf(deps: Pick<AdminDeps, 'directory'>, record: AccountRecord): Promise<AccountJson> {
-  return toAccountJson(record, await deps.directory.countBindings(record.certificate.id));
-}
-
-/** Reads back what was committed, so the output shows the stored (normalised) values. */
-async function reload(deps: Pick<AdminDeps, 'accounts'>, accountId: number): Promise<AccountRecord> {
+/** Reads back what was committed, so the answer shows the stored (normalised) values. */
+async function reload(deps: Pick<AdminDeps, 'accounts' | 'directory'>, accountId: number): Promise<AccountUsage> {
   const record = await deps.accounts.findById(accountId);
   if (!record) throw new Error(`account ${accountId} vanished right after it was written`);
-  return record;
+  return { record, used: await deps.directory.countBindings(accountId) };
+}
+
+function origin(input: Origin): Origin {
+  return { ...(input.sourceAddress === undefined ? {} : { sourceAddress: input.sourceAddress }), ...(input.requestId === undefined ? {} : { requestId: input.requestId }) };
+}
+
+function fieldsOf(fields: AccountFields): Record<string, unknown> {
+  return { ...fields.settings, ...fields.policy };
+}
+
+/** Field by field, what a change changed: `{ field: { from, to } }` and the two sides of it. */
+function changedFields(before: AccountFields, after: AccountFields) {
+  const was = fieldsOf(before);
+  const now = fieldsOf(after);
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const field of Object.keys(now)) {
+    if (JSON.stringify(was[field]) !== JSON.stringify(now[field])) changes[field] = { from: was[field], to: now[field] };
+  }
+  const side = (pick: 'from' | 'to') => Object.fromEntries(Object.entries(changes).map(([field, change]) => [field, change[pick]]));
+  return { changes, before: side('from'), after: side('to') };
 }
 
 export async function createAccount(deps: Deps, input: CreateAccountInput): Promise<CreateOutcome> {
-  const check = checkAccountSettings(input.settings);
-  const problems = [...checkAccountName(input.name), ...checkPassword(input.password), ...(check.ok ? [] : check.problems)];
-  if (!check.ok || problems.length > 0) return { kind: 'invalid', problems };
+  const validation = validateAccountSettings(input.settings);
+  const policy = input.policy ?? NO_POLICY;
+  const problems = [
+    ...accountNameProblems(input.name),
+    ...passwordProblems(input.password),
+    ...(validation.ok ? [] : validation.problems),
+    ...validateAccountPolicy(policy),
+  ];
+  if (!validation.ok || problems.length > 0) return { kind: 'invalid', problems };
 
   const passwordHash = await deps.hashPassword(input.password);
+  const created = fieldsOf({ settings: validation.settings, policy });
   const accountId = await deps.accounts.create(
-    { name: input.name, passwordHash, settings: check.settings },
-    { actor: deps.actor, action: 'account.create', details: { name: input.name, settings: check.settings } },
+    { name: input.name, passwordHash, settings: validation.settings, policy },
+    { actor: deps.actor, action: 'account.create', details: { name: input.name, settings: validation.settings }, before: null, after: created, ...origin(input) },
   );
   if (accountId === null) return { kind: 'name-taken' };
-  const record = await reload(deps, accountId);
+  const usage = await reload(deps, accountId);
   // A new account is invalidated too: a Redis that outlived its database may hold state under this id.
-  const warnings = await publishChange(deps, { accountId, revision: record.revision });
-  return { kind: 'applied', value: await viewOf(deps, record), warnings };
-}
-
-/** Field by field, what the update changed, for the audit log. */
-function changedSettings(before: AccountSettings, after: AccountSettings): Record<string, { from: unknown; to: unknown }> {
-  const changes: Record<string, { from: unknown; to: unknown }> = {};
-  for (const field of Object.keys(after) as Array<keyof AccountSettings>) {
-    if (JSON.stringify(before[field]) !== JSON.stringify(after[field])) changes[field] = { from: before[field], to: after[field] };
-  }
-  return changes;
+  const warnings = await publishChange(deps, { accountId, revision: usage.record.revision });
+  return { kind: 'applied', value: usage, warnings };
 }
 
 export async function updateAccount(deps: Deps, input: UpdateAccountInput): Promise<UpdateOutcome> {
-  const passwordProblems = input.password === undefined ? [] : checkPassword(input.password);
-  if (passwordProblems.length > 0) return { kind: 'invalid', problems: passwordProblems };
+  const problems = input.password === undefined ? [] : passwordProblems(input.password);
+  if (problems.length > 0) return { kind: 'invalid', problems };
 
   const passwordHash = input.password === undefined ? undefined : await deps.hashPassword(input.password);
+  const isPasswordOnly = passwordHash !== undefined && Object.keys(input.settings).length === 0 && Object.keys(input.policy ?? {}).length === 0;
   const updated = await deps.accounts.update(input.name, {
     ...(passwordHash === undefined ? {} : { passwordHash }),
     settings: input.settings,
+    ...(input.policy === undefined ? {} : { policy: input.policy }),
     ...(input.expectedRevision === undefined ? {} : { expectedRevision: input.expectedRevision }),
     audit: {
       actor: deps.actor,
-      action: 'account.update',
-      details: (before, after) => ({ name: input.name, changes: changedSettings(before, after), isPasswordChanged: passwordHash !== undefined }),
+      action: isPasswordOnly ? 'account.password_reset' : 'account.update',
+      ...origin(input),
+      describe: (before, after) => {
+        const { changes, ...sides } = changedFields(before, after);
+        // A password reset says that it happened, never what it was set to.
+        return { details: { name: input.name, changes, isPasswordChanged: passwordHash !== undefined }, ...(isPasswordOnly ? { before: null, after: null } : sides) };
+      },
     },
   });
   if (updated.kind !== 'updated') return updated;
-  const record = await reload(deps, updated.id);
   const warnings = await publishChange(deps, { accountId: updated.id, revision: updated.revision });
-  return { kind: 'applied', value: await viewOf(deps, record), warnings };
+  return { kind: 'applied', value: await reload(deps, updated.id), warnings };
 }
 
-export async function showAccount(deps: Pick<AdminDeps, 'accounts' | 'bindings'>, name: string): Promise<AccountWithBindingsJson | null> {
-  const record = await deps.accounts.findByName(name);
-  if (!record) return null;
-  const bindings = await deps.bindings.list(record.certificate.id);
-  return { ...toAccountJson(record, bindings.length), bindings: bindings.map(toBindingJson) };
+export async function showAccount(deps: Pick<AdminDeps, 'accounts' | 'directory'>, name: string): Promise<AccountUsage | null> {
+  const record: AccountRecord | null = await deps.accounts.findByName(name);
+  return record ? { record, used: await deps.directory.countBindings(record.certificate.id) } : null;
 }
 
-export async function listAccounts(deps: Pick<AdminDeps, 'directory'>): Promise<AccountJson[]> {
-  const accounts = await deps.directory.listWithUsage();
-  return accounts.map(({ record, used }) => toAccountJson(record, used));
+export function listAccounts(deps: Pick<AdminDeps, 'directory'>): Promise<AccountUsage[]> {
+  return deps.directory.listWithUsage();
 }

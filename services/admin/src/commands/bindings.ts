@@ -1,8 +1,9 @@
 import type { AdminDeps } from '../deps';
+import type { Origin } from './accounts';
 import { publishChange, type Applied } from './publish-change';
 
 /** Staff releasing a seat: the machine's binding goes, and with it every token its node holds. */
-export interface ReleaseBindingInput {
+export interface ReleaseBindingInput extends Origin {
   name: string;
   machineCode: string;
 }
@@ -28,6 +29,10 @@ export async function releaseBinding(
     actor: deps.actor,
     action: 'binding.release',
     details: { name: input.name, machineCode: input.machineCode },
+    before: { machineCode: input.machineCode },
+    after: null,
+    sourceAddress: input.sourceAddress ?? null,
+    requestId: input.requestId ?? null,
   });
   if (!result.released) return { kind: 'not-bound' };
   const warnings = await publishChange(deps, { accountId, revision: result.revision });
