@@ -20,6 +20,17 @@ const schema = z.object({
   // Node announces it in whole seconds (`Keep-Alive: timeout=…`): below 1 s that says 0.
   HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(5_000, 1000, 600_000),
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  ADMIN_PORT: integer(8081, 0, 65535),
+  ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+  ADMIN_INSECURE_COOKIES: z.enum(['true', 'false', '1', '0']).optional(),
+  ADMIN_SESSION_IDLE_MINUTES: integer(30, 1, 24 * 60),
+  ADMIN_SESSION_MAX_HOURS: integer(12, 1, 24 * 30),
+  ADMIN_THROTTLE_PAIR_LIMIT: integer(10, 1, 1_000_000),
+  ADMIN_THROTTLE_PAIR_WINDOW_SECONDS: integer(900, 1, 86_400),
+  ADMIN_THROTTLE_EMAIL_LIMIT: integer(50, 1, 1_000_000),
+  ADMIN_THROTTLE_EMAIL_WINDOW_SECONDS: integer(3600, 1, 86_400),
+  ADMIN_THROTTLE_ADDRESS_LIMIT: integer(50, 1, 1_000_000),
+  ADMIN_THROTTLE_ADDRESS_WINDOW_SECONDS: integer(900, 1, 86_400),
   MYSQL_URL: z.url({ protocol: /^mysql$/ }).default('mysql://root@127.0.0.1:3306/regcloud'),
   MYSQL_POOL_SIZE: integer(10, 1, 500),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379/0'),
@@ -67,6 +78,17 @@ export interface Config {
   http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   /** The port of a second server that alone answers /metrics; undefined keeps /metrics on `port`. */
   metricsPort: number | undefined;
+  /** The staff service (services/admin): its own port, loopback unless an operator says otherwise. */
+  admin: {
+    port: number;
+    host: string;
+    /** Cookies without `Secure`, for plain HTTP on loopback; defaults on exactly when `host` is a loopback address. */
+    isInsecureCookies: boolean;
+    sessionIdleMs: number;
+    sessionMaxMs: number;
+    /** Failed staff logins: per email and address, per email (addresses it logged in from excepted), per address. */
+    throttle: Config['throttle'];
+  };
   mysqlUrl: string;
   mysqlPoolSize: number;
   redisUrl: string;
@@ -101,6 +123,10 @@ function withDefaultDatabase(url: string): string {
   return parsed.toString();
 }
 
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** express's `trust proxy` accepts a boolean, a hop count or a list of subnets. */
 function parseTrustProxy(value: string): boolean | number | string {
   if (value === 'true' || value === 'false') return value === 'true';
@@ -125,6 +151,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     }),
     metricsPort: e.METRICS_PORT,
+    admin: Object.freeze({
+      port: e.ADMIN_PORT,
+      host: e.ADMIN_HOST,
+      isInsecureCookies: e.ADMIN_INSECURE_COOKIES === undefined ? isLoopbackHost(e.ADMIN_HOST) : e.ADMIN_INSECURE_COOKIES === 'true' || e.ADMIN_INSECURE_COOKIES === '1',
+      sessionIdleMs: e.ADMIN_SESSION_IDLE_MINUTES * 60_000,
+      sessionMaxMs: e.ADMIN_SESSION_MAX_HOURS * 3_600_000,
+      throttle: Object.freeze({
+        pair: { limit: e.ADMIN_THROTTLE_PAIR_LIMIT, windowSeconds: e.ADMIN_THROTTLE_PAIR_WINDOW_SECONDS },
+        address: { limit: e.ADMIN_THROTTLE_ADDRESS_LIMIT, windowSeconds: e.ADMIN_THROTTLE_ADDRESS_WINDOW_SECONDS },
+        account: { limit: e.ADMIN_THROTTLE_EMAIL_LIMIT, windowSeconds: e.ADMIN_THROTTLE_EMAIL_WINDOW_SECONDS },
+        // The contract's staff limits are exact: no extra attempts for new addresses.
+        newcomerLimit: 0,
+        trustedAddressSeconds: e.THROTTLE_TRUSTED_ADDRESS_DAYS * 86_400,
+      }),
+    }),
     mysqlUrl: withDefaultDatabase(e.MYSQL_URL),
     mysqlPoolSize: e.MYSQL_POOL_SIZE,
     redisUrl: e.REDIS_URL,

@@ -9,6 +9,16 @@ import { runCommand, type Report } from './run-command';
  * exit. stdout carries only the command's JSON, so it can be piped; every
  * error or warning is one line on stderr.
  */
+/** The first line of a stream, without its line break. */
+async function readLine(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return text.split(/\r?\n/)[0] ?? '';
+}
+
 function oneLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
 }
@@ -18,10 +28,14 @@ async function main(argv: readonly string[]): Promise<Report> {
   if (!parsed.ok) {
     return { exitCode: 2, messages: [...parsed.problems.map((problem) => `error: ${problem}`), 'usage: npm run --silent cli -- help'] };
   }
-  const { invocation } = parsed;
+  let { invocation } = parsed;
   if (invocation.command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return { exitCode: 0, messages: [] };
+  }
+  // A password typed into a shell lands in its history: staff:create reads it from stdin when not given.
+  if (invocation.command === 'staff:create' && invocation.input.password === undefined) {
+    invocation = { ...invocation, input: { ...invocation.input, password: await readLine(process.stdin) } };
   }
 
   let config: Readonly<Config>;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ACCOUNT_STATUSES, type AccountStatus } from '../../../shared/domain/account';
 import type { AccountSettings } from '../../../shared/domain/account-settings';
+import { STAFF_ROLES, type StaffRole } from '../../../shared/domain/staff';
 import { checkAccountName, checkGivenSettings, checkPassword } from './account-input';
 import type { CreateAccountInput, UpdateAccountInput } from './commands/accounts';
 import type { ListAuditInput } from './commands/audit';
@@ -20,6 +21,7 @@ const COMMANDS = {
   'accounts:list': [],
   'bindings:release': ['name', 'machine-code'],
   'audit:list': ['name', 'limit'],
+  'staff:create': ['email', 'role', 'password'],
 } as const satisfies Record<string, readonly string[]>;
 
 type CommandName = keyof typeof COMMANDS;
@@ -31,7 +33,9 @@ export type Invocation =
   | { command: 'accounts:show'; input: { name: string } }
   | { command: 'accounts:list' }
   | { command: 'bindings:release'; input: ReleaseBindingInput }
-  | { command: 'audit:list'; input: ListAuditInput };
+  | { command: 'audit:list'; input: ListAuditInput }
+  /** Without `password`, the CLI reads it from one line of standard input. */
+  | { command: 'staff:create'; input: { email: string; role: StaffRole; password?: string } };
 
 export type ParsedCommandLine = { ok: true; invocation: Invocation } | { ok: false; problems: string[] };
 
@@ -45,6 +49,7 @@ export const USAGE = `usage: npm run --silent cli -- <command> [options]
   accounts:list
   bindings:release --name N --machine-code M
   audit:list [--name N] [--limit K]
+  staff:create --email E --role viewer|operator|admin [--password P]   (without --password: one line of stdin)
 
 Exit status: 0 done, 1 failed (or done with a warning on stderr), 2 usage error.
 Configuration comes from the same environment as the API (MYSQL_URL, REDIS_URL, ...).`;
@@ -169,6 +174,17 @@ function buildAuditList(values: Values): Build {
   return { ok: true, invocation: { command: 'audit:list', input: name === undefined ? { limit } : { name, limit } } };
 }
 
+function buildStaffCreate(values: Values): Build {
+  const { email, role, password } = values;
+  const staffRole = STAFF_ROLES.find((known) => known === role);
+  const problems = [
+    ...required(values, ['email', 'role']),
+    ...(role !== undefined && staffRole === undefined ? [`role: one of ${STAFF_ROLES.join(', ')}`] : []),
+  ];
+  if (problems.length > 0 || email === undefined || staffRole === undefined) return fail(problems);
+  return { ok: true, invocation: { command: 'staff:create', input: { email, role: staffRole, ...(password === undefined ? {} : { password }) } } };
+}
+
 const BUILDERS: Record<CommandName, (values: Values) => Build> = {
   'accounts:create': buildCreate,
   'accounts:update': buildUpdate,
@@ -176,6 +192,7 @@ const BUILDERS: Record<CommandName, (values: Values) => Build> = {
   'accounts:list': () => ({ ok: true, invocation: { command: 'accounts:list' } }),
   'bindings:release': buildRelease,
   'audit:list': buildAuditList,
+  'staff:create': buildStaffCreate,
 };
 
 /** Strict parsing: unknown options, positionals and missing values are errors; an option given twice is one too. */

@@ -9,6 +9,7 @@ import { createAccounts, type Accounts } from '../../../shared/storage/mysql/acc
 import { createAuditLog, type AuditLog } from '../../../shared/storage/mysql/audit';
 import { createBindings, type Bindings } from '../../../shared/storage/mysql/bindings';
 import { createPool } from '../../../shared/storage/mysql/pool';
+import { createStaffDirectory, type StaffDirectory } from '../../../shared/storage/mysql/staff';
 import { connectRedis, type Redis } from '../../../shared/storage/redis/client';
 import { createScripts } from '../../../shared/storage/redis/scripts';
 
@@ -20,6 +21,7 @@ export interface AdminDeps {
   bindings: Bindings;
   directory: AccountDirectory;
   auditLog: AuditLog;
+  staff: StaffDirectory;
   hashPassword(password: string): Promise<string>;
   /** After a committed change: every API process reloads the account from MySQL on its next request. */
   invalidate(accountId: number, revision: number): Promise<void>;
@@ -73,6 +75,7 @@ export function createAdminDeps(config: Readonly<Config>): AdminDeps {
     bindings,
     directory: createAccountDirectory(pool),
     auditLog: createAuditLog(pool),
+    staff: createStaffDirectory(pool),
     hashPassword: async (password) => (await passwords()).hash(password),
     invalidate: async (accountId, revision) => (await bindingStore()).invalidate(accountId, revision),
     async close() {

@@ -3,6 +3,7 @@ import { toAccountJson, toBindingJson } from './account-view';
 import { createAccount, listAccounts, showAccount, updateAccount } from './commands/accounts';
 import { listAudit } from './commands/audit';
 import { releaseBinding } from './commands/bindings';
+import { createStaffMember } from './commands/staff';
 import type { Applied } from './commands/publish-change';
 import type { Invocation } from './command-line';
 import type { AdminDeps } from './deps';
@@ -68,6 +69,13 @@ export async function runCommand(deps: AdminDeps, invocation: Exclude<Invocation
       if (outcome.kind === 'not-found') return refused(1, noAccount(name));
       if (outcome.kind === 'not-bound') return refused(1, `machine ${JSON.stringify(machineCode)} is not bound to account ${JSON.stringify(name)}`);
       return applied(outcome);
+    }
+    case 'staff:create': {
+      const { email, role, password } = invocation.input;
+      const outcome = await createStaffMember({ staff: deps.staff, actor: deps.actor, passwords: { hash: deps.hashPassword } }, { email, role, password: password ?? '' });
+      if (outcome.kind === 'invalid') return refused(2, ...outcome.problems.map(describeForCommandLine));
+      if (outcome.kind === 'email-taken') return refused(2, `email: a staff member with ${JSON.stringify(email)} exists`);
+      return { exitCode: 0, output: { email: outcome.staff.email, role: outcome.staff.role }, messages: [] };
     }
     case 'audit:list': {
       const outcome = await listAudit(deps, invocation.input);

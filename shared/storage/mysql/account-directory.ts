@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { AccountStatus } from '../../domain/account';
 import { ACCOUNT_COLUMNS, toAccountRecord, type AccountRecord } from './accounts';
+import { decodeCursor, encodeCursor, type Page } from './cursor';
 import { selectRows, type Pool } from './pool';
 
 /**
@@ -15,7 +17,19 @@ export interface AccountUsage {
   used: number;
 }
 
+export interface AccountSearch {
+  /** Name prefix. */
+  query?: string;
+  status?: AccountStatus;
+  /** Only certificates that expire on or before this day (YYYY-MM-DD). */
+  expiringBy?: string;
+  limit: number;
+  cursor?: string;
+}
+
 export interface AccountDirectory {
+  /** Newest first, one page, one statement; the indexes of migration 0007 serve each filter. */
+  search(search: AccountSearch): Promise<Page<AccountUsage>>;
   /** Every account with its seats taken, by name, in one statement. */
   listWithUsage(): Promise<AccountUsage[]>;
   countBindings(accountId: number): Promise<number>;
@@ -23,6 +37,32 @@ export interface AccountDirectory {
 
 export function createAccountDirectory(pool: Pool): AccountDirectory {
   return {
+    async search({ query, status, expiringBy, limit, cursor }) {
+      const conditions = ['a.id < ?'];
+      const params: Array<string | number> = [decodeCursor(cursor) ?? Number.MAX_SAFE_INTEGER];
+      if (query !== undefined && query !== '') {
+        conditions.push("a.name LIKE ? ESCAPE '\\\\'");
+        params.push(`${query.replace(/[\\%_]/g, (char) => `\\${char}`)}%`);
+      }
+      if (status !== undefined) {
+        conditions.push('a.status = ?');
+        params.push(status);
+      }
+      if (expiringBy !== undefined) {
+        conditions.push('a.expires_at <= ?');
+        params.push(expiringBy);
+      }
+      const rows = await selectRows(
+        pool,
+        `SELECT ${ACCOUNT_COLUMNS}, (SELECT COUNT(*) FROM bindings b WHERE b.account_id = a.id) AS used FROM accounts a
+         WHERE ${conditions.join(' AND ')} ORDER BY a.id DESC LIMIT ?`,
+        [...params, limit + 1],
+      );
+      const items = rows.slice(0, limit).map((row) => ({ record: toAccountRecord(row), used: usedColumn.parse(row).used }));
+      const last = items[items.length - 1];
+      return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.record.certificate.id) : null };
+    },
+
     async listWithUsage() {
       const rows = await selectRows(
         pool,

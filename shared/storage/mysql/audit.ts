@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decodeCursor, encodeCursor, type Page } from './cursor';
 import { execute, selectRows, type Pool, type PoolConnection } from './pool';
 
 /**
@@ -29,6 +30,10 @@ const auditRow = z.object({
   account_id: z.coerce.number().int().positive().nullable(),
   account_name: z.string().nullable(),
   details: z.string(),
+  before_json: z.string().nullable(),
+  after_json: z.string().nullable(),
+  source_address: z.string().nullable(),
+  request_id: z.string().nullable(),
 });
 
 export interface AuditEntry {
@@ -40,6 +45,22 @@ export interface AuditEntry {
   /** Null for entries whose account row is gone (accounts are never deleted today). */
   account: string | null;
   details: unknown;
+  before: unknown;
+  after: unknown;
+  sourceAddress: string | null;
+  requestId: string | null;
+}
+
+export interface AuditQuery {
+  accountId?: number;
+  actor?: string;
+  action?: string;
+  /** Inclusive, `YYYY-MM-DD HH:MM:SS.mmm` UTC. */
+  since?: string;
+  /** Exclusive. */
+  until?: string;
+  limit: number;
+  cursor?: string;
 }
 
 /** A details text that is not JSON is shown as written rather than hiding the entry. */
@@ -55,6 +76,8 @@ export interface AuditLog {
   record(entry: AuditInput): Promise<void>;
   /** Newest first; only one account's entries when `accountId` is given. */
   list(options: { accountId?: number; limit: number }): Promise<AuditEntry[]>;
+  /** Newest first, filtered, one page. */
+  search(query: AuditQuery): Promise<Page<AuditEntry>>;
 }
 
 /** The one insert into the audit log; storage modules call it inside the transaction of the change it records. */
@@ -72,18 +95,48 @@ export function createAuditLog(pool: Pool): AuditLog {
     record: (entry) => insertAuditEntry(pool, entry),
 
     async list({ accountId, limit }) {
-      const where = accountId === undefined ? '' : 'WHERE l.account_id = ?';
-      const rows = await selectRows(
-        pool,
-        `SELECT l.id, l.at, l.actor, l.action, l.account_id, a.name AS account_name, l.details
-         FROM audit_log l LEFT JOIN accounts a ON a.id = l.account_id ${where}
-         ORDER BY l.id DESC LIMIT ?`,
-        accountId === undefined ? [limit] : [accountId, limit],
-      );
-      return rows.map((row) => {
-        const r = auditRow.parse(row);
-        return { id: r.id, at: r.at, actor: r.actor, action: r.action, accountId: r.account_id, account: r.account_name, details: parseDetails(r.details) };
-      });
+      return (await search({ ...(accountId === undefined ? {} : { accountId }), limit })).items;
     },
+    search,
   };
+
+  async function search(query: AuditQuery): Promise<Page<AuditEntry>> {
+    const conditions: string[] = ['l.id < ?'];
+    const params: Array<string | number> = [decodeCursor(query.cursor) ?? Number.MAX_SAFE_INTEGER];
+    const filter = (condition: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      conditions.push(condition);
+      params.push(value);
+    };
+    filter('l.account_id = ?', query.accountId);
+    filter('l.actor = ?', query.actor);
+    filter('l.action = ?', query.action);
+    filter('l.at >= ?', query.since);
+    filter('l.at < ?', query.until);
+    const rows = await selectRows(
+      pool,
+      `SELECT l.id, l.at, l.actor, l.action, l.account_id, a.name AS account_name, l.details, l.before_json, l.after_json, l.source_address, l.request_id
+       FROM audit_log l LEFT JOIN accounts a ON a.id = l.account_id WHERE ${conditions.join(' AND ')}
+       ORDER BY l.id DESC LIMIT ?`,
+      [...params, query.limit + 1],
+    );
+    const entries = rows.slice(0, query.limit).map((row): AuditEntry => {
+      const r = auditRow.parse(row);
+      return {
+        id: r.id,
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        accountId: r.account_id,
+        account: r.account_name,
+        details: parseDetails(r.details),
+        before: r.before_json === null ? null : parseDetails(r.before_json),
+        after: r.after_json === null ? null : parseDetails(r.after_json),
+        sourceAddress: r.source_address,
+        requestId: r.request_id,
+      };
+    });
+    const last = entries[entries.length - 1];
+    return { items: entries, nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };
+  }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AccountSnapshot } from '../../domain/account-snapshot';
 import { checkSeats, seatsUsedAfter } from '../../domain/seats';
 import { insertAuditEntry, type AuditStamp } from './audit';
+import { decodeCursor, encodeCursor, type Page } from './cursor';
 import { execute, inSnapshot, inTransaction, isDuplicateKey, selectRows, type Pool, type PoolConnection } from './pool';
 
 /** One node's binding as the ledger keeps it. */
@@ -79,6 +80,8 @@ export interface Bindings {
   countBoundWith(accountId: number, nodes: ReadonlyArray<{ machineCode: string; nonce: string }>): Promise<number>;
   findBoundState(accountId: number, machineCode: string): Promise<{ nonce: string; status: string; expiresAt: string } | null>;
   list(accountId: number): Promise<BindingView[]>;
+  /** One page of an account's bindings, newest first. */
+  listPage(accountId: number, page: { limit: number; cursor?: string }): Promise<Page<BindingView>>;
   recordLastSeen(entries: ReadonlyArray<{ accountId: number; machineCode: string; seenAtSeconds: number }>): Promise<void>;
 }
 
@@ -218,6 +221,18 @@ export function createBindings(pool: Pool): Bindings {
         [accountId, machineCode],
       );
       return row ? { nonce: String(row.nonce), status: String(row.status), expiresAt: String(row.expires_at) } : null;
+    },
+
+    async listPage(accountId, { limit, cursor }) {
+      const rows = await selectRows(
+        pool,
+        `SELECT id, machine_code, node_id, ip, domain, app_name, mac, app_version, bound_at, registered_at, last_seen_at
+         FROM bindings WHERE account_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+        [accountId, decodeCursor(cursor) ?? Number.MAX_SAFE_INTEGER, limit + 1],
+      );
+      const items = rows.slice(0, limit);
+      const last = items[items.length - 1];
+      return { items: items.map((row) => bindingRow.parse(row)), nextCursor: rows.length > limit && last ? encodeCursor(Number(last.id)) : null };
     },
 
     async list(accountId) {

@@ -29,7 +29,7 @@ export function createPool(options: { url: string; size: number }): Pool {
   return pool;
 }
 
-type Params = Array<string | number | null | Array<string | number | Array<string | number | null>>>;
+type Params = Array<string | number | boolean | Buffer | null | Array<string | number | Array<string | number | null>>>;
 
 /**
  * A connection whose query timed out still has that query in flight on the

@@ -91,3 +91,16 @@ export function accountIdOfStateKey(prefix: string, key: string): number | null 
 export function walkStateKey(prefix: string): string {
   return `${prefix}worker:reconcile-accounts:walk`;
 }
+
+/**
+ * A staff console session, found by a hash of its id: a copy of Redis holds
+ * no id that could be replayed as a cookie.
+ */
+export function adminSessionKey(prefix: string, sessionId: string): string {
+  return `${prefix}admin:session:${opaquePart(sessionId)}`;
+}
+
+/** The session keys of one staff member, so disabling them ends every one at once. */
+export function staffSessionsKey(prefix: string, staffId: number): string {
+  return `${prefix}admin:staff:${staffId}:sessions`;
+}

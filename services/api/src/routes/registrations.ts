@@ -3,7 +3,7 @@ import { registerCluster } from '../use-cases/register-cluster';
 import type { UseCaseContext } from '../use-cases/context';
 import { BODY_LIMITS, parseRegistration } from './bodies';
 import { mountNodeRoute } from './handle';
-import { sourceAddress } from './source-address';
+import { sourceAddress } from '../../../../shared/http/source-address';
 
 export function mountRegistrationsRoute(app: Express, context: UseCaseContext): void {
   mountNodeRoute(app, {

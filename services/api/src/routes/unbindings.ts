@@ -3,7 +3,7 @@ import { unbindNodes } from '../use-cases/unbind-nodes';
 import type { UseCaseContext } from '../use-cases/context';
 import { BODY_LIMITS, parseUnbinding } from './bodies';
 import { mountNodeRoute } from './handle';
-import { sourceAddress } from './source-address';
+import { sourceAddress } from '../../../../shared/http/source-address';
 
 export function mountUnbindingsRoute(app: Express, context: UseCaseContext): void {
   mountNodeRoute(app, {

@@ -1,0 +1,168 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { ACCOUNT_STATUSES } from '../../../../shared/domain/account';
+import { actionForAccountChange } from '../../../../shared/domain/staff';
+import { requestIdOf } from '../../../../shared/http/response-headers';
+import { sourceAddress } from '../../../../shared/http/source-address';
+import { assertAllowed, requires, type Principal } from '../auth/principal';
+import { createAccount, showAccount, updateAccount, type Origin, type UpdateOutcome } from '../commands/accounts';
+import { releaseBinding } from '../commands/bindings';
+import { AdminError, validationFailed } from '../http/admin-errors';
+import { bodyOf, pageQuery, queryOf } from '../http/request-input';
+import { accountView, bindingView } from '../http/views';
+import type { AdminServiceDeps } from '../server-deps';
+
+/** Accounts, their bindings and releases (admin contract, "Routes"), over the same use cases as the CLI. */
+const nullableCount = z.number().int().nullable();
+const accountFields = {
+  status: z.enum(ACCOUNT_STATUSES),
+  version: z.string(),
+  expiresAt: z.string(),
+  maxRegistrations: z.number(),
+  allowedIps: z.array(z.string()),
+  allowedDomains: z.array(z.string()),
+  allowedAppNames: z.array(z.string()),
+  maxUnbindsPerDay: nullableCount,
+  releaseAfterSilentSeconds: nullableCount,
+};
+const accountChange = z.strictObject(accountFields).partial();
+const newAccount = z.strictObject({ ...accountFields, name: z.string(), password: z.string() }).partial({
+  status: true,
+  allowedIps: true,
+  allowedDomains: true,
+  allowedAppNames: true,
+  maxUnbindsPerDay: true,
+  releaseAfterSilentSeconds: true,
+});
+const newPassword = z.strictObject({ password: z.string() });
+const listQuery = z.strictObject({
+  query: z.string().max(128).optional(),
+  status: z.enum(ACCOUNT_STATUSES).optional(),
+  expiringWithinDays: z.coerce.number().int().min(0).max(36_500).optional(),
+  ...pageQuery,
+});
+const pageOnly = z.strictObject(pageQuery);
+
+export function useCaseDeps(deps: AdminServiceDeps, principal: Principal) {
+  return { ...deps, actor: principal.actor, hashPassword: (password: string) => deps.passwords.hash(password) };
+}
+
+export function originOf(req: Request, res: Response): Origin {
+  return { sourceAddress: sourceAddress(req), requestId: requestIdOf(res) };
+}
+
+/** `If-Match: "<revision>"` (rule 1); a weak tag names the same revision. */
+function expectedRevision(req: Request): number {
+  const header = req.get('if-match');
+  if (header === undefined) throw new AdminError('PRECONDITION_REQUIRED');
+  const revision = /^(?:W\/)?"(\d{1,15})"$/.exec(header.trim())?.[1];
+  if (revision === undefined) throw new AdminError('PRECONDITION_FAILED');
+  return Number(revision);
+}
+
+function answerUpdate(res: Response, outcome: UpdateOutcome, status = 200): void {
+  switch (outcome.kind) {
+    case 'invalid':
+      throw validationFailed(outcome.problems);
+    case 'not-found':
+      throw new AdminError('NOT_FOUND', undefined, 'No such account.');
+    case 'revision-mismatch':
+      throw new AdminError('PRECONDITION_FAILED', { revision: outcome.revision });
+    case 'seats-below-bound':
+      throw new AdminError('CONFLICT', { used: outcome.used, requested: outcome.requested, releaseFirst: outcome.used - outcome.requested }, 'More machines are bound than the new limit: release some first.');
+    case 'applied':
+      res.status(status).setHeader('ETag', `"${outcome.value.record.editRevision}"`);
+      if (status === 204) res.end();
+      else res.json(accountView(outcome.value));
+  }
+}
+
+/** Today (UTC) plus `days`, as the calendar day a certificate's expiry is compared with. */
+function dayIn(days: number, nowMs: number): string {
+  return new Date(nowMs + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function accountRoutes(deps: AdminServiceDeps): Router {
+  const router = Router();
+
+  async function accountNamed(name: string) {
+    const found = await showAccount(deps, name);
+    if (!found) throw new AdminError('NOT_FOUND', undefined, 'No such account.');
+    return found;
+  }
+
+  router.get('/accounts', requires('read'), async (req, res) => {
+    const { query, status, expiringWithinDays, limit, cursor } = queryOf(listQuery, req);
+    const page = await deps.directory.search({
+      ...(query === undefined ? {} : { query }),
+      ...(status === undefined ? {} : { status }),
+      ...(expiringWithinDays === undefined ? {} : { expiringBy: dayIn(expiringWithinDays, deps.now()) }),
+      limit,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    res.json({ items: page.items.map(accountView), nextCursor: page.nextCursor });
+  });
+
+  router.post('/accounts', requires('account.create'), async (req, res) => {
+    const body = bodyOf(newAccount, req);
+    const principal = assertAllowed(res, 'account.create');
+    const outcome = await createAccount(useCaseDeps(deps, principal), {
+      name: body.name,
+      password: body.password,
+      settings: {
+        status: body.status ?? 'active',
+        version: body.version,
+        expiresAt: body.expiresAt,
+        maxRegistrations: body.maxRegistrations,
+        allowedIps: body.allowedIps ?? [],
+        allowedDomains: body.allowedDomains ?? [],
+        allowedAppNames: body.allowedAppNames ?? [],
+      },
+      policy: { maxUnbindsPerDay: body.maxUnbindsPerDay ?? null, releaseAfterSilentSeconds: body.releaseAfterSilentSeconds ?? null },
+      ...originOf(req, res),
+    });
+    if (outcome.kind === 'invalid') throw validationFailed(outcome.problems);
+    if (outcome.kind === 'name-taken') throw new AdminError('CONFLICT', undefined, 'An account with this name exists.');
+    res.status(201).setHeader('ETag', `"${outcome.value.record.editRevision}"`);
+    res.json(accountView(outcome.value));
+  });
+
+  router.get('/accounts/:name', requires('read'), async (req, res) => {
+    const account = await accountNamed(req.params.name as string);
+    res.setHeader('ETag', `"${account.record.editRevision}"`);
+    res.json(accountView(account));
+  });
+
+  router.patch('/accounts/:name', async (req, res) => {
+    const change = bodyOf(accountChange, req);
+    // The role decides before anything else is said about the request, If-Match included.
+    const principal = assertAllowed(res, actionForAccountChange(Object.keys(change)));
+    const revision = expectedRevision(req);
+    const { maxUnbindsPerDay, releaseAfterSilentSeconds, ...settings } = change;
+    const policy = { ...(maxUnbindsPerDay === undefined ? {} : { maxUnbindsPerDay }), ...(releaseAfterSilentSeconds === undefined ? {} : { releaseAfterSilentSeconds }) };
+    const outcome = await updateAccount(useCaseDeps(deps, principal), { name: req.params.name as string, settings, policy, expectedRevision: revision, ...originOf(req, res) });
+    answerUpdate(res, outcome);
+  });
+
+  router.post('/accounts/:name/password', requires('account.password'), async (req, res) => {
+    const { password } = bodyOf(newPassword, req);
+    const outcome = await updateAccount(useCaseDeps(deps, assertAllowed(res, 'account.password')), { name: req.params.name as string, password, settings: {}, ...originOf(req, res) });
+    answerUpdate(res, outcome, 204);
+  });
+
+  router.get('/accounts/:name/bindings', requires('read'), async (req, res) => {
+    const { limit, cursor } = queryOf(pageOnly, req);
+    const account = await accountNamed(req.params.name as string);
+    const page = await deps.bindings.listPage(account.record.certificate.id, { limit, ...(cursor === undefined ? {} : { cursor }) });
+    res.json({ items: page.items.map(bindingView), nextCursor: page.nextCursor });
+  });
+
+  router.delete('/accounts/:name/bindings/:machineCode', requires('binding.release'), async (req, res) => {
+    const principal = assertAllowed(res, 'binding.release');
+    const outcome = await releaseBinding(useCaseDeps(deps, principal), { name: req.params.name as string, machineCode: req.params.machineCode as string, ...originOf(req, res) });
+    if (outcome.kind === 'not-found') throw new AdminError('NOT_FOUND', undefined, 'No such account.');
+    if (outcome.kind === 'not-bound') throw new AdminError('NOT_FOUND', undefined, 'That machine is not bound to this account.');
+    res.status(204).end();
+  });
+  return router;
+}

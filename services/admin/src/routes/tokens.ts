@@ -1,0 +1,45 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { isAllowed, isRoleAtMost, STAFF_ROLES } from '../../../../shared/domain/staff';
+import { createTokenSecret } from '../../../../shared/storage/mysql/staff';
+import { assertAllowed, principalOf } from '../auth/principal';
+import { AdminError } from '../http/admin-errors';
+import { bodyOf, pageQuery, queryOf } from '../http/request-input';
+import { tokenView } from '../http/views';
+import type { AdminServiceDeps } from '../server-deps';
+import { originOf } from './accounts';
+
+/** API tokens: operators manage their own, admins any; a token's secret is shown once, at creation. */
+const newToken = z.strictObject({ name: z.string().min(1).max(128), role: z.enum(STAFF_ROLES) });
+
+export function tokenRoutes(deps: AdminServiceDeps): Router {
+  const router = Router();
+  router.get('/tokens', async (req, res) => {
+    const principal = assertAllowed(res, 'token.own');
+    const page = await deps.staff.listTokens({ ...queryOf(z.strictObject(pageQuery), req), ...(isAllowed(principal.role, 'token.any') ? {} : { createdBy: principal.staffId }) });
+    res.json({ items: page.items.map(tokenView), nextCursor: page.nextCursor });
+  });
+
+  router.post('/tokens', async (req, res) => {
+    const principal = assertAllowed(res, 'token.own');
+    const { name, role } = bodyOf(newToken, req);
+    if (!isRoleAtMost(role, principal.role)) throw new AdminError('FORBIDDEN', undefined, 'A token cannot have a higher role than yours.');
+    const secret = createTokenSecret();
+    const token = await deps.staff.createToken(
+      { name, role, createdBy: principal.staffId, secret },
+      { actor: principal.actor, action: 'token.create', details: { name, role }, before: null, after: { name, role }, ...originOf(req, res) },
+    );
+    res.status(201).json({ id: String(token.id), name: token.name, role: token.role, token: secret });
+  });
+
+  router.delete('/tokens/:id', async (req, res) => {
+    const principal = assertAllowed(res, 'token.own');
+    const id = /^[1-9]\d{0,15}$/.test(req.params.id as string) ? Number(req.params.id) : null;
+    const token = id === null ? null : await deps.staff.findToken(id);
+    // Someone else's token is "not found" to an operator: its existence is not theirs to learn.
+    if (!token || (token.createdBy !== principalOf(res).staffId && !isAllowed(principal.role, 'token.any'))) throw new AdminError('NOT_FOUND', undefined, 'No such token.');
+    await deps.staff.revokeToken(token.id, { actor: principal.actor, action: 'token.revoke', details: { id: token.id, name: token.name }, before: { name: token.name, role: token.role }, after: null, ...originOf(req, res) });
+    res.status(204).end();
+  });
+  return router;
+}
