@@ -136,8 +136,9 @@ describe('depth bombs', function () {
     await Promise.all([...bombers, prober]);
     const worst = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length * 0.95)] ?? Infinity;
     assert.ok(bombTimes.length > 16, `${bombTimes.length} bombs answered`);
-    // Before nesting was refused unparsed, each bomb held the event loop ~150 ms and /healthz took ~1 s.
-    assert.ok(worst(healthTimes) < 150, `/healthz p95 ${worst(healthTimes)} ms`);
-    assert.ok(worst(bombTimes) < 250, `bomb p95 ${worst(bombTimes)} ms`);
+    // Before nesting was refused unparsed, each bomb held the event loop ~150 ms and /healthz took ~1 s;
+    // now a quiet machine answers /healthz in a few ms. The bounds leave room for a busy CI machine.
+    assert.ok(worst(healthTimes) < 500, `/healthz p95 ${worst(healthTimes)} ms`);
+    assert.ok(worst(bombTimes) < 1_000, `bomb p95 ${worst(bombTimes)} ms`);
   });
 });
