@@ -1,0 +1,308 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import request from 'supertest';
+import { isAllowed, STAFF_ROLES, type StaffAction, type StaffRole } from '../../../shared/domain/staff';
+import { RUN_MYSQL_URL } from '../../../shared/testing/test-environment';
+import { API, startTestAdmin, type LoggedIn, type TestAdmin } from './support/test-admin';
+
+/**
+ * The staff API as the admin contract fixes it: every route against every
+ * kind of caller, CSRF, session expiry with a moved clock, logout and
+ * disabling seen by a second admin process at once, throttling without
+ * lockout, If-Match races and the seat rule.
+ */
+const ACCOUNT = { version: '11.0', expiresAt: '2099-12-31', maxRegistrations: 5 };
+
+describe('staff API', function () {
+  this.timeout(60_000);
+  let admin: TestAdmin;
+  let db: mysql.Connection;
+  let root: LoggedIn;
+
+  before(async function () {
+    admin = await startTestAdmin();
+    db = await mysql.createConnection({ uri: RUN_MYSQL_URL });
+    root = await admin.staffAgent('admin');
+  });
+  after(async function () {
+    await db.end();
+    await admin.close();
+  });
+
+  async function newAccount(overrides: Record<string, unknown> = {}): Promise<string> {
+    const name = `staff-${randomBytes(5).toString('hex')}`;
+    const answer = await root.agent.post(`${API}/accounts`).set('X-CSRF-Token', root.csrfToken).send({ name, password: 'S3cret!', ...ACCOUNT, ...overrides });
+    assert.equal(answer.status, 201, JSON.stringify(answer.body));
+    return name;
+  }
+  const auditCountBy = async (actor: string) => Number((await db.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM audit_log WHERE actor = ?', [actor]))[0][0]?.n);
+  const editRevision = async (name: string) => Number((await db.query<mysql.RowDataPacket[]>('SELECT edit_revision FROM accounts WHERE name = ?', [name]))[0][0]?.edit_revision);
+
+  /** A request as some caller makes it: a session (with its CSRF token), a Bearer token, or nothing. */
+  type Caller = { kind: 'session'; session: LoggedIn } | { kind: 'token'; token: string; role?: StaffRole } | { kind: 'anonymous' };
+  function send(caller: Caller, method: 'get' | 'post' | 'patch' | 'delete', path: string, app = admin.app) {
+    const target = caller.kind === 'session' ? caller.session.agent : request(app);
+    let test = target[method](`${API}${path}`);
+    if (caller.kind === 'session') test = test.set('X-CSRF-Token', caller.session.csrfToken);
+    if (caller.kind === 'token') test = test.set('Authorization', `Bearer ${caller.token}`);
+    return test;
+  }
+
+  interface RouteCase {
+    name: string;
+    action: StaffAction;
+    run(caller: Caller): Promise<request.Response>;
+  }
+
+  const routes: RouteCase[] = [
+    { name: 'GET /accounts', action: 'read', run: (c) => send(c, 'get', '/accounts') },
+    { name: 'POST /accounts', action: 'account.create', run: (c) => send(c, 'post', '/accounts').send({ name: `new-${randomBytes(4).toString('hex')}`, password: 'pw', ...ACCOUNT }) },
+    { name: 'GET /accounts/{name}', action: 'read', run: async (c) => send(c, 'get', `/accounts/${await newAccount()}`) },
+    {
+      name: 'PATCH /accounts/{name} status',
+      action: 'account.status',
+      run: async (c) => {
+        const name = await newAccount();
+        return send(c, 'patch', `/accounts/${name}`).set('If-Match', `"${await editRevision(name)}"`).send({ status: 'frozen' });
+      },
+    },
+    {
+      name: 'PATCH /accounts/{name} version',
+      action: 'account.edit',
+      run: async (c) => {
+        const name = await newAccount();
+        return send(c, 'patch', `/accounts/${name}`).set('If-Match', `"${await editRevision(name)}"`).send({ version: '12.0' });
+      },
+    },
+    { name: 'POST /accounts/{name}/password', action: 'account.password', run: async (c) => send(c, 'post', `/accounts/${await newAccount()}/password`).send({ password: 'n3w-Secret' }) },
+    { name: 'GET /accounts/{name}/bindings', action: 'read', run: async (c) => send(c, 'get', `/accounts/${await newAccount()}/bindings`) },
+    {
+      name: 'DELETE /accounts/{name}/bindings/{machineCode}',
+      action: 'binding.release',
+      run: async (c) => {
+        const name = await newAccount();
+        await db.query(
+          "INSERT INTO bindings (account_id, machine_code, nonce, node_id, ip, app_name, app_version) SELECT id, 'M/1 x', 'AAAAAAAAAAAAAAAA', 'n', '203.0.113.7', 'webroot', '11.0' FROM accounts WHERE name = ?",
+          [name],
+        );
+        return send(c, 'delete', `/accounts/${name}/bindings/${encodeURIComponent('M/1 x')}`);
+      },
+    },
+    { name: 'GET /audit', action: 'read', run: (c) => send(c, 'get', '/audit?limit=5') },
+    { name: 'GET /staff', action: 'staff.manage', run: (c) => send(c, 'get', '/staff') },
+    { name: 'POST /staff', action: 'staff.manage', run: (c) => send(c, 'post', '/staff').send({ email: `s-${randomBytes(4).toString('hex')}@vendor.example`, role: 'viewer', password: 'long enough password' }) },
+    { name: 'PATCH /staff/{email}', action: 'staff.manage', run: async (c) => send(c, 'patch', `/staff/${(await admin.createStaff('viewer')).email}`).send({ role: 'operator' }) },
+    { name: 'GET /tokens', action: 'token.own', run: (c) => send(c, 'get', '/tokens') },
+    { name: 'POST /tokens', action: 'token.own', run: (c) => send(c, 'post', '/tokens').send({ name: 'mine', role: 'viewer' }) },
+  ];
+
+  describe('the role table, route by route', function () {
+    const sessions = new Map<StaffRole, LoggedIn>();
+    let revokedToken: string;
+    let expired: { admin: TestAdmin; session: LoggedIn };
+
+    before(async function () {
+      for (const role of STAFF_ROLES) sessions.set(role, await admin.staffAgent(role));
+      revokedToken = await admin.token('admin');
+      const listed = await root.agent.get(`${API}/tokens`);
+      const id = (listed.body as { items: Array<{ id: string }> }).items[0]?.id;
+      assert.equal((await root.agent.delete(`${API}/tokens/${id}`).set('X-CSRF-Token', root.csrfToken)).status, 204);
+      const other = await startTestAdmin();
+      const session = await other.staffAgent('admin');
+      other.clock.nowMs += 31 * 60_000;
+      expired = { admin: other, session };
+    });
+    after(async function () {
+      await expired.admin.close();
+    });
+
+    for (const route of routes) {
+      for (const role of STAFF_ROLES) {
+        const allowed = isAllowed(role, route.action);
+        it(`${route.name}: ${role} ${allowed ? 'may' : 'may not'}`, async function () {
+          const session = sessions.get(role) as LoggedIn;
+          const before = await auditCountBy(session.email);
+          const answer = await route.run({ kind: 'session', session });
+          if (allowed) {
+            assert.ok(answer.status >= 200 && answer.status < 300, `${answer.status} ${JSON.stringify(answer.body)}`);
+          } else {
+            assert.equal(answer.status, 403, JSON.stringify(answer.body));
+            assert.equal((answer.body as { error: { code: string } }).error.code, 'FORBIDDEN');
+            assert.equal(await auditCountBy(session.email), before, 'a refusal changes nothing');
+          }
+        });
+      }
+      it(`${route.name}: unauthenticated, a revoked token and an expired session get 401`, async function () {
+        for (const caller of [{ kind: 'anonymous' }, { kind: 'token', token: revokedToken }] as Caller[]) {
+          const answer = await route.run(caller);
+          assert.equal(answer.status, 401, JSON.stringify(answer.body));
+          assert.equal((answer.body as { error: { code: string } }).error.code, 'UNAUTHENTICATED');
+        }
+        const late = await send({ kind: 'session', session: expired.session }, 'get', '/accounts', expired.admin.app);
+        assert.equal(late.status, 401);
+      });
+    }
+  });
+
+  describe('CSRF', function () {
+    it('refuses a change with no token, a wrong one, or another session\'s, and lets the right one through', async function () {
+      const name = await newAccount();
+      const other = await admin.staffAgent('admin');
+      for (const token of [undefined, 'wrong', other.csrfToken]) {
+        const test = root.agent.post(`${API}/accounts/${name}/password`).send({ password: 'n3w-Secret' });
+        const answer = await (token === undefined ? test : test.set('X-CSRF-Token', token));
+        assert.equal(answer.status, 403);
+        assert.equal((answer.body as { error: { code: string } }).error.code, 'CSRF_FAILED');
+      }
+      assert.equal((await root.agent.post(`${API}/accounts/${name}/password`).set('X-CSRF-Token', root.csrfToken).send({ password: 'n3w-Secret' })).status, 204);
+    });
+
+    it('needs no CSRF header with a Bearer token', async function () {
+      const token = await admin.token('admin');
+      assert.equal((await send({ kind: 'token', token }, 'post', `/accounts/${await newAccount()}/password`).send({ password: 'n3w-Secret' })).status, 204);
+    });
+  });
+
+  describe('sessions', function () {
+    let timed: TestAdmin;
+    before(async function () {
+      timed = await startTestAdmin();
+    });
+    after(async function () {
+      await timed.close();
+    });
+
+    it('expire after 30 idle minutes, and stay while used', async function () {
+      const session = await timed.staffAgent('viewer');
+      for (let i = 0; i < 3; i++) {
+        timed.clock.nowMs += 29 * 60_000;
+        assert.equal((await session.agent.get(`${API}/accounts`)).status, 200);
+      }
+      timed.clock.nowMs += 31 * 60_000;
+      assert.equal((await session.agent.get(`${API}/accounts`)).status, 401);
+    });
+
+    it('expire 12 hours after login however busy', async function () {
+      const session = await timed.staffAgent('viewer');
+      for (let i = 0; i < 25; i++) {
+        timed.clock.nowMs += 29 * 60_000;
+        const status = (await session.agent.get(`${API}/accounts`)).status;
+        assert.equal(status, (i + 1) * 29 < 12 * 60 ? 200 : 401);
+      }
+    });
+
+    it('issues a new id at every login, sets the cookie as the contract says, and logs out on every process at once', async function () {
+      const staff = await admin.createStaff('operator');
+      const first = await request(admin.app).post(`${API}/sessions`).send(staff);
+      const second = await request(admin.app).post(`${API}/sessions`).send(staff);
+      const cookieOf = (answer: request.Response) => String(answer.headers['set-cookie']?.[0]);
+      assert.notEqual(cookieOf(first).split(';')[0], cookieOf(second).split(';')[0]);
+      for (const part of ['HttpOnly', 'SameSite=Strict', 'Path=/admin']) assert.ok(cookieOf(first).includes(part), cookieOf(first));
+
+      const login = await request(admin.app).post(`${API}/sessions`).send(staff);
+      const sessionCookie = cookieOf(login).split(';')[0] as string;
+      const { csrfToken } = login.body as { csrfToken: string };
+      const elsewhere = await startTestAdmin();
+      try {
+        assert.equal((await request(elsewhere.app).get(`${API}/accounts`).set('Cookie', sessionCookie)).status, 200);
+        assert.equal((await request(admin.app).delete(`${API}/sessions/current`).set('Cookie', sessionCookie).set('X-CSRF-Token', csrfToken)).status, 204);
+        assert.equal((await request(elsewhere.app).get(`${API}/accounts`).set('Cookie', sessionCookie)).status, 401);
+      } finally {
+        await elsewhere.close();
+      }
+    });
+
+    it('ends a disabled staff member\'s sessions and tokens on every process at once', async function () {
+      const staff = await admin.createStaff('operator');
+      const session = await admin.logIn(staff);
+      const token = (await session.agent.post(`${API}/tokens`).set('X-CSRF-Token', session.csrfToken).send({ name: 'bot', role: 'viewer' }).expect(201)).body as { token: string };
+      const elsewhere = await startTestAdmin();
+      try {
+        assert.equal((await request(elsewhere.app).get(`${API}/accounts`).set('Authorization', `Bearer ${token.token}`)).status, 200);
+        assert.equal((await root.agent.patch(`${API}/staff/${staff.email}`).set('X-CSRF-Token', root.csrfToken).send({ disabled: true })).status, 200);
+        assert.equal((await request(elsewhere.app).get(`${API}/accounts`).set('Authorization', `Bearer ${token.token}`)).status, 401);
+        assert.equal((await session.agent.get(`${API}/accounts`)).status, 401);
+      } finally {
+        await elsewhere.close();
+      }
+    });
+  });
+
+  describe('logins', function () {
+    it('answers an unknown email and a wrong password alike', async function () {
+      const staff = await admin.createStaff('viewer');
+      const wrong = await request(admin.app).post(`${API}/sessions`).set('X-Forwarded-For', '203.0.113.50').send({ ...staff, password: 'not it at all' });
+      const unknown = await request(admin.app).post(`${API}/sessions`).set('X-Forwarded-For', '203.0.113.50').send({ email: `nobody-${staff.email}`, password: 'not it at all' });
+      assert.equal(wrong.status, 401);
+      assert.deepEqual(wrong.body, unknown.body);
+    });
+
+    it('throttles 10 failures of one email from one address, without locking the staff member out elsewhere', async function () {
+      const staff = await admin.createStaff('viewer');
+      const attempt = (address: string, password = 'wrong password!') => request(admin.app).post(`${API}/sessions`).set('X-Forwarded-For', address).send({ email: staff.email, password });
+      for (let i = 0; i < 10; i++) assert.equal((await attempt('203.0.113.60')).status, 401);
+      const throttled = await attempt('203.0.113.60', staff.password);
+      assert.equal(throttled.status, 429);
+      assert.equal((throttled.body as { error: { code: string } }).error.code, 'THROTTLED');
+      assert.ok(Number(throttled.headers['retry-after']) > 0);
+      assert.equal((await attempt('203.0.113.61', staff.password)).status, 200, 'another address still gets in');
+    });
+
+    it('refuses a token with a higher role than its creator', async function () {
+      const operator = await admin.staffAgent('operator');
+      const answer = await operator.agent.post(`${API}/tokens`).set('X-CSRF-Token', operator.csrfToken).send({ name: 'too much', role: 'admin' });
+      assert.equal(answer.status, 403);
+    });
+  });
+
+  describe('editing an account', function () {
+    it('lets one of two edits against the same revision through and answers the other 412', async function () {
+      const name = await newAccount();
+      const other = await admin.staffAgent('admin');
+      const revision = `"${await editRevision(name)}"`;
+      const [a, b] = await Promise.all([
+        root.agent.patch(`${API}/accounts/${name}`).set('X-CSRF-Token', root.csrfToken).set('If-Match', revision).send({ version: '12.0' }),
+        other.agent.patch(`${API}/accounts/${name}`).set('X-CSRF-Token', other.csrfToken).set('If-Match', revision).send({ maxRegistrations: 9 }),
+      ]);
+      assert.deepEqual([a.status, b.status].sort(), [200, 412]);
+      const shown = (await root.agent.get(`${API}/accounts/${name}`)).body as { version: string; maxRegistrations: number };
+      assert.ok((a.status === 200 && shown.version === '12.0' && shown.maxRegistrations === 5) || (b.status === 200 && shown.version === '11.0' && shown.maxRegistrations === 9));
+    });
+
+    it('answers 428 without If-Match and lists every field problem at once', async function () {
+      const name = await newAccount();
+      assert.equal((await root.agent.patch(`${API}/accounts/${name}`).set('X-CSRF-Token', root.csrfToken).send({ version: '12.0' })).status, 428);
+      const answer = await root.agent
+        .patch(`${API}/accounts/${name}`)
+        .set('X-CSRF-Token', root.csrfToken)
+        .set('If-Match', `"${await editRevision(name)}"`)
+        .send({ allowedIps: ['203.0.113.0/24', '1.2.3.4/40'], expiresAt: '2027-02-30', color: 'blue' });
+      assert.equal(answer.status, 422);
+      const fields = (answer.body as { error: { details: { fields: Array<{ field: string }> } } }).error.details.fields.map((problem) => problem.field);
+      assert.deepEqual(fields, ['color']);
+      const valuesOnly = await root.agent
+        .patch(`${API}/accounts/${name}`)
+        .set('X-CSRF-Token', root.csrfToken)
+        .set('If-Match', `"${await editRevision(name)}"`)
+        .send({ allowedIps: ['203.0.113.0/24', '1.2.3.4/40'], expiresAt: '2027-02-30' });
+      assert.deepEqual((valuesOnly.body as { error: { details: { fields: Array<{ field: string }> } } }).error.details.fields.map((problem) => problem.field), ['expiresAt', 'allowedIps[1]']);
+    });
+
+    it('refuses seats below the bound machines with releaseFirst', async function () {
+      const name = await newAccount({ maxRegistrations: 5 });
+      await db.query(
+        `INSERT INTO bindings (account_id, machine_code, nonce, node_id, ip, app_name, app_version)
+         SELECT id, CONCAT('m', n.i), 'AAAAAAAAAAAAAAAA', 'n', '203.0.113.7', 'webroot', '11.0' FROM accounts, (SELECT 1 AS i UNION SELECT 2 UNION SELECT 3) n WHERE name = ?`,
+        [name],
+      );
+      const answer = await root.agent.patch(`${API}/accounts/${name}`).set('X-CSRF-Token', root.csrfToken).set('If-Match', `"${await editRevision(name)}"`).send({ maxRegistrations: 1 });
+      assert.equal(answer.status, 409);
+      assert.deepEqual((answer.body as { error: { code: string; details: unknown } }).error, {
+        code: 'CONFLICT',
+        message: (answer.body as { error: { message: string } }).error.message,
+        details: { used: 3, requested: 1, releaseFirst: 2 },
+      });
+    });
+  });
+});
