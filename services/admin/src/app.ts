@@ -2,8 +2,9 @@ import cookieParser from 'cookie-parser';
 import express, { Router, type Express } from 'express';
 import helmet from 'helmet';
 import { responseHeaders } from '../../../shared/http/response-headers';
-import { authenticate } from './auth/principal';
+import { authenticate, requires } from './auth/principal';
 import { adminErrorHandler, adminNotFound } from './http/admin-errors';
+import { openApiDocument } from './http/openapi';
 import { accountRoutes } from './routes/accounts';
 import { auditRoutes } from './routes/audit';
 import { sessionRoutes } from './routes/sessions';
@@ -55,6 +56,9 @@ export function buildAdminApp(deps: AdminServiceDeps): Express {
   api.use(express.json({ limit: BODY_LIMIT, strict: true, type: () => true }), cookieParser());
   api.use(sessionRoutes(deps));
   api.use(authenticate(deps));
+  api.get('/openapi.json', requires('read'), (_req, res) => {
+    res.json(openApiDocument());
+  });
   api.use(accountRoutes(deps), auditRoutes(deps), staffRoutes(deps), tokenRoutes(deps));
   app.use('/admin/api/v1', api);
 

@@ -2,6 +2,7 @@ import type { AccountUsage } from '../../../../shared/storage/mysql/account-dire
 import type { AuditEntry } from '../../../../shared/storage/mysql/audit';
 import type { BindingView } from '../../../../shared/storage/mysql/bindings';
 import type { StaffRecord, TokenRecord } from '../../../../shared/storage/mysql/staff';
+import type { AccountJson, AuditEntryJson, BindingJson, StaffJson, TokenJson } from './schemas';
 
 /**
  * The staff contract's JSON shapes ("Shapes"), built field by field from the
@@ -21,7 +22,7 @@ export function datetimeOf(iso: string): string | null {
   return Number.isNaN(time) ? null : new Date(time).toISOString().replace('T', ' ').replace('Z', '');
 }
 
-export function accountView({ record, used }: AccountUsage) {
+export function accountView({ record, used }: AccountUsage): AccountJson {
   const { settings, policy } = record;
   return {
     name: record.certificate.name,
@@ -41,7 +42,7 @@ export function accountView({ record, used }: AccountUsage) {
   };
 }
 
-export function bindingView(row: BindingView) {
+export function bindingView(row: BindingView): BindingJson {
   return {
     machineCode: row.machine_code,
     nodeId: row.node_id,
@@ -55,15 +56,15 @@ export function bindingView(row: BindingView) {
   };
 }
 
-export function staffView(staff: StaffRecord) {
+export function staffView(staff: StaffRecord): StaffJson {
   return { email: staff.email, role: staff.role, disabled: staff.disabled, createdAt: isoTime(staff.createdAt), lastLoginAt: isoTime(staff.lastLoginAt) };
 }
 
-export function tokenView(token: TokenRecord) {
+export function tokenView(token: TokenRecord): TokenJson {
   return { id: String(token.id), name: token.name, role: token.role, createdBy: token.createdByEmail, createdAt: isoTime(token.createdAt), lastUsedAt: isoTime(token.lastUsedAt) };
 }
 
-export function auditView(entry: AuditEntry) {
+export function auditView(entry: AuditEntry): AuditEntryJson {
   return {
     id: String(entry.id),
     at: isoTime(entry.at),

@@ -1,6 +1,4 @@
 import { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
-import { ACCOUNT_STATUSES } from '../../../../shared/domain/account';
 import { actionForAccountChange } from '../../../../shared/domain/staff';
 import { requestIdOf } from '../../../../shared/http/response-headers';
 import { sourceAddress } from '../../../../shared/http/source-address';
@@ -8,41 +6,12 @@ import { assertAllowed, requires, type Principal } from '../auth/principal';
 import { createAccount, showAccount, updateAccount, type Origin, type UpdateOutcome } from '../commands/accounts';
 import { releaseBinding } from '../commands/bindings';
 import { AdminError, validationFailed } from '../http/admin-errors';
-import { bodyOf, pageQuery, queryOf } from '../http/request-input';
+import { bodyOf, queryOf } from '../http/request-input';
+import { queries, requests } from '../http/schemas';
 import { accountView, bindingView } from '../http/views';
 import type { AdminServiceDeps } from '../server-deps';
 
 /** Accounts, their bindings and releases (admin contract, "Routes"), over the same use cases as the CLI. */
-const nullableCount = z.number().int().nullable();
-const accountFields = {
-  status: z.enum(ACCOUNT_STATUSES),
-  version: z.string(),
-  expiresAt: z.string(),
-  maxRegistrations: z.number(),
-  allowedIps: z.array(z.string()),
-  allowedDomains: z.array(z.string()),
-  allowedAppNames: z.array(z.string()),
-  maxUnbindsPerDay: nullableCount,
-  releaseAfterSilentSeconds: nullableCount,
-};
-const accountChange = z.strictObject(accountFields).partial();
-const newAccount = z.strictObject({ ...accountFields, name: z.string(), password: z.string() }).partial({
-  status: true,
-  allowedIps: true,
-  allowedDomains: true,
-  allowedAppNames: true,
-  maxUnbindsPerDay: true,
-  releaseAfterSilentSeconds: true,
-});
-const newPassword = z.strictObject({ password: z.string() });
-const listQuery = z.strictObject({
-  query: z.string().max(128).optional(),
-  status: z.enum(ACCOUNT_STATUSES).optional(),
-  expiringWithinDays: z.coerce.number().int().min(0).max(36_500).optional(),
-  ...pageQuery,
-});
-const pageOnly = z.strictObject(pageQuery);
-
 export function useCaseDeps(deps: AdminServiceDeps, principal: Principal) {
   return { ...deps, actor: principal.actor, hashPassword: (password: string) => deps.passwords.hash(password) };
 }
@@ -92,7 +61,7 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
   }
 
   router.get('/accounts', requires('read'), async (req, res) => {
-    const { query, status, expiringWithinDays, limit, cursor } = queryOf(listQuery, req);
+    const { query, status, expiringWithinDays, limit, cursor } = queryOf(queries.accounts, req);
     const page = await deps.directory.search({
       ...(query === undefined ? {} : { query }),
       ...(status === undefined ? {} : { status }),
@@ -104,7 +73,7 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
   });
 
   router.post('/accounts', requires('account.create'), async (req, res) => {
-    const body = bodyOf(newAccount, req);
+    const body = bodyOf(requests.newAccount, req);
     const principal = assertAllowed(res, 'account.create');
     const outcome = await createAccount(useCaseDeps(deps, principal), {
       name: body.name,
@@ -134,7 +103,7 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
   });
 
   router.patch('/accounts/:name', async (req, res) => {
-    const change = bodyOf(accountChange, req);
+    const change = bodyOf(requests.accountChange, req);
     // The role decides before anything else is said about the request, If-Match included.
     const principal = assertAllowed(res, actionForAccountChange(Object.keys(change)));
     const revision = expectedRevision(req);
@@ -145,13 +114,13 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
   });
 
   router.post('/accounts/:name/password', requires('account.password'), async (req, res) => {
-    const { password } = bodyOf(newPassword, req);
+    const { password } = bodyOf(requests.newPassword, req);
     const outcome = await updateAccount(useCaseDeps(deps, assertAllowed(res, 'account.password')), { name: req.params.name as string, password, settings: {}, ...originOf(req, res) });
     answerUpdate(res, outcome, 204);
   });
 
   router.get('/accounts/:name/bindings', requires('read'), async (req, res) => {
-    const { limit, cursor } = queryOf(pageOnly, req);
+    const { limit, cursor } = queryOf(queries.page, req);
     const account = await accountNamed(req.params.name as string);
     const page = await deps.bindings.listPage(account.record.certificate.id, { limit, ...(cursor === undefined ? {} : { cursor }) });
     res.json({ items: page.items.map(bindingView), nextCursor: page.nextCursor });

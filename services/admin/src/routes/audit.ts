@@ -1,28 +1,19 @@
 import { Router } from 'express';
 import { stringify } from 'csv-stringify/sync';
-import { z } from 'zod';
 import { requires } from '../auth/principal';
 import { AdminError, validationFailed } from '../http/admin-errors';
-import { pageQuery, queryOf } from '../http/request-input';
+import { queryOf } from '../http/request-input';
+import { queries } from '../http/schemas';
 import { auditView, datetimeOf } from '../http/views';
 import type { AdminServiceDeps } from '../server-deps';
 
 /** The audit trail: filtered, paged, and as CSV with `Accept: text/csv` (csv-stringify quotes commas, quotes and newlines). */
-const auditQuery = z.strictObject({
-  account: z.string().max(128).optional(),
-  actor: z.string().max(128).optional(),
-  action: z.string().max(64).optional(),
-  since: z.string().optional(),
-  until: z.string().optional(),
-  ...pageQuery,
-});
-
 const CSV_COLUMNS = ['id', 'at', 'actor', 'action', 'account', 'before', 'after', 'sourceAddress', 'requestId'] as const;
 
 export function auditRoutes(deps: AdminServiceDeps): Router {
   const router = Router();
   router.get('/audit', requires('read'), async (req, res) => {
-    const query = queryOf(auditQuery, req);
+    const query = queryOf(queries.audit, req);
     const since = query.since === undefined ? undefined : datetimeOf(query.since);
     const until = query.until === undefined ? undefined : datetimeOf(query.until);
     const problems = [

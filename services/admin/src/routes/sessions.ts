@@ -1,13 +1,11 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { sourceAddress } from '../../../../shared/http/source-address';
 import { authenticate, principalOf, SESSION_COOKIE } from '../auth/principal';
 import { logIn } from '../auth/log-in';
 import { AdminError } from '../http/admin-errors';
 import { bodyOf } from '../http/request-input';
+import { requests } from '../http/schemas';
 import type { AdminServiceDeps } from '../server-deps';
-
-const credentials = z.strictObject({ email: z.string().min(1).max(254), password: z.string().min(1).max(1024) });
 
 /** Console login and logout (admin contract, "Authentication" 1). */
 export function sessionRoutes(deps: AdminServiceDeps): Router {
@@ -15,7 +13,7 @@ export function sessionRoutes(deps: AdminServiceDeps): Router {
   const cookie = { httpOnly: true, sameSite: 'strict' as const, path: '/admin', secure: !deps.config.admin.isInsecureCookies };
 
   router.post('/sessions', async (req, res) => {
-    const { email, password } = bodyOf(credentials, req);
+    const { email, password } = bodyOf(requests.credentials, req);
     const outcome = await logIn(deps, { email, password, address: sourceAddress(req) });
     if (outcome.kind === 'throttled') throw new AdminError('THROTTLED', undefined, undefined, { 'Retry-After': String(outcome.retryAfterSeconds) });
     if (outcome.kind === 'refused') throw new AdminError('UNAUTHENTICATED', undefined, 'Unknown email or wrong password.');

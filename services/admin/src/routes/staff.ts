@@ -1,27 +1,25 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import { isStaffEmail, STAFF_ROLES } from '../../../../shared/domain/staff';
+import { isStaffEmail } from '../../../../shared/domain/staff';
 import { assertAllowed, requires } from '../auth/principal';
 import { createStaffMember } from '../commands/staff';
 import { AdminError, validationFailed } from '../http/admin-errors';
-import { bodyOf, pageQuery, queryOf } from '../http/request-input';
+import { bodyOf, queryOf } from '../http/request-input';
+import { queries, requests } from '../http/schemas';
 import { staffView } from '../http/views';
 import type { AdminServiceDeps } from '../server-deps';
 import { originOf } from './accounts';
 
 /** Staff members (admins only): create, list, change role, disable (which ends their sessions and tokens at once). */
-const newStaff = z.strictObject({ email: z.string(), role: z.enum(STAFF_ROLES), password: z.string() });
-const staffChange = z.strictObject({ role: z.enum(STAFF_ROLES), disabled: z.boolean() }).partial();
 
 export function staffRoutes(deps: AdminServiceDeps): Router {
   const router = Router();
   router.get('/staff', requires('staff.manage'), async (req, res) => {
-    const page = await deps.staff.list(queryOf(z.strictObject(pageQuery), req));
+    const page = await deps.staff.list(queryOf(queries.page, req));
     res.json({ items: page.items.map(staffView), nextCursor: page.nextCursor });
   });
 
   router.post('/staff', requires('staff.manage'), async (req, res) => {
-    const body = bodyOf(newStaff, req);
+    const body = bodyOf(requests.newStaff, req);
     const outcome = await createStaffMember({ ...deps, actor: assertAllowed(res, 'staff.manage').actor }, { ...body, ...originOf(req, res) });
     if (outcome.kind === 'invalid') throw validationFailed(outcome.problems);
     if (outcome.kind === 'email-taken') throw new AdminError('CONFLICT', undefined, 'A staff member with this email exists.');
@@ -29,7 +27,7 @@ export function staffRoutes(deps: AdminServiceDeps): Router {
   });
 
   router.patch('/staff/:email', requires('staff.manage'), async (req, res) => {
-    const change = bodyOf(staffChange, req);
+    const change = bodyOf(requests.staffChange, req);
     const email = req.params.email as string;
     if (!isStaffEmail(email)) throw new AdminError('NOT_FOUND', undefined, 'No such staff member.');
     const { actor } = assertAllowed(res, 'staff.manage');

@@ -1,28 +1,27 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import { isAllowed, isRoleAtMost, STAFF_ROLES } from '../../../../shared/domain/staff';
+import { isAllowed, isRoleAtMost } from '../../../../shared/domain/staff';
 import { createTokenSecret } from '../../../../shared/storage/mysql/staff';
 import { assertAllowed, principalOf } from '../auth/principal';
 import { AdminError } from '../http/admin-errors';
-import { bodyOf, pageQuery, queryOf } from '../http/request-input';
+import { bodyOf, queryOf } from '../http/request-input';
+import { queries, requests } from '../http/schemas';
 import { tokenView } from '../http/views';
 import type { AdminServiceDeps } from '../server-deps';
 import { originOf } from './accounts';
 
 /** API tokens: operators manage their own, admins any; a token's secret is shown once, at creation. */
-const newToken = z.strictObject({ name: z.string().min(1).max(128), role: z.enum(STAFF_ROLES) });
 
 export function tokenRoutes(deps: AdminServiceDeps): Router {
   const router = Router();
   router.get('/tokens', async (req, res) => {
     const principal = assertAllowed(res, 'token.own');
-    const page = await deps.staff.listTokens({ ...queryOf(z.strictObject(pageQuery), req), ...(isAllowed(principal.role, 'token.any') ? {} : { createdBy: principal.staffId }) });
+    const page = await deps.staff.listTokens({ ...queryOf(queries.page, req), ...(isAllowed(principal.role, 'token.any') ? {} : { createdBy: principal.staffId }) });
     res.json({ items: page.items.map(tokenView), nextCursor: page.nextCursor });
   });
 
   router.post('/tokens', async (req, res) => {
     const principal = assertAllowed(res, 'token.own');
-    const { name, role } = bodyOf(newToken, req);
+    const { name, role } = bodyOf(requests.newToken, req);
     if (!isRoleAtMost(role, principal.role)) throw new AdminError('FORBIDDEN', undefined, 'A token cannot have a higher role than yours.');
     const secret = createTokenSecret();
     const token = await deps.staff.createToken(
