@@ -18,3 +18,15 @@ describe('configuration: the demo account', function () {
     assert.equal(loadConfig({ SEED_DEMO_ACCOUNT: 'false' }).seedDemoAccount, false);
   });
 });
+
+describe('configuration: attempts retention', function () {
+  it('keeps 100 attempts of each credentials outcome per account for 30 days unless told otherwise', function () {
+    assert.deepEqual(loadConfig({}).attempts, { keptPerAccount: 100, keptDays: 30 });
+    assert.deepEqual(loadConfig({ ATTEMPTS_KEPT_PER_ACCOUNT: '5', ATTEMPTS_KEPT_DAYS: '7' }).attempts, { keptPerAccount: 5, keptDays: 7 });
+  });
+
+  it('refuses to keep none, or a value that is not a whole number', function () {
+    assert.throws(() => loadConfig({ ATTEMPTS_KEPT_PER_ACCOUNT: '0' }), (error: unknown) => error instanceof ConfigError && /ATTEMPTS_KEPT_PER_ACCOUNT/.test(error.message));
+    assert.throws(() => loadConfig({ ATTEMPTS_KEPT_DAYS: '1.5' }), (error: unknown) => error instanceof ConfigError && /ATTEMPTS_KEPT_DAYS/.test(error.message));
+  });
+});

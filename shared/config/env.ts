@@ -54,6 +54,8 @@ const schema = z.object({
   THROTTLE_NEW_ADDRESS_LIMIT: integer(3, 0, 1_000),
   LOGIN_COMPARES_PER_ACCOUNT: integer(4, 1, 1_000),
   LAST_SEEN_PERSIST_SECONDS: integer(600, 1, 86_400),
+  ATTEMPTS_KEPT_PER_ACCOUNT: integer(100, 1, 10_000),
+  ATTEMPTS_KEPT_DAYS: integer(30, 1, 3650),
   SHUTDOWN_GRACE_MS: integer(10_000, 0, 600_000),
   RECONCILE_INTERVAL_SECONDS: integer(60, 1, 86_400),
 }).superRefine((e, ctx) => {
@@ -111,6 +113,8 @@ export interface Config {
   /** Password checks of one account in flight at once in one process; more wait their turn. */
   loginComparesPerAccount: number;
   lastSeenPersistSeconds: number;
+  /** Retention of the attempts support reads: per account, this many whose credentials failed and as many whose credentials passed, none older than `keptDays`. */
+  attempts: { keptPerAccount: number; keptDays: number };
   shutdownGraceMs: number;
   /** How often the worker compares the accounts loaded in Redis with the ledger (services/worker). */
   reconcileIntervalSeconds: number;
@@ -186,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     }),
     loginComparesPerAccount: e.LOGIN_COMPARES_PER_ACCOUNT,
     lastSeenPersistSeconds: e.LAST_SEEN_PERSIST_SECONDS,
+    attempts: Object.freeze({ keptPerAccount: e.ATTEMPTS_KEPT_PER_ACCOUNT, keptDays: e.ATTEMPTS_KEPT_DAYS }),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
   });

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
+import type { AnsweredCauses } from '../domain/attempt';
 import { FALLBACK_CAUSE, NODE_CAUSES, OVERALL_CAUSES } from '../domain/causes';
-import type { Outcome, Refused } from '../domain/outcome';
+import type { NodeRefusal, Outcome, Refused } from '../domain/outcome';
 
 /**
  * The one place where outcomes become HTTP: status codes, the contract's body
@@ -21,9 +22,13 @@ function refusalStatus(refused: Refused): number {
   return isStoreFailure ? 503 : 409;
 }
 
+/** Display rule 2: with any overall cause, only overall causes are shown. */
+function shownNodes(refused: Refused): NodeRefusal[] {
+  return refused.overall.length > 0 ? [] : refused.nodes;
+}
+
 function refusalAnswer(refused: Refused): HttpAnswer {
-  // Display rule 2: with any overall cause, only overall causes are shown.
-  const nodes = refused.overall.length > 0 ? [] : refused.nodes;
+  const nodes = shownNodes(refused);
   const body = {
     result: 'failure',
     overall: refused.overall.map(({ code, details }) => ({ code, message: OVERALL_CAUSES[code].message, ...(details ? { details } : {}) })),
@@ -52,6 +57,32 @@ export function answerFor<Body>(outcome: Outcome<Body>): HttpAnswer {
       return refusalAnswer(outcome);
     case 'throttled':
       return fallbackAnswer(429, { 'Retry-After': String(outcome.retryAfterSeconds) });
+  }
+}
+
+/** What the fallback answer (HTTP 500, 429) tells a node, as codes. */
+export const FALLBACK_ANSWERED: Readonly<AnsweredCauses> = Object.freeze({ result: 'failure', overall: [FALLBACK_CAUSE.code], nodes: [] });
+
+/** The success body of a route that keeps attempts: it names its nodes. */
+export type NamedNodesBody = { nodes: ReadonlyArray<{ nodeId: string; machineCode: string }> };
+
+/**
+ * The codes an outcome's answer tells the node, for the attempts support
+ * reads (shared/domain/attempt.ts). A success keeps only its nodes' names:
+ * nothing else of its body (tokens) is copied.
+ */
+export function answeredCauses(outcome: Outcome<NamedNodesBody>): AnsweredCauses {
+  switch (outcome.kind) {
+    case 'succeeded':
+      return { result: 'success', overall: [], nodes: outcome.body.nodes.map(({ nodeId, machineCode }) => ({ nodeId, machineCode, causes: [] })) };
+    case 'refused':
+      return {
+        result: 'failure',
+        overall: outcome.overall.map((cause) => cause.code),
+        nodes: shownNodes(outcome).map(({ nodeId, machineCode, causes }) => ({ nodeId: nodeId ?? null, machineCode: machineCode ?? null, causes })),
+      };
+    case 'throttled':
+      return FALLBACK_ANSWERED;
   }
 }
 

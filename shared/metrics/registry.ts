@@ -15,6 +15,7 @@ export interface Metrics {
   throttled: Counter<never>;
   throttleUnavailable: Counter<never>;
   lastSeenDropped: Counter<never>;
+  attemptsDropped: Counter<never>;
   reconcileChecked: Counter<'result'>;
   reconcileMismatches: Counter<'reason'>;
 }
@@ -49,6 +50,7 @@ export function createMetrics(): Metrics {
     throttled: new Counter({ name: 'regcloud_login_throttled_total', help: 'Logins refused by failed-login throttling', registers }),
     throttleUnavailable: new Counter({ name: 'regcloud_throttle_unavailable_total', help: 'Logins checked without throttling because Redis was unavailable', registers }),
     lastSeenDropped: new Counter({ name: 'regcloud_last_seen_dropped_total', help: 'Last-seen updates dropped because MySQL was slow or unavailable', registers }),
+    attemptsDropped: new Counter({ name: 'regcloud_attempts_dropped_total', help: 'Registration and unbinding attempts not recorded because MySQL was slow or unavailable', registers }),
     reconcileChecked: new Counter({
       name: 'regcloud_reconcile_accounts_checked_total',
       help: 'Accounts loaded in Redis that the worker compared with MySQL, by result (in-step, mismatch, busy, gone, failed)',

@@ -5,6 +5,7 @@ import { createPasswords, type Passwords } from '../../../shared/security/passwo
 import { createBindingStore } from '../../../shared/storage/binding-store';
 import { createAccountDirectory, type AccountDirectory } from '../../../shared/storage/mysql/account-directory';
 import { createAccounts, type Accounts } from '../../../shared/storage/mysql/accounts';
+import { createAttempts, type Attempts } from '../../../shared/storage/mysql/attempts';
 import { createAuditLog, type AuditLog } from '../../../shared/storage/mysql/audit';
 import { createBindings, type Bindings } from '../../../shared/storage/mysql/bindings';
 import { createPool, type Pool } from '../../../shared/storage/mysql/pool';
@@ -25,6 +26,7 @@ export interface AdminServiceDeps {
   bindings: Bindings;
   directory: AccountDirectory;
   auditLog: AuditLog;
+  attempts: Attempts;
   staff: StaffDirectory;
   sessions: AdminSessions;
   /** Failed staff logins, the public API's lockout-safe limiter under its own keys. */
@@ -55,6 +57,7 @@ export async function createAdminServiceDeps(config: Readonly<Config>, options: 
     bindings,
     directory: createAccountDirectory(pool),
     auditLog: createAuditLog(pool),
+    attempts: createAttempts(pool, { ...config.attempts, now: () => new Date(options.now?.() ?? Date.now()) }),
     staff: createStaffDirectory(pool),
     sessions: createAdminSessions(redis, config.redisKeyPrefix, { idleMs: config.admin.sessionIdleMs, maxMs: config.admin.sessionMaxMs }),
     throttle: createThrottle({ scripts, prefix: `${config.redisKeyPrefix}admin:`, limits: config.admin.throttle, now: Date.now }),

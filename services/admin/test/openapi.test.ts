@@ -68,6 +68,7 @@ describe('GET /admin/api/v1/openapi.json', function () {
       ['/accounts/{name}', 'patch', () => root.agent.patch(`${API}/accounts/${name}`).set(csrf).set('If-Match', '"1"').send({ version: '13.0' })],
       ['/accounts/{name}/password', 'post', () => root.agent.post(`${API}/accounts/${name}/password`).set(csrf).send({ password: 'n3w-Secret' })],
       ['/accounts/{name}/bindings', 'get', () => root.agent.get(`${API}/accounts/${name}/bindings`)],
+      ['/accounts/{name}/attempts', 'get', () => root.agent.get(`${API}/accounts/${name}/attempts`)],
       ['/accounts/{name}/bindings/{machineCode}', 'delete', () => root.agent.delete(`${API}/accounts/${name}/bindings/none`).set(csrf)],
       ['/audit', 'get', () => root.agent.get(`${API}/audit?account=${name}`)],
       ['/staff', 'get', () => root.agent.get(`${API}/staff`)],

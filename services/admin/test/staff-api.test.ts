@@ -89,6 +89,7 @@ describe('staff API', function () {
         return send(c, 'delete', `/accounts/${name}/bindings/${encodeURIComponent('M/1 x')}`);
       },
     },
+    { name: 'GET /accounts/{name}/attempts', action: 'read', run: async (c) => send(c, 'get', `/accounts/${await newAccount()}/attempts`) },
     { name: 'GET /audit', action: 'read', run: (c) => send(c, 'get', '/audit?limit=5') },
     { name: 'GET /staff', action: 'staff.manage', run: (c) => send(c, 'get', '/staff') },
     { name: 'POST /staff', action: 'staff.manage', run: (c) => send(c, 'post', '/staff').send({ email: `s-${randomBytes(4).toString('hex')}@vendor.example`, role: 'viewer', password: 'long enough password' }) },

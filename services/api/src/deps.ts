@@ -7,6 +7,8 @@ import { createTokenCodec } from '../../../shared/security/binding-token';
 import { createPasswords } from '../../../shared/security/passwords';
 import { createBindingStore } from '../../../shared/storage/binding-store';
 import { createAccounts } from '../../../shared/storage/mysql/accounts';
+import { createAttemptWriter, type AttemptWriter } from '../../../shared/storage/mysql/attempt-writer';
+import { createAttempts } from '../../../shared/storage/mysql/attempts';
 import { createBindings } from '../../../shared/storage/mysql/bindings';
 import { createLastSeenWriter } from '../../../shared/storage/mysql/last-seen-writer';
 import { createPool, type Pool } from '../../../shared/storage/mysql/pool';
@@ -24,6 +26,8 @@ export interface ApiDeps {
   redis: Redis;
   pool: Pool;
   context: UseCaseContext;
+  /** Registrations and unbindings record their answers here, off the request's path. */
+  attempts: AttemptWriter;
   close(): Promise<void>;
 }
 
@@ -41,6 +45,14 @@ export async function createApiDeps(config: Readonly<Config>, options: { now?: (
   });
   const scripts = createScripts(redis);
   const now = options.now ?? (() => new Date());
+  const attempts = createAttemptWriter(createAttempts(pool, { ...config.attempts, now }), {
+    flushIntervalMs: 1000,
+    // About 20 MB even when every node has the longest names the contract allows.
+    maxPendingNodes: 20_000,
+    keptPerAccount: config.attempts.keptPerAccount,
+    onDropped: (count) => metrics.attemptsDropped.inc(count),
+    onError: (error) => logger.warn({ err: error }, 'could not write or prune attempts'),
+  });
   const context: UseCaseContext = {
     config,
     logger,
@@ -62,8 +74,9 @@ export async function createApiDeps(config: Readonly<Config>, options: { now?: (
     redis,
     pool,
     context,
+    attempts,
     async close() {
-      await lastSeen.close();
+      await Promise.all([lastSeen.close(), attempts.close()]);
       redis.disconnect();
       await pool.end();
     },

@@ -40,6 +40,9 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   },
   '/accounts/{name}/password': { post: { summary: "Set the customer's password", body: requests.newPassword, ok: { status: 204 }, errors: [...COMMON, 'BAD_REQUEST', 'NOT_FOUND', 'VALIDATION_FAILED'] } },
   '/accounts/{name}/bindings': { get: { summary: 'Bound machines', query: queries.page, ok: { status: 200, schema: pageOf(responses.binding) }, errors: [...COMMON, 'NOT_FOUND', 'VALIDATION_FAILED'] } },
+  '/accounts/{name}/attempts': {
+    get: { summary: 'Recent registrations and unbindings, newest first', query: queries.page, ok: { status: 200, schema: pageOf(responses.attempt) }, errors: [...COMMON, 'NOT_FOUND', 'VALIDATION_FAILED'] },
+  },
   '/accounts/{name}/bindings/{machineCode}': { delete: { summary: 'Release one machine', ok: { status: 204 }, errors: [...COMMON, 'NOT_FOUND'] } },
   '/audit': { get: { summary: 'The audit trail, newest first (text/csv on request)', query: queries.audit, ok: { status: 200, schema: pageOf(responses.auditEntry) }, errors: [...COMMON, 'NOT_FOUND', 'VALIDATION_FAILED'] } },
   '/staff': {

@@ -95,6 +95,16 @@ export const responses = {
     sourceAddress: z.string().nullable(),
     requestId: z.string().nullable(),
   }),
+  attempt: z.object({
+    at: time,
+    kind: z.enum(['registration', 'unbinding']),
+    result: z.enum(['success', 'failure']),
+    status: z.number().int(),
+    overall: z.array(z.string()),
+    nodes: z.array(z.object({ nodeId: z.string(), machineCode: z.string(), causes: z.array(z.string()) })),
+    sourceAddress: z.string(),
+    requestId: z.string(),
+  }),
   session: z.object({ staff: z.object({ email: z.string(), role: z.enum(STAFF_ROLES) }), csrfToken: z.string() }),
   error: z.object({
     error: z.object({

@@ -126,6 +126,12 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
     res.json({ items: page.items.map(bindingView), nextCursor: page.nextCursor });
   });
 
+  router.get('/accounts/:name/attempts', requires('read'), async (req, res) => {
+    const { limit, cursor } = queryOf(queries.page, req);
+    const account = await accountNamed(req.params.name as string);
+    res.json(await deps.attempts.list(account.record.certificate.id, { limit, ...(cursor === undefined ? {} : { cursor }) }));
+  });
+
   router.delete('/accounts/:name/bindings/:machineCode', requires('binding.release'), async (req, res) => {
     const principal = assertAllowed(res, 'binding.release');
     const outcome = await releaseBinding(useCaseDeps(deps, principal), { name: req.params.name as string, machineCode: req.params.machineCode as string, ...originOf(req, res) });

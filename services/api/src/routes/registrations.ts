@@ -1,17 +1,20 @@
 import type { Express } from 'express';
+import type { AttemptWriter } from '../../../../shared/storage/mysql/attempt-writer';
 import { registerCluster } from '../use-cases/register-cluster';
 import type { UseCaseContext } from '../use-cases/context';
 import { BODY_LIMITS, parseRegistration } from './bodies';
 import { mountNodeRoute } from './handle';
 import { sourceAddress } from '../../../../shared/http/source-address';
+import { recordAttempts } from './record-attempts';
 
-export function mountRegistrationsRoute(app: Express, context: UseCaseContext): void {
+export function mountRegistrationsRoute(app: Express, context: UseCaseContext, attempts: AttemptWriter): void {
   mountNodeRoute(app, {
     path: '/v1/registrations',
     bodyLimitBytes: BODY_LIMITS.registration,
     parse: parseRegistration,
-    run: (body, req) => registerCluster(context, body, sourceAddress(req)),
+    run: (body, req, onAccount) => registerCluster(context, body, { address: sourceAddress(req), onAccount }),
     outcomes: context.metrics.outcomes.registrations,
     latency: context.metrics.httpDuration,
+    attempts: recordAttempts('registration', attempts, context.now),
   });
 }

@@ -1,17 +1,20 @@
 import type { Express } from 'express';
+import type { AttemptWriter } from '../../../../shared/storage/mysql/attempt-writer';
 import { unbindNodes } from '../use-cases/unbind-nodes';
 import type { UseCaseContext } from '../use-cases/context';
 import { BODY_LIMITS, parseUnbinding } from './bodies';
 import { mountNodeRoute } from './handle';
 import { sourceAddress } from '../../../../shared/http/source-address';
+import { recordAttempts } from './record-attempts';
 
-export function mountUnbindingsRoute(app: Express, context: UseCaseContext): void {
+export function mountUnbindingsRoute(app: Express, context: UseCaseContext, attempts: AttemptWriter): void {
   mountNodeRoute(app, {
     path: '/v1/unbindings',
     bodyLimitBytes: BODY_LIMITS.unbinding,
     parse: parseUnbinding,
-    run: (body, req) => unbindNodes(context, body, sourceAddress(req)),
+    run: (body, req, onAccount) => unbindNodes(context, body, { address: sourceAddress(req), onAccount }),
     outcomes: context.metrics.outcomes.unbindings,
     latency: context.metrics.httpDuration,
+    attempts: recordAttempts('unbinding', attempts, context.now),
   });
 }

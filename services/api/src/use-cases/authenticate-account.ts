@@ -2,6 +2,7 @@ import type { Refused, Throttled } from '../../../../shared/domain/outcome';
 import { refuseOverall } from '../../../../shared/domain/outcome';
 import type { AccountRecord } from '../../../../shared/storage/mysql/accounts';
 import type { LoginCheck, LoginOutcome, LoginReservation } from '../../../../shared/storage/redis/throttle';
+import type { Caller } from './caller';
 import type { UseCaseContext } from './context';
 
 export type Authentication = { kind: 'authenticated'; account: AccountRecord } | Refused | Throttled;
@@ -9,7 +10,8 @@ export type Authentication = { kind: 'authenticated'; account: AccountRecord } |
 /**
  * Reserve the attempt, then one bcrypt compare whether or not the account
  * exists (so an unknown account and a wrong password look alike in body and
- * timing), then settle the attempt by its outcome. Compares of one account
+ * timing), then settle the attempt by its outcome and tell the caller which
+ * existing account, if any, it was (caller.ts). Compares of one account
  * wait their turn (context.loginCompares), so a burst against one account
  * cannot take every core.
  *
@@ -20,9 +22,10 @@ export type Authentication = { kind: 'authenticated'; account: AccountRecord } |
 export async function authenticateAccount(
   context: UseCaseContext,
   credentials: { account: string; password: string },
-  address: string,
+  caller: Caller,
 ): Promise<Authentication> {
   const { throttle, metrics, logger } = context;
+  const { address } = caller;
   const event = { account: credentials.account, address };
   const check: LoginCheck | null = await throttle.reserve(address, credentials.account).catch((error: unknown) => {
     metrics.throttleUnavailable.inc();
@@ -46,6 +49,7 @@ export async function authenticateAccount(
     throw error;
   }
   await settle(context, reservation, isValid ? 'succeeded' : 'failed');
+  if (account) caller.onAccount({ accountId: account.certificate.id, hasPassedCredentials: isValid });
   if (isValid && account) return { kind: 'authenticated', account };
   logger.warn({ event: 'login.failed', ...event }, 'failed login');
   return refuseOverall({ code: 'UNAUTHORIZED_ACCOUNT' });

@@ -3,6 +3,7 @@ import { refuseNodes, refuseOverall, type Outcome } from '../../../../shared/dom
 import { normaliseHostName } from '../../../../shared/domain/ranges';
 import type { RegistrationNode, RegistrationRequest } from '../../../../shared/domain/requests';
 import { authenticateAccount } from './authenticate-account';
+import type { Caller } from './caller';
 import type { UseCaseContext } from './context';
 import { answeringStoreFailures } from './store-failure';
 
@@ -20,9 +21,9 @@ export interface Registered {
  * order and the first that fails answers alone: credentials, account causes,
  * then node causes (ranges and seats together, display rules 1 and 3).
  */
-export function registerCluster(context: UseCaseContext, body: RegistrationRequest, address: string): Promise<Outcome<Registered>> {
+export function registerCluster(context: UseCaseContext, body: RegistrationRequest, caller: Caller): Promise<Outcome<Registered>> {
   return answeringStoreFailures(body.nodes, async () => {
-    const auth = await authenticateAccount(context, body, address);
+    const auth = await authenticateAccount(context, body, caller);
     if (auth.kind !== 'authenticated') return auth;
     const { certificate } = auth.account;
 

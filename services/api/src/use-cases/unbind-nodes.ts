@@ -2,6 +2,7 @@ import { unbindingAccountCauses } from '../../../../shared/domain/check-registra
 import { refuseNodes, refuseOverall, type Outcome } from '../../../../shared/domain/outcome';
 import type { UnbindingRequest } from '../../../../shared/domain/requests';
 import { authenticateAccount } from './authenticate-account';
+import type { Caller } from './caller';
 import type { UseCaseContext } from './context';
 import { answeringStoreFailures } from './store-failure';
 
@@ -15,9 +16,9 @@ export interface Unbound {
  * NOT_BOUND while the others are unbound. A store failure changes nothing
  * and is carried by every node of the request.
  */
-export function unbindNodes(context: UseCaseContext, body: UnbindingRequest, address: string): Promise<Outcome<Unbound>> {
+export function unbindNodes(context: UseCaseContext, body: UnbindingRequest, caller: Caller): Promise<Outcome<Unbound>> {
   return answeringStoreFailures(body.nodes, async () => {
-    const auth = await authenticateAccount(context, body, address);
+    const auth = await authenticateAccount(context, body, caller);
     if (auth.kind !== 'authenticated') return auth;
     const { certificate } = auth.account;
 
