@@ -10,7 +10,10 @@ import { LatencyRecorder, type LatencySummary } from './latency';
  * expected ones whose body `check` refuses, are counted by cause.
  */
 export interface PlannedRequest {
-  body: string;
+  /** Absent for a GET. */
+  body?: string;
+  /** Overrides the spec's path (a GET of many URLs). */
+  path?: string;
   /** For an answer with the expected status: null when right, else the cause to count. */
   check?: (body: string) => string | null;
 }
@@ -34,6 +37,9 @@ export interface LoadSpec {
   overallRate?: number;
   timeoutSeconds?: number;
   expectedStatus?: number;
+  /** POST with a JSON body unless said otherwise. */
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
   next: () => PlannedRequest;
 }
 
@@ -72,13 +78,14 @@ function runInstance(spec: LoadSpec, sink: Sink, shape: { connections: number; a
       timeout: spec.timeoutSeconds ?? 10,
       requests: [
         {
-          method: 'POST',
+          method: spec.method ?? 'POST',
           path: spec.path,
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...spec.headers },
           setupRequest(request, context) {
             const planned = spec.next();
             inFlight.set(context, planned);
-            request.body = planned.body;
+            if (planned.body !== undefined) request.body = planned.body;
+            if (planned.path !== undefined) request.path = planned.path;
             return request;
           },
           onResponse(status, body, context) {

@@ -20,6 +20,7 @@ export interface Principal {
 
 export const SESSION_COOKIE = 'regcloud_admin';
 const STATE_CHANGING = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+const TOKEN_TOUCH_INTERVAL_MS = 60_000;
 
 export function principalOf(res: Response): Principal {
   const principal = res.locals.principal as Principal | undefined;
@@ -36,7 +37,9 @@ function isSameSecret(presented: string, expected: string): boolean {
 async function fromToken(deps: AdminServiceDeps, secret: string): Promise<Principal> {
   const token = await deps.staff.findActiveToken(secret);
   if (!token || token.creatorDisabled) throw new AdminError('UNAUTHENTICATED');
-  await deps.staff.touchToken(token.id);
+  // lastUsedAt is for people reading the token list: a minute's precision spares a write per request.
+  const lastUsedMs = token.lastUsedAt === null ? 0 : Date.parse(`${token.lastUsedAt.replace(' ', 'T')}Z`);
+  if (deps.now() - lastUsedMs > TOKEN_TOUCH_INTERVAL_MS) await deps.staff.touchToken(token.id);
   return { staffId: token.createdBy, email: token.createdByEmail, role: lowerRole(token.role, token.creatorRole), actor: `token:${token.name}` };
 }
 
