@@ -1,5 +1,5 @@
-import { loadConfig } from '../shared/config/env';
-import { migrate } from '../shared/storage/mysql/migrate';
+import { loadConfig } from '#shared/config/env';
+import { migrate } from '#shared/storage/mysql/migrate';
 
 /** `npm run migrate`: applies pending migrations to MYSQL_URL and exits. */
 migrate(loadConfig().mysqlUrl, (line) => console.log(line)).then(

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { REPO_ROOT } from '../../shared/paths';
+import { REPO_ROOT } from '#shared/paths';
 
 /**
  * Where a run keeps its data and how long it measures. Load data lives in its

@@ -26,21 +26,21 @@ describe('createKeyedLimiter', function () {
     const limiter = createKeyedLimiter(1);
     let release: () => void = () => undefined;
     const blocked = limiter.run('a', () => new Promise<void>((resolve) => (release = resolve)));
-    assert.equal(await limiter.run('b', async () => 'b ran'), 'b ran');
+    assert.equal(await limiter.run('b', () => Promise.resolve('b ran')), 'b ran');
     release();
     await blocked;
   });
 
   it('passes a failing task on and frees its slot', async function () {
     const limiter = createKeyedLimiter(1);
-    await assert.rejects(limiter.run('a', async () => Promise.reject(new Error('boom'))), /boom/);
-    assert.equal(await limiter.run('a', async () => 'next'), 'next');
+    await assert.rejects(limiter.run('a', () => Promise.reject(new Error('boom'))), /boom/);
+    assert.equal(await limiter.run('a', () => Promise.resolve('next')), 'next');
   });
 
   it('starts waiting tasks in arrival order', async function () {
     const limiter = createKeyedLimiter(1);
     const order: number[] = [];
-    await Promise.all([1, 2, 3, 4].map((n) => limiter.run('k', async () => void order.push(n))));
+    await Promise.all([1, 2, 3, 4].map((n) => limiter.run('k', () => Promise.resolve(order.push(n)))));
     assert.deepEqual(order, [1, 2, 3, 4]);
   });
 });

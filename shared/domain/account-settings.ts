@@ -67,8 +67,9 @@ const OPTION_NAMES: Record<keyof AccountSettings, string> = {
 
 /** A problem as the command line words it: `allowed-ips: not an address …`. */
 export function describeForCommandLine(problem: FieldProblem): string {
-  const root = problem.field.replace(/\[\d+\]$/, '') as keyof AccountSettings;
-  return `${OPTION_NAMES[root] ?? problem.field}: ${problem.message}`;
+  const root = problem.field.replace(/\[\d+\]$/, '');
+  const name = Object.hasOwn(OPTION_NAMES, root) ? OPTION_NAMES[root as keyof AccountSettings] : problem.field;
+  return `${name}: ${problem.message}`;
 }
 
 /** validateAccountSettings with each problem worded for the command line and the logs. */

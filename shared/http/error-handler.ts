@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { Logger } from '../log/logger';
-import { FALLBACK_CAUSE } from '../domain/causes';
-import { refuseOverall } from '../domain/outcome';
+import type { Logger } from '#shared/log/logger';
+import { FALLBACK_CAUSE } from '#shared/domain/causes';
+import { refuseOverall } from '#shared/domain/outcome';
 import { answerFor, fallbackAnswer, send } from './respond';
 import { requestIdOf } from './response-headers';
 

@@ -79,7 +79,7 @@ function parseStrict(text: string): unknown {
 
 export function jsonBody(options: { limitBytes: number; maxDepth: number }): RequestHandler {
   const { limitBytes, maxDepth } = options;
-  const general = express.json({
+  const general: RequestHandler = express.json({
     limit: limitBytes,
     type: () => true,
     strict: true,

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import http from 'node:http';
-import type { Config } from '../config/env';
+import type { Config } from '#shared/config/env';
 
 /**
  * An HTTP server for callers on the open internet. With Node's defaults a

@@ -1,7 +1,7 @@
 import type { Response } from 'express';
-import type { AnsweredCauses } from '../domain/attempt';
-import { FALLBACK_CAUSE, NODE_CAUSES, OVERALL_CAUSES } from '../domain/causes';
-import type { NodeRefusal, Outcome, Refused } from '../domain/outcome';
+import type { AnsweredCauses } from '#shared/domain/attempt';
+import { FALLBACK_CAUSE, NODE_CAUSES, OVERALL_CAUSES } from '#shared/domain/causes';
+import type { NodeRefusal, Outcome, Refused } from '#shared/domain/outcome';
 
 /**
  * The one place where outcomes become HTTP: status codes, the contract's body
@@ -64,7 +64,7 @@ export function answerFor<Body>(outcome: Outcome<Body>): HttpAnswer {
 export const FALLBACK_ANSWERED: Readonly<AnsweredCauses> = Object.freeze({ result: 'failure', overall: [FALLBACK_CAUSE.code], nodes: [] });
 
 /** The success body of a route that keeps attempts: it names its nodes. */
-export type NamedNodesBody = { nodes: ReadonlyArray<{ nodeId: string; machineCode: string }> };
+export interface NamedNodesBody { nodes: ReadonlyArray<{ nodeId: string; machineCode: string }> }
 
 /**
  * The codes an outcome's answer tells the node, for the attempts support

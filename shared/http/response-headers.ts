@@ -28,11 +28,11 @@ function recordHeaders(security: RequestHandler): Array<[string, string]> {
     },
     getHeader: (name: string) => recorded.get(name),
   };
-  let isDone = false;
+  const middleware = { isDone: false };
   security({ headers: {}, method: 'GET', url: '/' } as unknown as Request, recorder as unknown as Response, () => {
-    isDone = true;
+    middleware.isDone = true;
   });
-  if (!isDone) throw new Error('the security middleware did not complete synchronously');
+  if (!middleware.isDone) throw new Error('the security middleware did not complete synchronously');
   return [...recorded];
 }
 

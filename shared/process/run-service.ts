@@ -1,5 +1,5 @@
-import { ConfigError } from '../config/env';
-import type { Logger } from '../log/logger';
+import { ConfigError } from '#shared/config/env';
+import type { Logger } from '#shared/log/logger';
 
 /**
  * Graceful stop shared by every long-running process: on SIGTERM or SIGINT,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { legacyToken } from '../testing/legacy-token';
+import { legacyToken } from '#shared/testing/legacy-token';
 import { createNonce, createTokenCodec, NONCE_LENGTH, type TokenCodec } from './binding-token';
 
 const SECRET = Buffer.from('0123456789abcdef0123456789abcdef', 'utf8');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
-import { createLogger } from '../log/logger';
-import { createMetrics, type Metrics } from '../metrics/registry';
-import { startTestApi, type TestAccount, type TestApi } from '../testing/test-api';
-import { RUN_MYSQL_URL } from '../testing/test-environment';
+import { createLogger } from '#shared/log/logger';
+import { createMetrics, type Metrics } from '#shared/metrics/registry';
+import { startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
+import { RUN_MYSQL_URL } from '#shared/testing/test-environment';
 import { createBindingStore, type BindingStore, type NodeToBind } from './binding-store';
 import { StoreFailure } from './errors';
 import { createBindings, type Bindings } from './mysql/bindings';
@@ -56,8 +56,8 @@ describe('binding store', function () {
     const { store } = storeWith();
     const result = await store.bind({ accountId: account.id, maxRegistrations: 3, commit: true, nodes: [node('a'), node('b')] });
     assert.equal(result.kind, 'bound');
-    assert.equal(result.kind === 'bound' && result.used, 2);
-    assert.deepEqual(Object.values(await ledgerNonces(account)).sort(), result.kind === 'bound' ? [...result.nonces].sort() : []);
+    assert.equal(result.used, 2);
+    assert.deepEqual(Object.values(await ledgerNonces(account)).sort(), [...result.nonces].sort());
     assert.deepEqual((await api.deps.redis.hkeys(keysOf(account).bindings)).sort(), ['a', 'b']);
     assert.equal(await api.deps.redis.hlen(keysOf(account).pending), 0);
   });
@@ -73,8 +73,8 @@ describe('binding store', function () {
     const result = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a'), node('b')] });
     assert.equal(result.kind, 'bound');
     const held = await ledgerNonces(account);
-    assert.deepEqual(result.kind === 'bound' && result.nonces, [held.a, held.b]);
-    assert.equal(result.kind === 'bound' && result.used, 2);
+    assert.deepEqual(result.nonces, [held.a, held.b]);
+    assert.equal(result.used, 2);
     assert.equal(await api.deps.redis.hlen(keysOf(account).pending), 0, 'no reservation left behind');
   });
 
@@ -124,7 +124,7 @@ describe('binding store', function () {
     assert.equal(result.kind, 'bound');
     const now = (await ledgerNonces(account)).a;
     assert.notEqual(now, old, 'tokens of the old binding stay dead');
-    assert.deepEqual(result.kind === 'bound' && result.nonces, [now]);
+    assert.deepEqual(result.nonces, [now]);
   });
 
   it('unbinds what was bound and says which', async function () {

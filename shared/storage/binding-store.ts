@@ -1,6 +1,6 @@
-import type { Logger } from '../log/logger';
-import type { Metrics } from '../metrics/registry';
-import { createNonce } from '../security/binding-token';
+import type { Logger } from '#shared/log/logger';
+import type { Metrics } from '#shared/metrics/registry';
+import { createNonce } from '#shared/security/binding-token';
 import { StoreFailure } from './errors';
 import type { BindingInput, Bindings } from './mysql/bindings';
 import { accountKeys, type AccountKeys } from './redis/keys';

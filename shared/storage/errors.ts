@@ -14,6 +14,14 @@ export class StoreFailure extends Error {
   }
 }
 
+/**
+ * A reply shown in a failure message, at most 200 characters. JSON.stringify
+ * answers undefined (not a string, whatever its declared type says) for undefined.
+ */
+export function describeReply(reply: unknown): string {
+  return reply === undefined ? 'undefined' : JSON.stringify(reply).slice(0, 200);
+}
+
 /** A plain `.catch`, not an async wrapper: it sits on the heartbeat path, where every promise counts. */
 export function guardStore<T>(store: 'redis' | 'mysql', work: () => Promise<T>): Promise<T> {
   return work().catch((error: unknown) => {

@@ -1,5 +1,5 @@
-import type { AccountSettings } from '../domain/account-settings';
-import type { Accounts } from '../storage/mysql/accounts';
+import type { AccountSettings } from '#shared/domain/account-settings';
+import type { Accounts } from '#shared/storage/mysql/accounts';
 
 /** A staff change made by a test straight through the repository, audited as actor `test`. */
 export async function changeAccount(accounts: Accounts, name: string, settings: Partial<AccountSettings>): Promise<{ id: number; revision: number }> {

@@ -17,8 +17,8 @@ export interface ChildDaemon {
   /** The temp directory the server runs in; gone after stop(). */
   dir: string;
   child: ChildProcess;
-  /** Kills the server and removes its directory; idempotent. */
-  stop(): Promise<void>;
+  /** Kills the server and removes its directory; idempotent (a function of its own: callers destructure it). */
+  stop: () => Promise<void>;
 }
 
 export interface ChildDaemonOptions {
@@ -126,7 +126,7 @@ function spawnLogged(command: string, args: string[], logPath: string): ChildPro
   try {
     const child = spawn(command, args, { stdio: ['ignore', logFd, logFd] });
     // A failed spawn shows up as a missing pid (see hasExited); the 'error' event must not crash the run.
-    child.on('error', () => {});
+    child.on('error', () => undefined);
     // A forgotten stop() should not hang mocha; the exit hook kills the server instead.
     child.unref();
     return child;
@@ -141,8 +141,8 @@ function spawnLogged(command: string, args: string[], logPath: string): ChildPro
  * both still go when the test process exits.
  */
 interface Scratch {
-  adopt(child: ChildProcess): ChildProcess;
-  stop(): Promise<void>;
+  adopt: (child: ChildProcess) => ChildProcess;
+  stop: () => Promise<void>;
 }
 
 function scratch(dir: string): Scratch {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Response } from 'supertest';
-import { FALLBACK_CAUSE, NODE_CAUSES, OVERALL_CAUSES, type NodeCode, type OverallCode } from '../domain/causes';
+import { FALLBACK_CAUSE, NODE_CAUSES, OVERALL_CAUSES, type NodeCode, type OverallCode } from '#shared/domain/causes';
 
 /**
  * Assertions on the contract's failure shape: the status, the codes in order
@@ -33,7 +33,7 @@ export function expectNodeCauses(response: Response, status: number, expected: R
   assert.equal(response.status, status, JSON.stringify(response.body));
   const body = failureOf(response);
   assert.deepEqual(body.overall, []);
-  const actual = Object.fromEntries(body.nodes.map((node) => [node.nodeId ?? node.machineCode, node.causes.map((cause) => cause.code)]));
+  const actual = Object.fromEntries(body.nodes.map((node) => [node.nodeId ?? node.machineCode ?? '(no nodeId or machineCode)', node.causes.map((cause) => cause.code)]));
   assert.deepEqual(actual, expected);
   body.nodes.flatMap((node) => node.causes).forEach((cause) => assert.equal(cause.message, NODE_CAUSES[cause.code as NodeCode].message));
   return body;

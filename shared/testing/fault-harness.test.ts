@@ -62,7 +62,7 @@ describe('fault-injection harness', function () {
 
     beforeEach(async function () {
       echo = net.createServer((socket) => {
-        socket.on('error', () => {});
+        socket.on('error', () => undefined);
         socket.pipe(socket);
       });
       echo.listen(0, '127.0.0.1');
@@ -84,7 +84,7 @@ describe('fault-injection harness', function () {
 
     it('cut() drops open connections and refuses new ones until restore()', async function () {
       const open = net.connect({ host: '127.0.0.1', port: proxy.port });
-      open.on('error', () => {});
+      open.on('error', () => undefined);
       await once(open, 'connect');
       open.write('ping');
       await once(open, 'data');
@@ -104,7 +104,7 @@ describe('fault-injection harness', function () {
 
     it('pause() holds bytes so reads time out, resume() delivers them', async function () {
       const socket = net.connect({ host: '127.0.0.1', port: proxy.port });
-      socket.on('error', () => {});
+      socket.on('error', () => undefined);
       await once(socket, 'connect');
       proxy.pause();
       const chunks: Buffer[] = [];

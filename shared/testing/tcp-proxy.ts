@@ -45,7 +45,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const track = (socket: net.Socket): void => {
     sockets.add(socket);
     // Resets are the point of this proxy; an 'error' without a listener would crash the test run.
-    socket.on('error', () => {});
+    socket.on('error', () => undefined);
     socket.once('close', () => sockets.delete(socket));
   };
 
@@ -100,7 +100,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     });
   });
   // Accept-time failures (EMFILE and the like) must not crash the test process either.
-  server.on('error', () => {});
+  server.on('error', () => undefined);
 
   const address = server.address();
   if (address === null || typeof address === 'string') {

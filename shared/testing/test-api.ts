@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import { buildApp } from '../../services/api/src/app';
 import { createApiDeps, type ApiDeps } from '../../services/api/src/deps';
-import type { Config } from '../config/env';
-import type { AccountSettings } from '../domain/account-settings';
-import type { Logger } from '../log/logger';
+import type { Config } from '#shared/config/env';
+import type { AccountSettings } from '#shared/domain/account-settings';
+import type { Logger } from '#shared/log/logger';
 import { testConfig } from './test-environment';
 
 /**

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createConnection } from 'node:net';
 import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
-import { loadConfig, type Config } from '../config/env';
-import { migrate } from '../storage/mysql/migrate';
+import { loadConfig, type Config } from '#shared/config/env';
+import { migrate } from '#shared/storage/mysql/migrate';
 
 /**
  * Each test run gets its own MySQL database and Redis key prefix on the

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { getFreePort } from '../../../shared/testing/free-port';
+import { getFreePort } from '#shared/testing/free-port';
 import { logOutput, stopChild, waitForHttp } from '../processes/child';
 import { COMPILED_DIR, RESULTS_DIR } from '../settings';
 
@@ -13,7 +14,7 @@ export interface BareExpress {
 
 /** The project's express, as resolved from the repository (the version the API runs on). */
 export function expressVersion(): string {
-  const manifest: unknown = require('express/package.json');
+  const manifest: unknown = JSON.parse(readFileSync(require.resolve('express/package.json'), 'utf8'));
   const version = typeof manifest === 'object' && manifest !== null && 'version' in manifest ? manifest.version : undefined;
   return typeof version === 'string' ? version : 'unknown';
 }

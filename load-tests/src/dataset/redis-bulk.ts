@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { encodeBindingRecord } from '../../../shared/storage/redis/binding-record';
-import { accountKeys } from '../../../shared/storage/redis/keys';
+import { encodeBindingRecord } from '#shared/storage/redis/binding-record';
+import { accountKeys } from '#shared/storage/redis/keys';
 import type { SeededBinding } from './mysql-bulk';
 
 /**

@@ -1,5 +1,5 @@
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
-import type { TokenCodec } from '../../../shared/security/binding-token';
+import type { TokenCodec } from '#shared/security/binding-token';
 import { accountName } from './naming';
 import { seededAccountCount } from './mysql-bulk';
 

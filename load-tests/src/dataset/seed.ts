@@ -1,10 +1,10 @@
 import bcrypt from 'bcrypt';
 import { Redis } from 'ioredis';
 import type { Connection } from 'mysql2/promise';
-import { createNonce } from '../../../shared/security/binding-token';
-import { migrate } from '../../../shared/storage/mysql/migrate';
-import { encodeBindingRecord } from '../../../shared/storage/redis/binding-record';
-import { accountKeys } from '../../../shared/storage/redis/keys';
+import { createNonce } from '#shared/security/binding-token';
+import { migrate } from '#shared/storage/mysql/migrate';
+import { encodeBindingRecord } from '#shared/storage/redis/binding-record';
+import { accountKeys } from '#shared/storage/redis/keys';
 import { SEED_PASSWORD, type Namespace } from '../settings';
 import { accountsFor, clusterSize, seedNode } from './naming';
 import { countBindings, insertAccounts, insertBindings, openBulkConnection, seededAccountCount, type SeededBinding } from './mysql-bulk';

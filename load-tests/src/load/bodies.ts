@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { createNonce, type TokenCodec } from '../../../shared/security/binding-token';
+import { createNonce, type TokenCodec } from '#shared/security/binding-token';
 import { accountName } from '../dataset/naming';
 import type { BoundMachine, Cluster } from '../dataset/samples';
 import { SEED_APP_VERSION, SEED_PASSWORD } from '../settings';
@@ -114,7 +114,7 @@ export function reRegistrations(clusters: readonly Cluster[]): BodySource {
         body: JSON.stringify({ account: cluster.account, password: SEED_PASSWORD, appVersion: SEED_APP_VERSION, nodes }),
         check: (answer: string) => {
           const parsed = parseRegistered(answer);
-          if (!parsed || parsed.nodes.length !== nodes.length) return '200 (unexpected success body)';
+          if (parsed?.nodes.length !== nodes.length) return '200 (unexpected success body)';
           return parsed.nodes.every((node) => expected.get(node.machineCode) === node.token) ? null : '200 token changed (node logged out)';
         },
       };

@@ -37,9 +37,11 @@ function machineTicks(): number {
   return user + nice + system + irq + softirq + steal;
 }
 
-/** The data stores' server processes, found by name (read only). */
-export function findServerPids(): Record<string, number> {
-  const found: Record<string, number> = {};
+export type StorePids = Partial<Record<'redis' | 'mariadb', number>>;
+
+/** The data stores' server processes, found by name (read only); the first of each name counts. */
+export function findServerPids(): StorePids {
+  const found: StorePids = {};
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let name: string;
@@ -104,7 +106,7 @@ export function sampleCpu(pids: Record<string, number>, mainThreadOf: readonly s
  */
 export async function waitForQuiet(maxSeconds = 30, busyPercentBelow = 15): Promise<{ waitedSeconds: number; lastBusyPercent: number }> {
   const started = performance.now();
-  let lastBusyPercent = 0;
+  let lastBusyPercent: number;
   do {
     const before = machineTicks();
     await new Promise((resolve) => setTimeout(resolve, 1000));

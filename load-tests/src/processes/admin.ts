@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { getFreePort } from '../../../shared/testing/free-port';
+import { getFreePort } from '#shared/testing/free-port';
 import { ADMIN_MAIN, RESULTS_DIR, type Namespace } from '../settings';
 import { apiEnvironment } from './api';
 import { logOutput, stopChild, waitForHttp } from './child';

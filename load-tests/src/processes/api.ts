@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { getFreePort } from '../../../shared/testing/free-port';
+import { getFreePort } from '#shared/testing/free-port';
 import { API_MAIN, RESULTS_DIR, TOKEN_SECRET, type Namespace } from '../settings';
 import { logOutput, stopChild, waitForHttp } from './child';
 

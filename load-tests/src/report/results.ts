@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '../../../shared/paths';
+import { REPO_ROOT } from '#shared/paths';
 import { RESULTS_DIR } from '../settings';
 
 /** The machine a run measured on, recorded with every result. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createPool } from '../../../shared/storage/mysql/pool';
-import { createStaffDirectory, createTokenSecret } from '../../../shared/storage/mysql/staff';
+import { encodeCursor } from '#shared/storage/mysql/cursor';
+import { createPool } from '#shared/storage/mysql/pool';
+import { createStaffDirectory, createTokenSecret } from '#shared/storage/mysql/staff';
 import { accountName } from '../dataset/naming';
 import { seededAccountCount } from '../dataset/samples';
 import { runLoad, type LoadResult } from '../load/run-load';
@@ -44,10 +45,8 @@ export async function measureAdmin(harness: Harness, seconds: number): Promise<A
   try {
     const headers = { authorization: `Bearer ${secret}` };
     const pick = () => 1 + Math.floor(Math.random() * Math.max(accounts, 1));
-    // Cursors of deep pages, fetched once: a cursor is the last id of a page.
-    const deepCursors = await Promise.all(
-      [0.25, 0.5, 0.9].map(async (depth) => Buffer.from(`id:${Math.max(1, Math.floor(accounts * (1 - depth)))}`, 'utf8').toString('base64url')),
-    );
+    // Deep pages: a cursor is the last id of the page before (seeded account n has id n).
+    const deepCursors = [0.25, 0.5, 0.9].map((depth) => encodeCursor(Math.max(1, Math.floor(accounts * (1 - depth)))));
     const stream = (label: string, path: () => string) =>
       runLoad({ label, url: admin.url, path: '/admin/api/v1/accounts', method: 'GET', headers, connections: STAFF, overallRate: RATE, seconds, next: () => ({ path: path() }) });
     harness.log(`admin: ${STAFF} staff at once over ${accounts} accounts, ${seconds} s per stream`);

@@ -1,9 +1,9 @@
-import { createTokenCodec, type TokenCodec } from '../../../shared/security/binding-token';
+import { createTokenCodec, type TokenCodec } from '#shared/security/binding-token';
 import type { Connection } from 'mysql2/promise';
-import { loadConfig } from '../../../shared/config/env';
+import { loadConfig } from '#shared/config/env';
 import { openReader } from '../dataset/samples';
 import { runLoad, type LoadResult, type LoadSpec } from '../load/run-load';
-import { sampleCpu, findServerPids, waitForQuiet, type CpuReport } from '../measure/cpu';
+import { sampleCpu, findServerPids, waitForQuiet, type CpuReport, type StorePids } from '../measure/cpu';
 import { apiEnvironment, startApi, type ApiProcess } from '../processes/api';
 import { TOKEN_SECRET, type Durations, type Namespace } from '../settings';
 
@@ -19,7 +19,7 @@ export interface Harness {
   db: Connection;
   tokens: TokenCodec;
   bcryptCost: number;
-  storePids: Record<string, number>;
+  storePids: StorePids;
   log(line: string): void;
 }
 

@@ -4,7 +4,7 @@ import {
   describeForCommandLine,
   type AccountSettings,
   type FieldProblem,
-} from '../../../shared/domain/account-settings';
+} from '#shared/domain/account-settings';
 
 /**
  * Checks of what staff type, each problem naming the option it is about.

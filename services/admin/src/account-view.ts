@@ -1,6 +1,6 @@
-import type { AccountSettings } from '../../../shared/domain/account-settings';
-import type { AccountRecord } from '../../../shared/storage/mysql/accounts';
-import type { BindingView } from '../../../shared/storage/mysql/bindings';
+import type { AccountSettings } from '#shared/domain/account-settings';
+import type { AccountRecord } from '#shared/storage/mysql/accounts';
+import type { BindingView } from '#shared/storage/mysql/bindings';
 
 /**
  * The JSON staff see of an account and its bindings. Built field by field from

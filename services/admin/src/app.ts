@@ -1,7 +1,7 @@
 import cookieParser from 'cookie-parser';
 import express, { Router, type Express } from 'express';
 import helmet from 'helmet';
-import { responseHeaders } from '../../../shared/http/response-headers';
+import { responseHeaders } from '#shared/http/response-headers';
 import { authenticate, requires } from './auth/principal';
 import { adminErrorHandler, adminNotFound } from './http/admin-errors';
 import { openApiDocument } from './http/openapi';

@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig, type Config } from '../../../shared/config/env';
-import { migrate } from '../../../shared/storage/mysql/migrate';
+import { ConfigError, loadConfig, type Config } from '#shared/config/env';
+import { migrate } from '#shared/storage/mysql/migrate';
 import { parseCommandLine, USAGE } from './command-line';
 import { createAdminDeps } from './deps';
 import { runCommand, type Report } from './run-command';

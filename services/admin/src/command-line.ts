@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { ACCOUNT_STATUSES, type AccountStatus } from '../../../shared/domain/account';
-import type { AccountSettings } from '../../../shared/domain/account-settings';
-import { STAFF_ROLES, type StaffRole } from '../../../shared/domain/staff';
+import { ACCOUNT_STATUSES, type AccountStatus } from '#shared/domain/account';
+import type { AccountSettings } from '#shared/domain/account-settings';
+import { STAFF_ROLES, type StaffRole } from '#shared/domain/staff';
 import { checkAccountName, checkGivenSettings, checkPassword } from './account-input';
 import type { CreateAccountInput, UpdateAccountInput } from './commands/accounts';
 import type { ListAuditInput } from './commands/audit';

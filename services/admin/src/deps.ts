@@ -1,17 +1,17 @@
 import { userInfo } from 'node:os';
-import type { Config } from '../../../shared/config/env';
-import { createLogger } from '../../../shared/log/logger';
-import { createMetrics } from '../../../shared/metrics/registry';
-import { createPasswords, type Passwords } from '../../../shared/security/passwords';
-import { createBindingStore, type BindingStore } from '../../../shared/storage/binding-store';
-import { createAccountDirectory, type AccountDirectory } from '../../../shared/storage/mysql/account-directory';
-import { createAccounts, type Accounts } from '../../../shared/storage/mysql/accounts';
-import { createAuditLog, type AuditLog } from '../../../shared/storage/mysql/audit';
-import { createBindings, type Bindings } from '../../../shared/storage/mysql/bindings';
-import { createPool } from '../../../shared/storage/mysql/pool';
-import { createStaffDirectory, type StaffDirectory } from '../../../shared/storage/mysql/staff';
-import { connectRedis, type Redis } from '../../../shared/storage/redis/client';
-import { createScripts } from '../../../shared/storage/redis/scripts';
+import type { Config } from '#shared/config/env';
+import { createLogger } from '#shared/log/logger';
+import { createMetrics } from '#shared/metrics/registry';
+import { createPasswords, type Passwords } from '#shared/security/passwords';
+import { createBindingStore, type BindingStore } from '#shared/storage/binding-store';
+import { createAccountDirectory, type AccountDirectory } from '#shared/storage/mysql/account-directory';
+import { createAccounts, type Accounts } from '#shared/storage/mysql/accounts';
+import { createAuditLog, type AuditLog } from '#shared/storage/mysql/audit';
+import { createBindings, type Bindings } from '#shared/storage/mysql/bindings';
+import { createPool } from '#shared/storage/mysql/pool';
+import { createStaffDirectory, type StaffDirectory } from '#shared/storage/mysql/staff';
+import { connectRedis, type Redis } from '#shared/storage/redis/client';
+import { createScripts } from '#shared/storage/redis/scripts';
 
 /** The one place that builds the staff CLI's pool, Redis client, scripts and repositories. */
 export interface AdminDeps {

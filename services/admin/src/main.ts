@@ -1,7 +1,7 @@
-import { loadConfig } from '../../../shared/config/env';
-import { closeServer, createNodeServer, listen } from '../../../shared/http/node-server';
-import { runService, stopOnSignals } from '../../../shared/process/run-service';
-import { migrate } from '../../../shared/storage/mysql/migrate';
+import { loadConfig } from '#shared/config/env';
+import { closeServer, createNodeServer, listen } from '#shared/http/node-server';
+import { runService, stopOnSignals } from '#shared/process/run-service';
+import { migrate } from '#shared/storage/mysql/migrate';
 import { buildAdminApp } from './app';
 import { createAdminServiceDeps } from './server-deps';
 

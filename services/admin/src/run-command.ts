@@ -1,4 +1,4 @@
-import { describeForCommandLine } from '../../../shared/domain/account-settings';
+import { describeForCommandLine } from '#shared/domain/account-settings';
 import { toAccountJson, toBindingJson } from './account-view';
 import { createAccount, listAccounts, showAccount, updateAccount } from './commands/accounts';
 import { listAudit } from './commands/audit';
@@ -54,6 +54,7 @@ export async function runCommand(deps: AdminDeps, invocation: Exclude<Invocation
         case 'applied':
           return applied(outcome, toAccountJson(outcome.value.record, outcome.value.used));
       }
+      break;
     }
     case 'accounts:show': {
       const account = await showAccount(deps, invocation.input.name);
@@ -72,7 +73,7 @@ export async function runCommand(deps: AdminDeps, invocation: Exclude<Invocation
     }
     case 'staff:create': {
       const { email, role, password } = invocation.input;
-      const outcome = await createStaffMember({ staff: deps.staff, actor: deps.actor, passwords: { hash: deps.hashPassword } }, { email, role, password: password ?? '' });
+      const outcome = await createStaffMember({ staff: deps.staff, actor: deps.actor, passwords: { hash: (text) => deps.hashPassword(text) } }, { email, role, password: password ?? '' });
       if (outcome.kind === 'invalid') return refused(2, ...outcome.problems.map(describeForCommandLine));
       if (outcome.kind === 'email-taken') return refused(2, `email: a staff member with ${JSON.stringify(email)} exists`);
       return { exitCode: 0, output: { email: outcome.staff.email, role: outcome.staff.role }, messages: [] };

@@ -1,19 +1,19 @@
-import type { Config } from '../../../shared/config/env';
-import { createLogger, type Logger } from '../../../shared/log/logger';
-import { createMetrics, type Metrics } from '../../../shared/metrics/registry';
-import { createPasswords, type Passwords } from '../../../shared/security/passwords';
-import { createBindingStore } from '../../../shared/storage/binding-store';
-import { createAccountDirectory, type AccountDirectory } from '../../../shared/storage/mysql/account-directory';
-import { createAccounts, type Accounts } from '../../../shared/storage/mysql/accounts';
-import { createAttempts, type Attempts } from '../../../shared/storage/mysql/attempts';
-import { createAuditLog, type AuditLog } from '../../../shared/storage/mysql/audit';
-import { createBindings, type Bindings } from '../../../shared/storage/mysql/bindings';
-import { createPool, type Pool } from '../../../shared/storage/mysql/pool';
-import { createStaffDirectory, type StaffDirectory } from '../../../shared/storage/mysql/staff';
-import { createAdminSessions, type AdminSessions } from '../../../shared/storage/redis/admin-sessions';
-import { connectRedis, type Redis } from '../../../shared/storage/redis/client';
-import { createScripts } from '../../../shared/storage/redis/scripts';
-import { createThrottle, type Throttle } from '../../../shared/storage/redis/throttle';
+import type { Config } from '#shared/config/env';
+import { createLogger, type Logger } from '#shared/log/logger';
+import { createMetrics, type Metrics } from '#shared/metrics/registry';
+import { createPasswords, type Passwords } from '#shared/security/passwords';
+import { createBindingStore } from '#shared/storage/binding-store';
+import { createAccountDirectory, type AccountDirectory } from '#shared/storage/mysql/account-directory';
+import { createAccounts, type Accounts } from '#shared/storage/mysql/accounts';
+import { createAttempts, type Attempts } from '#shared/storage/mysql/attempts';
+import { createAuditLog, type AuditLog } from '#shared/storage/mysql/audit';
+import { createBindings, type Bindings } from '#shared/storage/mysql/bindings';
+import { createPool, type Pool } from '#shared/storage/mysql/pool';
+import { createStaffDirectory, type StaffDirectory } from '#shared/storage/mysql/staff';
+import { createAdminSessions, type AdminSessions } from '#shared/storage/redis/admin-sessions';
+import { connectRedis, type Redis } from '#shared/storage/redis/client';
+import { createScripts } from '#shared/storage/redis/scripts';
+import { createThrottle, type Throttle } from '#shared/storage/redis/throttle';
 
 /** The one place that builds the staff service's pools, clients and repositories. */
 export interface AdminServiceDeps {

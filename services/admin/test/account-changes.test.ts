@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
-import type { AccountSettings } from '../../../shared/domain/account-settings';
-import { RUN_MYSQL_URL, testConfig } from '../../../shared/testing/test-environment';
+import type { AccountSettings } from '#shared/domain/account-settings';
+import { RUN_MYSQL_URL, testConfig } from '#shared/testing/test-environment';
 import { createAccount, updateAccount } from '../src/commands/accounts';
 import { createAdminDeps, type AdminDeps } from '../src/deps';
 

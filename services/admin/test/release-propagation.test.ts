@@ -38,8 +38,11 @@ describe('a release through the staff API', function () {
     await staff.agent.delete(`${API}/accounts/${name}/bindings/${encodeURIComponent('M/1 ü')}`).set('X-CSRF-Token', staff.csrfToken).expect(204);
     const releasedAt = Date.now();
     for (const api of processes) {
-      let status = 0;
-      while ((status = (await verify(api)).status) === 200 && Date.now() - releasedAt < 1_000) await sleep(20);
+      let status = (await verify(api)).status;
+      while (status === 200 && Date.now() - releasedAt < 1_000) {
+        await sleep(20);
+        status = (await verify(api)).status;
+      }
       assert.equal(status, 409, 'NOT_BOUND within 1 s');
     }
     assert.equal((await staff.agent.delete(`${API}/accounts/${name}/bindings/${encodeURIComponent('M/1 ü')}`).set('X-CSRF-Token', staff.csrfToken)).status, 404);

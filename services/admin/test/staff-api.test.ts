@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import request from 'supertest';
-import { isAllowed, STAFF_ROLES, type StaffAction, type StaffRole } from '../../../shared/domain/staff';
-import { RUN_MYSQL_URL } from '../../../shared/testing/test-environment';
+import { isAllowed, STAFF_ROLES, type StaffAction, type StaffRole } from '#shared/domain/staff';
+import { RUN_MYSQL_URL } from '#shared/testing/test-environment';
 import { API, startTestAdmin, type LoggedIn, type TestAdmin } from './support/test-admin';
 
 /**

@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { errorHandler, notFound } from '../../../shared/http/error-handler';
-import { responseHeaders } from '../../../shared/http/response-headers';
+import { errorHandler, notFound } from '#shared/http/error-handler';
+import { responseHeaders } from '#shared/http/response-headers';
 import type { ApiDeps } from './deps';
 import { healthRoute } from './routes/health';
 import { metricsRoute } from './routes/metrics';

@@ -1,21 +1,21 @@
 import type { Redis } from 'ioredis';
-import { createKeyedLimiter } from '../../../shared/concurrency/keyed-limiter';
-import type { Config } from '../../../shared/config/env';
-import { createLogger, type Logger } from '../../../shared/log/logger';
-import { createMetrics, type Metrics } from '../../../shared/metrics/registry';
-import { createTokenCodec } from '../../../shared/security/binding-token';
-import { createPasswords } from '../../../shared/security/passwords';
-import { createBindingStore } from '../../../shared/storage/binding-store';
-import { createAccounts } from '../../../shared/storage/mysql/accounts';
-import { createAttemptWriter, type AttemptWriter } from '../../../shared/storage/mysql/attempt-writer';
-import { createAttempts } from '../../../shared/storage/mysql/attempts';
-import { createBindings } from '../../../shared/storage/mysql/bindings';
-import { createLastSeenWriter } from '../../../shared/storage/mysql/last-seen-writer';
-import { createPool, type Pool } from '../../../shared/storage/mysql/pool';
-import { loadOrCreateSecret } from '../../../shared/storage/mysql/settings';
-import { connectRedis } from '../../../shared/storage/redis/client';
-import { createScripts } from '../../../shared/storage/redis/scripts';
-import { createThrottle } from '../../../shared/storage/redis/throttle';
+import { createKeyedLimiter } from '#shared/concurrency/keyed-limiter';
+import type { Config } from '#shared/config/env';
+import { createLogger, type Logger } from '#shared/log/logger';
+import { createMetrics, type Metrics } from '#shared/metrics/registry';
+import { createTokenCodec } from '#shared/security/binding-token';
+import { createPasswords } from '#shared/security/passwords';
+import { createBindingStore } from '#shared/storage/binding-store';
+import { createAccounts } from '#shared/storage/mysql/accounts';
+import { createAttemptWriter, type AttemptWriter } from '#shared/storage/mysql/attempt-writer';
+import { createAttempts } from '#shared/storage/mysql/attempts';
+import { createBindings } from '#shared/storage/mysql/bindings';
+import { createLastSeenWriter } from '#shared/storage/mysql/last-seen-writer';
+import { createPool, type Pool } from '#shared/storage/mysql/pool';
+import { loadOrCreateSecret } from '#shared/storage/mysql/settings';
+import { connectRedis } from '#shared/storage/redis/client';
+import { createScripts } from '#shared/storage/redis/scripts';
+import { createThrottle } from '#shared/storage/redis/throttle';
 import type { UseCaseContext } from './use-cases/context';
 
 /** The one place that builds the API's pools, scripts and repositories. */

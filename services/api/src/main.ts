@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
-import { loadConfig } from '../../../shared/config/env';
-import { closeServer, createNodeServer, listen } from '../../../shared/http/node-server';
-import { runService, stopOnSignals } from '../../../shared/process/run-service';
-import { migrate } from '../../../shared/storage/mysql/migrate';
+import { loadConfig } from '#shared/config/env';
+import { closeServer, createNodeServer, listen } from '#shared/http/node-server';
+import { runService, stopOnSignals } from '#shared/process/run-service';
+import { migrate } from '#shared/storage/mysql/migrate';
 import { buildApp } from './app';
 import { createApiDeps } from './deps';
 import { buildMetricsApp } from './metrics-app';

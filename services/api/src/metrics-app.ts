@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import { errorHandler, notFound } from '../../../shared/http/error-handler';
+import { errorHandler, notFound } from '#shared/http/error-handler';
 import type { ApiDeps } from './deps';
 import { metricsRoute } from './routes/metrics';
 

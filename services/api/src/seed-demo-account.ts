@@ -1,5 +1,5 @@
-import type { Passwords } from '../../../shared/security/passwords';
-import type { Accounts } from '../../../shared/storage/mysql/accounts';
+import type { Passwords } from '#shared/security/passwords';
+import type { Accounts } from '#shared/storage/mysql/accounts';
 
 /**
  * A newcomer's `npm start` comes up with an account to try (README, "Quick

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';
-import type { Attempt } from '../../../shared/domain/attempt';
-import { createAttempts, type Attempts } from '../../../shared/storage/mysql/attempts';
-import { InvalidCursor } from '../../../shared/storage/mysql/cursor';
-import { expectFallback, expectNodeCauses, expectOverall } from '../../../shared/testing/expect-causes';
-import { registrationBody, startTestApi, type TestAccount, type TestApi } from '../../../shared/testing/test-api';
+import type { Attempt } from '#shared/domain/attempt';
+import { createAttempts, type Attempts } from '#shared/storage/mysql/attempts';
+import { InvalidCursor } from '#shared/storage/mysql/cursor';
+import { expectFallback, expectNodeCauses, expectOverall } from '#shared/testing/expect-causes';
+import { registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
 
 interface Registered {
   nodes: Array<{ nodeId: string; machineCode: string; token: string }>;

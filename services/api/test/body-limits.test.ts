@@ -6,8 +6,8 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import request from 'supertest';
-import { expectOverall } from '../../../shared/testing/expect-causes';
-import { registrationBody, startTestApi, type TestApi } from '../../../shared/testing/test-api';
+import { expectOverall } from '#shared/testing/expect-causes';
+import { registrationBody, startTestApi, type TestApi } from '#shared/testing/test-api';
 import { RUN_STORES_ENV, startApiProcess, type ApiProcess } from './support/api-process';
 
 const MIB = 1024 * 1024;

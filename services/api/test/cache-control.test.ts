@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { registrationBody, startTestApi, type TestApi } from '../../../shared/testing/test-api';
+import { registrationBody, startTestApi, type TestApi } from '#shared/testing/test-api';
 
 interface Registered {
   nodes: Array<{ machineCode: string; token: string }>;

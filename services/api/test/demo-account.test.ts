@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
-import { databaseUrl, RUN_DATABASE, RUN_KEY_PREFIX, SHARED_MYSQL, SHARED_REDIS } from '../../../shared/testing/test-environment';
+import { databaseUrl, RUN_DATABASE, RUN_KEY_PREFIX, SHARED_MYSQL, SHARED_REDIS } from '#shared/testing/test-environment';
 import { postJson, startApiProcess } from './support/api-process';
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { registrationBody, startTestApi, type TestApi } from '../../../shared/testing/test-api';
+import { registrationBody, startTestApi, type TestApi } from '#shared/testing/test-api';
 
 describe('operational endpoints', function () {
   let api: TestApi;

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
 import request, { type Response } from 'supertest';
 import { z } from 'zod';
-import { accountKeys } from '../../../shared/storage/redis/keys';
-import { RUN_MYSQL_URL } from '../../../shared/testing/test-environment';
-import { randomName, registrationBody, startTestApi, type TestAccount, type TestApi } from '../../../shared/testing/test-api';
+import { accountKeys } from '#shared/storage/redis/keys';
+import { RUN_MYSQL_URL } from '#shared/testing/test-environment';
+import { randomName, registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
 
 /**
  * Malformed and hostile requests, one table row each: the status, the exact
@@ -598,7 +598,10 @@ describe('hostile input', function () {
   });
 
   after(async function () {
+    // after() runs even when before() failed half-way, so either may still be unset.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
     await db?.end();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
     await api?.close();
   });
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
-import { ConfigError, loadConfig } from '../../../shared/config/env';
-import { closeServer, createNodeServer, listen } from '../../../shared/http/node-server';
-import { startTestApi, type TestApi } from '../../../shared/testing/test-api';
+import { ConfigError, loadConfig } from '#shared/config/env';
+import { closeServer, createNodeServer, listen } from '#shared/http/node-server';
+import { startTestApi, type TestApi } from '#shared/testing/test-api';
 import { RUN_STORES_ENV, startApiProcess, type ApiProcess } from './support/api-process';
 
 /**

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { ConfigError, loadConfig } from '../../../shared/config/env';
-import { getFreePort } from '../../../shared/testing/free-port';
-import { startTestApi, type TestApi } from '../../../shared/testing/test-api';
+import { ConfigError, loadConfig } from '#shared/config/env';
+import { getFreePort } from '#shared/testing/free-port';
+import { startTestApi, type TestApi } from '#shared/testing/test-api';
 import { buildApp } from '../src/app';
 import { buildMetricsApp } from '../src/metrics-app';
 import { postJson, RUN_STORES_ENV, startApiProcess, type ApiProcess } from './support/api-process';

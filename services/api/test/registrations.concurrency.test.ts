@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
-import { accountKeys } from '../../../shared/storage/redis/keys';
-import { startPrivateRedis, type PrivateRedis } from '../../../shared/testing/private-redis';
-import { RUN_DATABASE, RUN_KEY_PREFIX, RUN_MYSQL_URL } from '../../../shared/testing/test-environment';
-import { randomName, registrationBody, startTestApi, type TestAccount, type TestApi } from '../../../shared/testing/test-api';
+import { accountKeys } from '#shared/storage/redis/keys';
+import { startPrivateRedis, type PrivateRedis } from '#shared/testing/private-redis';
+import { RUN_DATABASE, RUN_KEY_PREFIX, RUN_MYSQL_URL } from '#shared/testing/test-environment';
+import { randomName, registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
 import { postJson, startApiProcess, type ApiProcess } from './support/api-process';
 
 interface Registered {
@@ -121,11 +121,11 @@ describe('POST /v1/registrations under concurrency', function () {
 
   it('never exceeds nor loses a seat while Redis is flushed and connections to both stores are killed', async function () {
     const account = await admin.createAccount({ maxRegistrations: 50 });
-    let isChaosOn = true;
+    const chaosOver = new AbortController();
     const chaos = (async () => {
       const killer = await mysql.createConnection({ uri: RUN_MYSQL_URL });
       try {
-        for (let round = 0; isChaosOn; round++) {
+        for (let round = 0; !chaosOver.signal.aborted; round++) {
           await chaosRedis.flushall().catch(() => undefined);
           if (round % 10 === 0) await chaosRedis.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes').catch(() => undefined);
           if (round % 4 === 0) {
@@ -142,7 +142,7 @@ describe('POST /v1/registrations under concurrency', function () {
       }
     })();
     const results = await registerMany(account, 200);
-    isChaosOn = false;
+    chaosOver.abort();
     await chaos;
 
     const successes = successesOf(results);

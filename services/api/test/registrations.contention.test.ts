@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
-import { accountKeys } from '../../../shared/storage/redis/keys';
-import { RUN_KEY_PREFIX, RUN_MYSQL_URL, SHARED_REDIS } from '../../../shared/testing/test-environment';
-import { registrationBody, startTestApi, type TestApi } from '../../../shared/testing/test-api';
+import { accountKeys } from '#shared/storage/redis/keys';
+import { RUN_KEY_PREFIX, RUN_MYSQL_URL, SHARED_REDIS } from '#shared/testing/test-environment';
+import { registrationBody, startTestApi, type TestApi } from '#shared/testing/test-api';
 import { postJson, RUN_STORES_ENV, startApiProcess, type ApiProcess } from './support/api-process';
 
 /**

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import mysql from 'mysql2/promise';
-import { RUN_MYSQL_URL } from '../../../shared/testing/test-environment';
-import { NONCE_LENGTH } from '../../../shared/security/binding-token';
-import { PENDING_TTL_SECONDS } from '../../../shared/storage/binding-store';
-import { encodeBindingRecord } from '../../../shared/storage/redis/binding-record';
-import { accountKeys } from '../../../shared/storage/redis/keys';
-import { expectFallback, expectNodeCauses, expectOverall } from '../../../shared/testing/expect-causes';
-import { registrationBody, startTestApi, type TestAccount, type TestApi } from '../../../shared/testing/test-api';
+import { RUN_MYSQL_URL } from '#shared/testing/test-environment';
+import { NONCE_LENGTH } from '#shared/security/binding-token';
+import { PENDING_TTL_SECONDS } from '#shared/storage/binding-store';
+import { encodeBindingRecord } from '#shared/storage/redis/binding-record';
+import { accountKeys } from '#shared/storage/redis/keys';
+import { expectFallback, expectNodeCauses, expectOverall } from '#shared/testing/expect-causes';
+import { registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
 
 interface Registered {
   result: string;

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import request from 'supertest';
-import { accountKeys } from '../../../shared/storage/redis/keys';
-import { startTcpProxy, type TcpProxy } from '../../../shared/testing/tcp-proxy';
-import { RUN_DATABASE, RUN_MYSQL_URL, SHARED_MYSQL, SHARED_REDIS, databaseUrl } from '../../../shared/testing/test-environment';
-import { expectNodeCauses } from '../../../shared/testing/expect-causes';
-import { registrationBody, startTestApi, type TestAccount, type TestApi } from '../../../shared/testing/test-api';
+import { accountKeys } from '#shared/storage/redis/keys';
+import { startTcpProxy, type TcpProxy } from '#shared/testing/tcp-proxy';
+import { RUN_DATABASE, RUN_MYSQL_URL, SHARED_MYSQL, SHARED_REDIS, databaseUrl } from '#shared/testing/test-environment';
+import { expectNodeCauses } from '#shared/testing/expect-causes';
+import { registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
 
 interface Registered {
   nodes: Array<{ nodeId: string; machineCode: string; token: string }>;

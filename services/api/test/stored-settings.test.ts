@@ -3,9 +3,9 @@ import { Writable } from 'node:stream';
 import mysql from 'mysql2/promise';
 import pino from 'pino';
 import request from 'supertest';
-import { RUN_MYSQL_URL } from '../../../shared/testing/test-environment';
-import { expectFallback } from '../../../shared/testing/expect-causes';
-import { registrationBody, startTestApi, type TestApi } from '../../../shared/testing/test-api';
+import { RUN_MYSQL_URL } from '#shared/testing/test-environment';
+import { expectFallback } from '#shared/testing/expect-causes';
+import { registrationBody, startTestApi, type TestApi } from '#shared/testing/test-api';
 
 /**
  * A stored setting that no longer parses is a fault, never "allow all": an

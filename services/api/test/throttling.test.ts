@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { expectFallback, expectOverall } from '../../../shared/testing/expect-causes';
-import { registrationBody, startTestApi, type TestApi } from '../../../shared/testing/test-api';
+import { expectFallback, expectOverall } from '#shared/testing/expect-causes';
+import { registrationBody, startTestApi, type TestApi } from '#shared/testing/test-api';
 
 describe('failed-login throttling (contract rule 6)', function () {
   let api: TestApi;

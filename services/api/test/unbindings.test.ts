@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { accountKeys } from '../../../shared/storage/redis/keys';
-import { expectNodeCauses, expectOverall } from '../../../shared/testing/expect-causes';
-import { registrationBody, startTestApi, type TestAccount, type TestApi } from '../../../shared/testing/test-api';
+import { accountKeys } from '#shared/storage/redis/keys';
+import { expectNodeCauses, expectOverall } from '#shared/testing/expect-causes';
+import { registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
 
 interface Registered {
   nodes: Array<{ nodeId: string; machineCode: string; token: string }>;

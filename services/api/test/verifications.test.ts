@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
 import request from 'supertest';
-import { decodeBindingRecord } from '../../../shared/storage/redis/binding-record';
-import { accountKeys } from '../../../shared/storage/redis/keys';
-import { loadOrCreateSecret } from '../../../shared/storage/mysql/settings';
-import { legacyToken } from '../../../shared/testing/legacy-token';
-import { RUN_MYSQL_URL } from '../../../shared/testing/test-environment';
-import { changeAccount } from '../../../shared/testing/change-account';
-import { expectNodeCauses, expectOverall } from '../../../shared/testing/expect-causes';
-import { registrationBody, startTestApi, type TestAccount, type TestApi } from '../../../shared/testing/test-api';
+import { decodeBindingRecord } from '#shared/storage/redis/binding-record';
+import { accountKeys } from '#shared/storage/redis/keys';
+import { loadOrCreateSecret } from '#shared/storage/mysql/settings';
+import { legacyToken } from '#shared/testing/legacy-token';
+import { RUN_MYSQL_URL } from '#shared/testing/test-environment';
+import { changeAccount } from '#shared/testing/change-account';
+import { expectNodeCauses, expectOverall } from '#shared/testing/expect-causes';
+import { registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
 
 interface Registered {
   nodes: Array<{ nodeId: string; machineCode: string; token: string }>;

@@ -1,14 +1,14 @@
 import { Redis } from 'ioredis';
-import type { Config } from '../../../shared/config/env';
-import { createLogger, type Logger } from '../../../shared/log/logger';
-import { createMetrics, type Metrics } from '../../../shared/metrics/registry';
-import { createBindingStore } from '../../../shared/storage/binding-store';
-import { createBindings } from '../../../shared/storage/mysql/bindings';
-import { createLedgerSummaries } from '../../../shared/storage/mysql/ledger-summaries';
-import { createPool, type Pool } from '../../../shared/storage/mysql/pool';
-import { connectRedis } from '../../../shared/storage/redis/client';
-import { createLoadedAccounts } from '../../../shared/storage/redis/loaded-accounts';
-import { createScripts } from '../../../shared/storage/redis/scripts';
+import type { Config } from '#shared/config/env';
+import { createLogger, type Logger } from '#shared/log/logger';
+import { createMetrics, type Metrics } from '#shared/metrics/registry';
+import { createBindingStore } from '#shared/storage/binding-store';
+import { createBindings } from '#shared/storage/mysql/bindings';
+import { createLedgerSummaries } from '#shared/storage/mysql/ledger-summaries';
+import { createPool, type Pool } from '#shared/storage/mysql/pool';
+import { connectRedis } from '#shared/storage/redis/client';
+import { createLoadedAccounts } from '#shared/storage/redis/loaded-accounts';
+import { createScripts } from '#shared/storage/redis/scripts';
 import type { ReconcileDeps } from './jobs/reconcile-accounts';
 
 /** The one place that builds the worker's pools, Redis clients, scripts and repositories. */

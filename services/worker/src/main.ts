@@ -1,5 +1,5 @@
-import { loadConfig } from '../../../shared/config/env';
-import { runService, stopOnSignals } from '../../../shared/process/run-service';
+import { loadConfig } from '#shared/config/env';
+import { runService, stopOnSignals } from '#shared/process/run-service';
 import { createWorkerDeps } from './deps';
 import { startQueues } from './queues';
 

@@ -4,7 +4,7 @@ import type { Job } from 'bullmq';
 import type { ReconcileSummary } from '../src/jobs/reconcile-accounts';
 import { RECONCILE_QUEUE, startQueues, type RunningQueues } from '../src/queues';
 import { bindNodes, startTestPair, type TestPair } from './support/test-worker';
-import { changeAccount } from '../../../shared/testing/change-account';
+import { changeAccount } from '#shared/testing/change-account';
 
 describe('worker queues (BullMQ, in-process)', function () {
   let pair: TestPair;

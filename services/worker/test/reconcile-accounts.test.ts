@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
-import { PENDING_TTL_SECONDS } from '../../../shared/storage/binding-store';
-import { bindingDigest } from '../../../shared/storage/mysql/ledger-summaries';
-import { decodeBindingRecord, encodeBindingRecord } from '../../../shared/storage/redis/binding-record';
-import { accountIdOfStateKey, accountKeys, walkStateKey } from '../../../shared/storage/redis/keys';
-import type { RedisCopy } from '../../../shared/storage/redis/loaded-accounts';
-import { expectNodeCauses, expectOverall } from '../../../shared/testing/expect-causes';
-import type { TestAccount } from '../../../shared/testing/test-api';
-import { RUN_MYSQL_URL } from '../../../shared/testing/test-environment';
+import { PENDING_TTL_SECONDS } from '#shared/storage/binding-store';
+import { bindingDigest } from '#shared/storage/mysql/ledger-summaries';
+import { decodeBindingRecord, encodeBindingRecord } from '#shared/storage/redis/binding-record';
+import { accountIdOfStateKey, accountKeys, walkStateKey } from '#shared/storage/redis/keys';
+import type { RedisCopy } from '#shared/storage/redis/loaded-accounts';
+import { expectNodeCauses, expectOverall } from '#shared/testing/expect-causes';
+import type { TestAccount } from '#shared/testing/test-api';
+import { RUN_MYSQL_URL } from '#shared/testing/test-environment';
 import { RECONCILE_DEFAULTS, differences, reconcileAccounts, type LedgerView, type ReconcileDeps } from '../src/jobs/reconcile-accounts';
 import { bindNodes, counterValue, mismatchesOf, reconcilePass, startTestPair, totalOf, verifyNode, type TestPair } from './support/test-worker';
-import { changeAccount } from '../../../shared/testing/change-account';
+import { changeAccount } from '#shared/testing/change-account';
 
 describe('reconcile-accounts job', function () {
   let pair: TestPair;
@@ -303,8 +303,8 @@ describe('reconcile-accounts job', function () {
       }
       const summary = await worker.reconcile.ledger.summarize(account.id, { withDigest: true });
       assert.equal(summary?.bindingCount, 3);
-      assert.equal(summary?.digest, bindingDigest(bindings));
-      assert.notEqual(summary?.digest, bindingDigest(bindings.slice(1)));
+      assert.equal(summary.digest, bindingDigest(bindings));
+      assert.notEqual(summary.digest, bindingDigest(bindings.slice(1)));
     });
   });
 });

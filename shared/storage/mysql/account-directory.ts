@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AccountStatus } from '../../domain/account';
+import type { AccountStatus } from '#shared/domain/account';
 import { ACCOUNT_COLUMNS, toAccountRecord, type AccountRecord } from './accounts';
 import { decodeCursor, encodeCursor, type Page } from './cursor';
 import { selectRows, type Pool } from './pool';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCOUNT_STATUSES, type Certificate } from '../../domain/account';
+import { ACCOUNT_STATUSES, type Certificate } from '#shared/domain/account';
 import {
   checkAccountSettings,
   validateAccountPolicy,
@@ -7,8 +7,8 @@ import {
   type AccountPolicy,
   type AccountSettings,
   type FieldProblem,
-} from '../../domain/account-settings';
-import { parseIpRange, type IpRange } from '../../domain/ranges';
+} from '#shared/domain/account-settings';
+import { parseIpRange, type IpRange } from '#shared/domain/ranges';
 import { insertAuditEntry, type AuditStamp } from './audit';
 import { execute, inTransaction, selectRows, type Pool } from './pool';
 
@@ -135,7 +135,7 @@ export interface AccountChange {
   expectedRevision?: number;
   /** The audit entry, from the stored and the merged fields. */
   audit: Omit<AuditStamp, 'details' | 'before' | 'after'> & {
-    describe(before: AccountFields, after: AccountFields): Pick<AuditStamp, 'details' | 'before' | 'after'>;
+    describe: (before: AccountFields, after: AccountFields) => Pick<AuditStamp, 'details' | 'before' | 'after'>;
   };
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AttemptRecord } from '../../domain/attempt';
+import type { AttemptRecord } from '#shared/domain/attempt';
 import { createAttemptWriter } from './attempt-writer';
 import type { Attempts } from './attempts';
 
@@ -25,7 +25,7 @@ function attempt(requestId: string, options: { accountId?: number; hasPassedCred
 
 function heldStore() {
   const inserted: string[][] = [];
-  let release = () => {};
+  let release = (): void => undefined;
   let isHeld = false;
   let insertFails = false;
   let pruneFails = false;
@@ -35,8 +35,8 @@ function heldStore() {
       if (isHeld) await new Promise<void>((resolve) => (release = resolve));
       if (insertFails) throw new Error('insert failed');
     },
-    async prune() {
-      if (pruneFails) throw new Error('prune failed');
+    prune() {
+      return pruneFails ? Promise.reject(new Error('prune failed')) : Promise.resolve();
     },
   };
   return {

@@ -1,4 +1,4 @@
-import type { AttemptRecord } from '../../domain/attempt';
+import type { AttemptRecord } from '#shared/domain/attempt';
 import type { Attempts } from './attempts';
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ATTEMPT_KINDS, type Attempt, type AttemptRecord, type AttemptSubject } from '../../domain/attempt';
-import { FALLBACK_CAUSE, NODE_CAUSES, OVERALL_CAUSES, type NodeCode, type OverallCode } from '../../domain/causes';
+import { ATTEMPT_KINDS, type Attempt, type AttemptRecord, type AttemptSubject } from '#shared/domain/attempt';
+import { FALLBACK_CAUSE, NODE_CAUSES, OVERALL_CAUSES, type NodeCode, type OverallCode } from '#shared/domain/causes';
 import { execute, inTransaction, selectRows, type Pool } from './pool';
 import { decodeCursor, encodeCursor, type Page } from './cursor';
 

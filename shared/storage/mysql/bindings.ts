@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { AccountSnapshot } from '../../domain/account-snapshot';
-import { checkSeats, seatsUsedAfter } from '../../domain/seats';
+import type { AccountSnapshot } from '#shared/domain/account-snapshot';
+import { checkSeats, seatsUsedAfter } from '#shared/domain/seats';
 import { insertAuditEntry, type AuditStamp } from './audit';
 import { decodeCursor, encodeCursor, type Page } from './cursor';
 import { execute, inSnapshot, inTransaction, isDuplicateKey, selectRows, type Pool, type PoolConnection } from './pool';

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { MIGRATIONS_DIR } from '../../paths';
+import { MIGRATIONS_DIR } from '#shared/paths';
 import { ensureDatabase } from './pool';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { STAFF_ROLES, type StaffRole } from '../../domain/staff';
+import { STAFF_ROLES, type StaffRole } from '#shared/domain/staff';
 import { insertAuditEntry, type AuditStamp } from './audit';
 import { execute, inTransaction, isDuplicateKey, selectRows, type Pool } from './pool';
 import { decodeCursor, encodeCursor, type Page } from './cursor';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createNonce, NONCE_LENGTH } from '../../security/binding-token';
+import { createNonce, NONCE_LENGTH } from '#shared/security/binding-token';
 import { decodeBindingRecord, encodeBindingRecord } from './binding-record';
 
 const NONCE = 'AbCdEfGhIjKlMnOp';

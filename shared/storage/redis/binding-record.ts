@@ -1,4 +1,4 @@
-import { NONCE_LENGTH } from '../../security/binding-token';
+import { NONCE_LENGTH } from '#shared/security/binding-token';
 
 /**
  * The value of an account's `bindings` and `pending` hashes in Redis: the

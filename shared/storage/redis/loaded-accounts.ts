@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StoreFailure, guardStore } from '../errors';
+import { StoreFailure, describeReply, guardStore } from '../errors';
 import { decodeBindingRecord } from './binding-record';
 import type { Redis } from './client';
 import { accountIdOfStateKey, accountKeys, loadedStatePattern, walkStateKey } from './keys';
@@ -54,7 +54,7 @@ const walkState = z.object({
 });
 
 function unexpected(what: string, reply: unknown): never {
-  throw new StoreFailure('redis', `unexpected reply to ${what}: ${JSON.stringify(reply)?.slice(0, 200)}`);
+  throw new StoreFailure('redis', `unexpected reply to ${what}: ${describeReply(reply)}`);
 }
 
 const stringOrNull = z.string().nullable();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { NONCE_LENGTH } from '../../security/binding-token';
+import { NONCE_LENGTH } from '#shared/security/binding-token';
 import { expandIncludes, readScript, SCRIPT_FILES } from './scripts';
 
 /**

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
-import type { AccountSnapshot } from '../../domain/account-snapshot';
-import { LUA_DIR } from '../../paths';
-import { StoreFailure, guardStore } from '../errors';
+import type { AccountSnapshot } from '#shared/domain/account-snapshot';
+import { LUA_DIR } from '#shared/paths';
+import { StoreFailure, describeReply, guardStore } from '../errors';
 import { encodeBindingRecord } from './binding-record';
 import { loginKeyList, type AccountKeys, type LoginKeys } from './keys';
 
@@ -82,7 +82,7 @@ export interface LoginLimits {
 }
 
 function unexpected(script: ScriptName, reply: unknown): never {
-  throw new StoreFailure('redis', `unexpected reply from ${script}: ${JSON.stringify(reply)?.slice(0, 200)}`);
+  throw new StoreFailure('redis', `unexpected reply from ${script}: ${describeReply(reply)}`);
 }
 
 function pairsOf(nodes: ReadonlyArray<{ machineCode: string; nonce: string }>): string[] {

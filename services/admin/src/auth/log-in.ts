@@ -1,4 +1,4 @@
-import type { StaffRecord } from '../../../../shared/storage/mysql/staff';
+import type { StaffRecord } from '#shared/storage/mysql/staff';
 import type { AdminServiceDeps } from '../server-deps';
 
 /**

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import { isAllowed, lowerRole, type StaffAction, type StaffRole } from '../../../../shared/domain/staff';
+import { isAllowed, lowerRole, type StaffAction, type StaffRole } from '#shared/domain/staff';
 import { AdminError } from '../http/admin-errors';
 import type { AdminServiceDeps } from '../server-deps';
 

@@ -5,9 +5,9 @@ import {
   type AccountPolicy,
   type AccountSettings,
   type FieldProblem,
-} from '../../../../shared/domain/account-settings';
-import type { AccountUsage } from '../../../../shared/storage/mysql/account-directory';
-import type { AccountFields, AccountRecord } from '../../../../shared/storage/mysql/accounts';
+} from '#shared/domain/account-settings';
+import type { AccountUsage } from '#shared/storage/mysql/account-directory';
+import type { AccountFields, AccountRecord } from '#shared/storage/mysql/accounts';
 import { accountNameProblems, passwordProblems } from '../account-input';
 import type { AdminDeps } from '../deps';
 import { publishChange, type Applied } from './publish-change';
@@ -40,7 +40,7 @@ export interface UpdateAccountInput extends Origin {
   expectedRevision?: number;
 }
 
-export type Invalid = { kind: 'invalid'; problems: FieldProblem[] };
+export interface Invalid { kind: 'invalid'; problems: FieldProblem[] }
 export type CreateOutcome = Applied<AccountUsage> | Invalid | { kind: 'name-taken' };
 export type UpdateOutcome =
   | Applied<AccountUsage>

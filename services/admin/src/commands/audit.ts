@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../../../../shared/storage/mysql/audit';
+import type { AuditEntry } from '#shared/storage/mysql/audit';
 import type { AdminDeps } from '../deps';
 
 /** Reading the staff audit trail, newest first. */

@@ -1,6 +1,6 @@
-import type { FieldProblem } from '../../../../shared/domain/account-settings';
-import { isStaffEmail, type StaffRole } from '../../../../shared/domain/staff';
-import type { StaffDirectory, StaffRecord } from '../../../../shared/storage/mysql/staff';
+import type { FieldProblem } from '#shared/domain/account-settings';
+import { isStaffEmail, type StaffRole } from '#shared/domain/staff';
+import type { StaffDirectory, StaffRecord } from '#shared/storage/mysql/staff';
 import { passwordProblems } from '../account-input';
 import type { Origin } from './accounts';
 
@@ -17,7 +17,7 @@ export async function createStaffMember(
   const problems: FieldProblem[] = [
     ...(isStaffEmail(input.email) ? [] : [{ field: 'email', message: 'an email address of at most 254 characters' }]),
     ...passwordProblems(input.password),
-    ...([...input.password].length >= MIN_STAFF_PASSWORD ? [] : [{ field: 'password', message: `at least ${MIN_STAFF_PASSWORD} characters` }]),
+    ...(Array.from(input.password).length >= MIN_STAFF_PASSWORD ? [] : [{ field: 'password', message: `at least ${MIN_STAFF_PASSWORD} characters` }]),
   ];
   if (problems.length > 0) return { kind: 'invalid', problems };
   const staff = await deps.staff.create(

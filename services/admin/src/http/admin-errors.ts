@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import type { Logger } from '../../../../shared/log/logger';
-import { requestIdOf } from '../../../../shared/http/response-headers';
-import { InvalidCursor } from '../../../../shared/storage/mysql/cursor';
+import type { Logger } from '#shared/log/logger';
+import { requestIdOf } from '#shared/http/response-headers';
+import { InvalidCursor } from '#shared/storage/mysql/cursor';
 
 /**
  * The staff contract's errors, the one place codes become statuses. Routes
@@ -58,9 +58,9 @@ export function adminErrorHandler(logger: Logger): ErrorRequestHandler {
       next(error);
       return;
     }
-    if (error instanceof AdminError) return sendAdminError(res, error);
-    if (error instanceof InvalidCursor) return sendAdminError(res, validationFailed([{ field: 'cursor', message: error.message }]));
-    if (isBodyError(error)) return sendAdminError(res, new AdminError('BAD_REQUEST'));
+    if (error instanceof AdminError) { sendAdminError(res, error); return; }
+    if (error instanceof InvalidCursor) { sendAdminError(res, validationFailed([{ field: 'cursor', message: error.message }])); return; }
+    if (isBodyError(error)) { sendAdminError(res, new AdminError('BAD_REQUEST')); return; }
     logger.error({ err: error, requestId: requestIdOf(res), method: req.method, path: req.path }, 'unhandled error in the staff service');
     sendAdminError(res, new AdminError('INTERNAL'));
   };

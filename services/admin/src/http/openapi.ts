@@ -7,16 +7,18 @@ import { pageOf, queries, requests, responses } from './schemas';
  * validate with and the views are typed by (schemas.ts). JSON Schema 2020-12
  * is OpenAPI 3.1's own dialect, so zod's output goes in as it is.
  */
-type Operation = {
+interface Operation {
   summary: string;
   query?: z.ZodObject;
   body?: z.ZodType;
   ok: { status: number; schema?: z.ZodType; description?: string };
   errors: Array<keyof typeof ADMIN_ERRORS>;
-};
+}
 
 const jsonSchema = (schema: z.ZodType) => {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  // The document states its dialect once (OpenAPI 3.1 is JSON Schema 2020-12); each schema need not.
+  const rest: Record<string, unknown> = { ...(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>) };
+  delete rest.$schema;
   return rest;
 };
 

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { isCursor } from '../../../../shared/storage/mysql/cursor';
+import { isCursor } from '#shared/storage/mysql/cursor';
 import { validationFailed } from './admin-errors';
 
 /**
@@ -8,7 +8,7 @@ import { validationFailed } from './admin-errors';
  * listed with its field path (`allowedIps[1]`), unknown body fields
  * included: a staff typo is never silently ignored.
  */
-function pathOf(path: ReadonlyArray<PropertyKey>): string {
+function pathOf(path: readonly PropertyKey[]): string {
   return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text === '' ? String(part) : `${text}.${String(part)}`), '');
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ACCOUNT_STATUSES } from '../../../../shared/domain/account';
-import { STAFF_ROLES } from '../../../../shared/domain/staff';
+import { ACCOUNT_STATUSES } from '#shared/domain/account';
+import { STAFF_ROLES } from '#shared/domain/staff';
 import { pageQuery } from './request-input';
 import { ADMIN_ERRORS } from './admin-errors';
 

@@ -1,7 +1,7 @@
-import type { AccountUsage } from '../../../../shared/storage/mysql/account-directory';
-import type { AuditEntry } from '../../../../shared/storage/mysql/audit';
-import type { BindingView } from '../../../../shared/storage/mysql/bindings';
-import type { StaffRecord, TokenRecord } from '../../../../shared/storage/mysql/staff';
+import type { AccountUsage } from '#shared/storage/mysql/account-directory';
+import type { AuditEntry } from '#shared/storage/mysql/audit';
+import type { BindingView } from '#shared/storage/mysql/bindings';
+import type { StaffRecord, TokenRecord } from '#shared/storage/mysql/staff';
 import type { AccountJson, AuditEntryJson, BindingJson, StaffJson, TokenJson } from './schemas';
 
 /**

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
-import { actionForAccountChange } from '../../../../shared/domain/staff';
-import { requestIdOf } from '../../../../shared/http/response-headers';
-import { sourceAddress } from '../../../../shared/http/source-address';
+import { actionForAccountChange } from '#shared/domain/staff';
+import { requestIdOf } from '#shared/http/response-headers';
+import { sourceAddress } from '#shared/http/source-address';
 import { assertAllowed, requires, type Principal } from '../auth/principal';
 import { createAccount, showAccount, updateAccount, type Origin, type UpdateOutcome } from '../commands/accounts';
 import { releaseBinding } from '../commands/bindings';
@@ -109,7 +109,7 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
     const revision = expectedRevision(req);
     const { maxUnbindsPerDay, releaseAfterSilentSeconds, ...settings } = change;
     const policy = { ...(maxUnbindsPerDay === undefined ? {} : { maxUnbindsPerDay }), ...(releaseAfterSilentSeconds === undefined ? {} : { releaseAfterSilentSeconds }) };
-    const outcome = await updateAccount(useCaseDeps(deps, principal), { name: req.params.name as string, settings, policy, expectedRevision: revision, ...originOf(req, res) });
+    const outcome = await updateAccount(useCaseDeps(deps, principal), { name: req.params.name, settings, policy, expectedRevision: revision, ...originOf(req, res) });
     answerUpdate(res, outcome);
   });
 

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { sourceAddress } from '../../../../shared/http/source-address';
+import { sourceAddress } from '#shared/http/source-address';
 import { authenticate, principalOf, SESSION_COOKIE } from '../auth/principal';
 import { logIn } from '../auth/log-in';
 import { AdminError } from '../http/admin-errors';

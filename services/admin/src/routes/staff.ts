@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { isStaffEmail } from '../../../../shared/domain/staff';
+import { isStaffEmail } from '#shared/domain/staff';
 import { assertAllowed, requires } from '../auth/principal';
 import { createStaffMember } from '../commands/staff';
 import { AdminError, validationFailed } from '../http/admin-errors';

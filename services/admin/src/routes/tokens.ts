@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { isAllowed, isRoleAtMost } from '../../../../shared/domain/staff';
-import { createTokenSecret } from '../../../../shared/storage/mysql/staff';
+import { isAllowed, isRoleAtMost } from '#shared/domain/staff';
+import { createTokenSecret } from '#shared/storage/mysql/staff';
 import { assertAllowed, principalOf } from '../auth/principal';
 import { AdminError } from '../http/admin-errors';
 import { bodyOf, queryOf } from '../http/request-input';
@@ -33,7 +33,7 @@ export function tokenRoutes(deps: AdminServiceDeps): Router {
 
   router.delete('/tokens/:id', async (req, res) => {
     const principal = assertAllowed(res, 'token.own');
-    const id = /^[1-9]\d{0,15}$/.test(req.params.id as string) ? Number(req.params.id) : null;
+    const id = /^[1-9]\d{0,15}$/.test(req.params.id) ? Number(req.params.id) : null;
     const token = id === null ? null : await deps.staff.findToken(id);
     // Someone else's token is "not found" to an operator: its existence is not theirs to learn.
     if (!token || (token.createdBy !== principalOf(res).staffId && !isAllowed(principal.role, 'token.any'))) throw new AdminError('NOT_FOUND', undefined, 'No such token.');

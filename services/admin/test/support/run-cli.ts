@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { REPO_ROOT } from '../../../../shared/paths';
-import { RUN_KEY_PREFIX, RUN_MYSQL_URL, SHARED_REDIS } from '../../../../shared/testing/test-environment';
+import { REPO_ROOT } from '#shared/paths';
+import { RUN_KEY_PREFIX, RUN_MYSQL_URL, SHARED_REDIS } from '#shared/testing/test-environment';
 
 /**
  * Runs the compiled staff CLI as its own process, exactly as staff (and the
@@ -14,7 +14,7 @@ export interface CliRun {
   stdout: string;
   stderr: string;
   /** stdout parsed as JSON; fails the test when it is not. */
-  json<T = unknown>(): T;
+  json(): unknown;
 }
 
 export function runEnvironment(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -42,9 +42,9 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
         code,
         stdout,
         stderr,
-        json<T>() {
+        json() {
           try {
-            return JSON.parse(stdout) as T;
+            return JSON.parse(stdout) as unknown;
           } catch {
             throw new Error(`stdout is not JSON (exit ${code}): ${stdout}\nstderr: ${stderr}`);
           }

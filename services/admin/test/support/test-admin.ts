@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
-import type { StaffRole } from '../../../../shared/domain/staff';
-import { testConfig } from '../../../../shared/testing/test-environment';
+import type { StaffRole } from '#shared/domain/staff';
+import { testConfig } from '#shared/testing/test-environment';
 import { buildAdminApp } from '../../src/app';
 import { createStaffMember } from '../../src/commands/staff';
 import { createAdminServiceDeps, type AdminServiceDeps } from '../../src/server-deps';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { OverallCause } from '../../../../shared/domain/causes';
-import { isStrictIp, normaliseHostName } from '../../../../shared/domain/ranges';
-import type { RegistrationNode, RegistrationRequest, UnbindingRequest, VerificationRequest } from '../../../../shared/domain/requests';
+import type { OverallCause } from '#shared/domain/causes';
+import { isStrictIp, normaliseHostName } from '#shared/domain/ranges';
+import type { RegistrationNode, RegistrationRequest, UnbindingRequest, VerificationRequest } from '#shared/domain/requests';
 
 /**
  * Request bodies, checked in two stages as the contract orders them: first
@@ -56,6 +56,7 @@ type FieldCheck = [field: string, isValid: boolean];
 /** Length in characters (code points), as MySQL's VARCHAR counts them; lone surrogates are never valid. */
 function isText(value: string, max: number): boolean {
   if (value.length === 0 || !value.isWellFormed()) return false;
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points are the unit here (MySQL's), not graphemes
   return value.length <= max || [...value].length <= max;
 }
 

@@ -1,9 +1,9 @@
 import { type Express, type Request, type RequestHandler } from 'express';
-import { methodNotAllowed } from '../../../../shared/http/error-handler';
-import type { AttemptSubject } from '../../../../shared/domain/attempt';
-import type { Outcome } from '../../../../shared/domain/outcome';
-import { jsonBody } from '../../../../shared/http/json-body';
-import { answerFor, send } from '../../../../shared/http/respond';
+import { methodNotAllowed } from '#shared/http/error-handler';
+import type { AttemptSubject } from '#shared/domain/attempt';
+import type { Outcome } from '#shared/domain/outcome';
+import { jsonBody } from '#shared/http/json-body';
+import { answerFor, send } from '#shared/http/respond';
 import type { Counter, Histogram } from 'prom-client';
 import { MAX_BODY_DEPTH, type Parsed } from './bodies';
 import type { AttemptRecording } from './record-attempts';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { pingMysql, type Pool } from '../../../../shared/storage/mysql/pool';
-import { pingRedis, type Redis } from '../../../../shared/storage/redis/client';
+import { pingMysql, type Pool } from '#shared/storage/mysql/pool';
+import { pingRedis, type Redis } from '#shared/storage/redis/client';
 
 /** Liveness and readiness (both stores answer). */
 export function healthRoute(deps: { redis: Redis; pool: Pool }): Router {

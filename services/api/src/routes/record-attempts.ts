@@ -1,10 +1,10 @@
 import type { Request, Response } from 'express';
-import type { AnsweredCauses, AttemptKind, AttemptSubject } from '../../../../shared/domain/attempt';
-import type { Outcome } from '../../../../shared/domain/outcome';
-import { FALLBACK_ANSWERED, answeredCauses, type NamedNodesBody } from '../../../../shared/http/respond';
-import { requestIdOf } from '../../../../shared/http/response-headers';
-import type { AttemptWriter } from '../../../../shared/storage/mysql/attempt-writer';
-import { sourceAddress } from '../../../../shared/http/source-address';
+import type { AnsweredCauses, AttemptKind, AttemptSubject } from '#shared/domain/attempt';
+import type { Outcome } from '#shared/domain/outcome';
+import { FALLBACK_ANSWERED, answeredCauses, type NamedNodesBody } from '#shared/http/respond';
+import { requestIdOf } from '#shared/http/response-headers';
+import type { AttemptWriter } from '#shared/storage/mysql/attempt-writer';
+import { sourceAddress } from '#shared/http/source-address';
 
 /**
  * One request's attempt, filled in as it runs: the use case reports the

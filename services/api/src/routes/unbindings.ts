@@ -1,10 +1,10 @@
 import type { Express } from 'express';
-import type { AttemptWriter } from '../../../../shared/storage/mysql/attempt-writer';
+import type { AttemptWriter } from '#shared/storage/mysql/attempt-writer';
 import { unbindNodes } from '../use-cases/unbind-nodes';
 import type { UseCaseContext } from '../use-cases/context';
 import { BODY_LIMITS, parseUnbinding } from './bodies';
 import { mountNodeRoute } from './handle';
-import { sourceAddress } from '../../../../shared/http/source-address';
+import { sourceAddress } from '#shared/http/source-address';
 import { recordAttempts } from './record-attempts';
 
 export function mountUnbindingsRoute(app: Express, context: UseCaseContext, attempts: AttemptWriter): void {

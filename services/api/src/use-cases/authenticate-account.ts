@@ -1,7 +1,7 @@
-import type { Refused, Throttled } from '../../../../shared/domain/outcome';
-import { refuseOverall } from '../../../../shared/domain/outcome';
-import type { AccountRecord } from '../../../../shared/storage/mysql/accounts';
-import type { LoginCheck, LoginOutcome, LoginReservation } from '../../../../shared/storage/redis/throttle';
+import type { Refused, Throttled } from '#shared/domain/outcome';
+import { refuseOverall } from '#shared/domain/outcome';
+import type { AccountRecord } from '#shared/storage/mysql/accounts';
+import type { LoginCheck, LoginOutcome, LoginReservation } from '#shared/storage/redis/throttle';
 import type { Caller } from './caller';
 import type { UseCaseContext } from './context';
 

@@ -1,4 +1,4 @@
-import type { AttemptSubject } from '../../../../shared/domain/attempt';
+import type { AttemptSubject } from '#shared/domain/attempt';
 
 /** Who sent a request, as far as a use case that logs in needs to know. */
 export interface Caller {

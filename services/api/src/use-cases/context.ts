@@ -1,13 +1,13 @@
-import type { KeyedLimiter } from '../../../../shared/concurrency/keyed-limiter';
-import type { Config } from '../../../../shared/config/env';
-import type { Logger } from '../../../../shared/log/logger';
-import type { Metrics } from '../../../../shared/metrics/registry';
-import type { TokenCodec } from '../../../../shared/security/binding-token';
-import type { Passwords } from '../../../../shared/security/passwords';
-import type { BindingStore } from '../../../../shared/storage/binding-store';
-import type { Accounts } from '../../../../shared/storage/mysql/accounts';
-import type { LastSeenWriter } from '../../../../shared/storage/mysql/last-seen-writer';
-import type { Throttle } from '../../../../shared/storage/redis/throttle';
+import type { KeyedLimiter } from '#shared/concurrency/keyed-limiter';
+import type { Config } from '#shared/config/env';
+import type { Logger } from '#shared/log/logger';
+import type { Metrics } from '#shared/metrics/registry';
+import type { TokenCodec } from '#shared/security/binding-token';
+import type { Passwords } from '#shared/security/passwords';
+import type { BindingStore } from '#shared/storage/binding-store';
+import type { Accounts } from '#shared/storage/mysql/accounts';
+import type { LastSeenWriter } from '#shared/storage/mysql/last-seen-writer';
+import type { Throttle } from '#shared/storage/redis/throttle';
 
 /** What the use cases need, and nothing of HTTP: they never see `req` or `res`. */
 export interface UseCaseContext {

@@ -1,7 +1,7 @@
-import { nodeFailures, nodeRangeCauses, registrationAccountCauses } from '../../../../shared/domain/check-registration';
-import { refuseNodes, refuseOverall, type Outcome } from '../../../../shared/domain/outcome';
-import { normaliseHostName } from '../../../../shared/domain/ranges';
-import type { RegistrationNode, RegistrationRequest } from '../../../../shared/domain/requests';
+import { nodeFailures, nodeRangeCauses, registrationAccountCauses } from '#shared/domain/check-registration';
+import { refuseNodes, refuseOverall, type Outcome } from '#shared/domain/outcome';
+import { normaliseHostName } from '#shared/domain/ranges';
+import type { RegistrationNode, RegistrationRequest } from '#shared/domain/requests';
 import { authenticateAccount } from './authenticate-account';
 import type { Caller } from './caller';
 import type { UseCaseContext } from './context';

@@ -1,6 +1,6 @@
-import type { NodeCode } from '../../../../shared/domain/causes';
-import { refuseNodes, type Refused } from '../../../../shared/domain/outcome';
-import { StoreFailure } from '../../../../shared/storage/errors';
+import type { NodeCode } from '#shared/domain/causes';
+import { refuseNodes, type Refused } from '#shared/domain/outcome';
+import { StoreFailure } from '#shared/storage/errors';
 
 const STORE_CAUSE: Record<StoreFailure['store'], NodeCode> = {
   redis: 'REDIS_INSERT_FAILED',

@@ -1,6 +1,6 @@
-import { unbindingAccountCauses } from '../../../../shared/domain/check-registration';
-import { refuseNodes, refuseOverall, type Outcome } from '../../../../shared/domain/outcome';
-import type { UnbindingRequest } from '../../../../shared/domain/requests';
+import { unbindingAccountCauses } from '#shared/domain/check-registration';
+import { refuseNodes, refuseOverall, type Outcome } from '#shared/domain/outcome';
+import type { UnbindingRequest } from '#shared/domain/requests';
 import { authenticateAccount } from './authenticate-account';
 import type { Caller } from './caller';
 import type { UseCaseContext } from './context';

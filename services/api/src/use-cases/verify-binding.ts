@@ -1,7 +1,7 @@
-import { ACCOUNT_STATUSES, type AccountStatus } from '../../../../shared/domain/account';
-import { verificationAccountCauses } from '../../../../shared/domain/check-registration';
-import { refuseNodes, refuseOverall, type Outcome, type Refused } from '../../../../shared/domain/outcome';
-import type { VerificationRequest } from '../../../../shared/domain/requests';
+import { ACCOUNT_STATUSES, type AccountStatus } from '#shared/domain/account';
+import { verificationAccountCauses } from '#shared/domain/check-registration';
+import { refuseNodes, refuseOverall, type Outcome, type Refused } from '#shared/domain/outcome';
+import type { VerificationRequest } from '#shared/domain/requests';
 import type { UseCaseContext } from './context';
 
 export interface Valid {

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REPO_ROOT } from '../../../../shared/paths';
-import { getFreePort } from '../../../../shared/testing/free-port';
-import { RUN_KEY_PREFIX, RUN_MYSQL_URL, SHARED_REDIS } from '../../../../shared/testing/test-environment';
+import { REPO_ROOT } from '#shared/paths';
+import { getFreePort } from '#shared/testing/free-port';
+import { RUN_KEY_PREFIX, RUN_MYSQL_URL, SHARED_REDIS } from '#shared/testing/test-environment';
 
 /** A real API process (the compiled main.js), as a load balancer would see it. */
 export interface ApiProcess {

@@ -1,10 +1,10 @@
-import type { Logger } from '../../../../shared/log/logger';
-import type { Metrics } from '../../../../shared/metrics/registry';
-import { PENDING_TTL_SECONDS, type BindingStore } from '../../../../shared/storage/binding-store';
-import { StoreFailure } from '../../../../shared/storage/errors';
-import type { Bindings } from '../../../../shared/storage/mysql/bindings';
-import { bindingDigest, type LedgerSummaries, type LedgerSummary } from '../../../../shared/storage/mysql/ledger-summaries';
-import type { LoadedAccounts, RedisCopy } from '../../../../shared/storage/redis/loaded-accounts';
+import type { Logger } from '#shared/log/logger';
+import type { Metrics } from '#shared/metrics/registry';
+import { PENDING_TTL_SECONDS, type BindingStore } from '#shared/storage/binding-store';
+import { StoreFailure } from '#shared/storage/errors';
+import type { Bindings } from '#shared/storage/mysql/bindings';
+import { bindingDigest, type LedgerSummaries, type LedgerSummary } from '#shared/storage/mysql/ledger-summaries';
+import type { LoadedAccounts, RedisCopy } from '#shared/storage/redis/loaded-accounts';
 
 /**
  * reconcile-accounts: the safety net that bounds how long Redis can stay out
@@ -170,7 +170,7 @@ async function readLedgerList(deps: ReconcileDeps, accountId: number): Promise<L
 
 async function readLedgerDigest(deps: ReconcileDeps, accountId: number): Promise<LedgerView | null> {
   const summary = await deps.ledger.summarize(accountId, { withDigest: true });
-  if (!summary || summary.digest === null) return null;
+  if (summary?.digest == null) return null;
   return { ...summary, bindings: { kind: 'digest', digest: summary.digest } };
 }
 
@@ -198,7 +198,7 @@ async function compareAccount(deps: ReconcileDeps, accountId: number, options: R
   if (!copy) return { result: 'gone' };
   const ledger =
     liveReservations(copy, options.nowSeconds).size > 0 ? await readLedgerList(deps, accountId) : await readLedgerDigest(deps, accountId);
-  if (!ledger || ledger.revision !== first.revision) return { result: 'busy' };
+  if (ledger?.revision !== first.revision) return { result: 'busy' };
   const setFound = differences(ledger, copy, options.nowSeconds);
   return setFound.length > 0 ? mismatch(setFound, copy) : { result: 'in-step' };
 }

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import type { Counter } from 'prom-client';
-import { RUN_KEY_PREFIX, testConfig } from '../../../../shared/testing/test-environment';
-import { registrationBody, startTestApi, type TestAccount, type TestApi } from '../../../../shared/testing/test-api';
+import { RUN_KEY_PREFIX, testConfig } from '#shared/testing/test-environment';
+import { registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
 import { createWorkerDeps, type WorkerDeps } from '../../src/deps';
 import { RECONCILE_DEFAULTS, reconcileAccounts, type ReconcileDeps, type ReconcileOptions, type ReconcileSummary } from '../../src/jobs/reconcile-accounts';
 
