@@ -2,7 +2,17 @@ import { parseArgs } from 'node:util';
 import { clean } from './dataset/clean';
 import { seed } from './dataset/seed';
 import { writeResult } from './report/results';
-import { fullRunTable, loadTable, profileComparison, mixedReport, profileReport, registerReport, seedReport, stormReport, verifyReport } from './report/summary';
+import {
+  fullRunTable,
+  loadTable,
+  profileComparison,
+  mixedReport,
+  profileReport,
+  registerReport,
+  seedReport,
+  stormReport,
+  verifyReport,
+} from './report/summary';
 import { fullRun } from './scenarios/full-run';
 import { closeHarness, configuredBcryptCost, log, measure, openHarness, type Harness } from './scenarios/harness';
 import { ADMIN_P99_TARGET_MS, measureAdmin } from './scenarios/admin';
@@ -79,7 +89,10 @@ function parse(): { command: string; rest: string[]; options: Options } {
 
 /** Tops the data set up (never down) and opens the API on it. */
 async function prepare(options: Options): Promise<Harness> {
-  const report = await seed(options.ns, options.bindings ?? options.durations.smallBindings, { bcryptCost: configuredBcryptCost(options.ns), log });
+  const report = await seed(options.ns, options.bindings ?? options.durations.smallBindings, {
+    bcryptCost: configuredBcryptCost(options.ns),
+    log,
+  });
   if (report.bindingsAdded > 0) console.log(seedReport(report));
   return openHarness(options.ns, options.durations);
 }
@@ -88,7 +101,14 @@ async function prepare(options: Options): Promise<Harness> {
 async function halfTopRate(harness: Harness, options: Options): Promise<number> {
   if (options.rate) return options.rate;
   const { source } = await heartbeatSource(harness);
-  const top = await measure(harness, { label: 'verify top rate', url: harness.api.url, path: '/v1/verifications', connections: CONNECTIONS.verify, seconds: harness.durations.runSeconds, next: source });
+  const top = await measure(harness, {
+    label: 'verify top rate',
+    url: harness.api.url,
+    path: '/v1/verifications',
+    connections: CONNECTIONS.verify,
+    seconds: harness.durations.runSeconds,
+    next: source,
+  });
   console.log(loadTable([top]));
   return top.rps / 2;
 }
@@ -134,7 +154,11 @@ async function main(): Promise<void> {
         const admin = await measureAdmin(harness, options.durations.mixedSeconds);
         console.log(loadTable(admin.streams));
         const missed = admin.streams.filter((stream) => stream.latencyMs.p99 > ADMIN_P99_TARGET_MS || stream.errorCount > 0);
-        console.log(missed.length === 0 ? `every stream within p99 <= ${ADMIN_P99_TARGET_MS} ms` : `over target: ${missed.map((stream) => stream.label).join(', ')}`);
+        console.log(
+          missed.length === 0
+            ? `every stream within p99 <= ${ADMIN_P99_TARGET_MS} ms`
+            : `over target: ${missed.map((stream) => stream.label).join(', ')}`,
+        );
         saved('admin', admin);
       });
     case 'mixed':
@@ -163,7 +187,11 @@ async function main(): Promise<void> {
     }
     case 'seed': {
       const report = await seed(options.ns, options.bindings ?? FULL.largeBindings, { bcryptCost: configuredBcryptCost(options.ns), log });
-      console.log(report.bindingsAdded > 0 ? seedReport(report) : `seed: already ${report.accountsBefore.toLocaleString('en-US')} accounts (${report.bindingsTotal.toLocaleString('en-US')} bindings); nothing to add`);
+      console.log(
+        report.bindingsAdded > 0
+          ? seedReport(report)
+          : `seed: already ${report.accountsBefore.toLocaleString('en-US')} accounts (${report.bindingsTotal.toLocaleString('en-US')} bindings); nothing to add`,
+      );
       saved('seed', report);
       return;
     }

@@ -19,7 +19,10 @@ describe('createKeyedLimiter', function () {
       ),
     );
     assert.equal(peak, 3);
-    assert.deepEqual(results, Array.from({ length: 20 }, (_, index) => index));
+    assert.deepEqual(
+      results,
+      Array.from({ length: 20 }, (_, index) => index),
+    );
   });
 
   it('does not hold one key back for another', async function () {
@@ -33,7 +36,10 @@ describe('createKeyedLimiter', function () {
 
   it('passes a failing task on and frees its slot', async function () {
     const limiter = createKeyedLimiter(1);
-    await assert.rejects(limiter.run('a', () => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      limiter.run('a', () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
     assert.equal(await limiter.run('a', () => Promise.resolve('next')), 'next');
   });
 

@@ -10,7 +10,10 @@ describe('configuration: the demo account', function () {
   it('is never created when NODE_ENV=production, unless asked for, and then the process refuses to start', function () {
     assert.equal(loadConfig({ NODE_ENV: 'production' }).seedDemoAccount, false);
     assert.equal(loadConfig({ NODE_ENV: 'production', SEED_DEMO_ACCOUNT: 'false' }).seedDemoAccount, false);
-    assert.throws(() => loadConfig({ NODE_ENV: 'production', SEED_DEMO_ACCOUNT: 'true' }), (error: unknown) => error instanceof ConfigError && error.message.includes('SEED_DEMO_ACCOUNT'));
+    assert.throws(
+      () => loadConfig({ NODE_ENV: 'production', SEED_DEMO_ACCOUNT: 'true' }),
+      (error: unknown) => error instanceof ConfigError && error.message.includes('SEED_DEMO_ACCOUNT'),
+    );
     assert.throws(() => loadConfig({ NODE_ENV: 'production', SEED_DEMO_ACCOUNT: '1' }), ConfigError);
   });
 
@@ -26,7 +29,13 @@ describe('configuration: attempts retention', function () {
   });
 
   it('refuses to keep none, or a value that is not a whole number', function () {
-    assert.throws(() => loadConfig({ ATTEMPTS_KEPT_PER_ACCOUNT: '0' }), (error: unknown) => error instanceof ConfigError && error.message.includes('ATTEMPTS_KEPT_PER_ACCOUNT'));
-    assert.throws(() => loadConfig({ ATTEMPTS_KEPT_DAYS: '1.5' }), (error: unknown) => error instanceof ConfigError && error.message.includes('ATTEMPTS_KEPT_DAYS'));
+    assert.throws(
+      () => loadConfig({ ATTEMPTS_KEPT_PER_ACCOUNT: '0' }),
+      (error: unknown) => error instanceof ConfigError && error.message.includes('ATTEMPTS_KEPT_PER_ACCOUNT'),
+    );
+    assert.throws(
+      () => loadConfig({ ATTEMPTS_KEPT_DAYS: '1.5' }),
+      (error: unknown) => error instanceof ConfigError && error.message.includes('ATTEMPTS_KEPT_DAYS'),
+    );
   });
 });

@@ -6,70 +6,81 @@ import { z } from 'zod';
  * TOKEN_SECRET, which is generated on first start and kept in MySQL when not
  * given. Every problem is listed at once, then the process stops.
  */
-const integer = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const integer = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 const boolean = (fallback: boolean) =>
-  z.enum(['true', 'false', '1', '0']).default(fallback ? 'true' : 'false').transform((v) => v === 'true' || v === '1');
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
 
-const schema = z.object({
-  PORT: integer(8080, 0, 65535),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  HTTP_HEADERS_TIMEOUT_MS: integer(10_000, 100, 600_000),
-  HTTP_REQUEST_TIMEOUT_MS: integer(30_000, 100, 3_600_000),
-  // Node announces it in whole seconds (`Keep-Alive: timeout=…`): below 1 s that says 0.
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(5_000, 1000, 600_000),
-  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
-  ADMIN_PORT: integer(8081, 0, 65535),
-  ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
-  ADMIN_INSECURE_COOKIES: z.enum(['true', 'false', '1', '0']).optional(),
-  ADMIN_SESSION_IDLE_MINUTES: integer(30, 1, 24 * 60),
-  ADMIN_SESSION_MAX_HOURS: integer(12, 1, 24 * 30),
-  ADMIN_THROTTLE_PAIR_LIMIT: integer(10, 1, 1_000_000),
-  ADMIN_THROTTLE_PAIR_WINDOW_SECONDS: integer(900, 1, 86_400),
-  ADMIN_THROTTLE_EMAIL_LIMIT: integer(50, 1, 1_000_000),
-  ADMIN_THROTTLE_EMAIL_WINDOW_SECONDS: integer(3600, 1, 86_400),
-  ADMIN_THROTTLE_ADDRESS_LIMIT: integer(50, 1, 1_000_000),
-  ADMIN_THROTTLE_ADDRESS_WINDOW_SECONDS: integer(900, 1, 86_400),
-  MYSQL_URL: z.url({ protocol: /^mysql$/ }).default('mysql://root@127.0.0.1:3306/regcloud'),
-  MYSQL_POOL_SIZE: integer(10, 1, 500),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379/0'),
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('rc:'),
-  REDIS_COMMAND_TIMEOUT_MS: integer(1000, 50, 60000),
-  BCRYPT_COST: integer(10, 4, 15),
-  TOKEN_SECRET: z.string().min(32).optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRUST_PROXY: z.string().default('false'),
-  MIGRATE_ON_START: boolean(true),
-  NODE_ENV: z.string().default('development'),
-  // Its default depends on NODE_ENV (see loadConfig), so it has none here.
-  SEED_DEMO_ACCOUNT: z.enum(['true', 'false', '1', '0']).optional(),
-  THROTTLE_PAIR_LIMIT: integer(10, 1, 1_000_000),
-  THROTTLE_PAIR_WINDOW_SECONDS: integer(900, 1, 86_400),
-  THROTTLE_ADDRESS_LIMIT: integer(50, 1, 1_000_000),
-  THROTTLE_ADDRESS_WINDOW_SECONDS: integer(900, 1, 86_400),
-  THROTTLE_ACCOUNT_LIMIT: integer(100, 1, 1_000_000),
-  THROTTLE_ACCOUNT_WINDOW_SECONDS: integer(3600, 1, 86_400),
-  THROTTLE_TRUSTED_ADDRESS_DAYS: integer(30, 1, 365),
-  THROTTLE_NEW_ADDRESS_LIMIT: integer(3, 0, 1_000),
-  LOGIN_COMPARES_PER_ACCOUNT: integer(4, 1, 1_000),
-  LAST_SEEN_PERSIST_SECONDS: integer(600, 1, 86_400),
-  ATTEMPTS_KEPT_PER_ACCOUNT: integer(100, 1, 10_000),
-  ATTEMPTS_KEPT_DAYS: integer(30, 1, 3650),
-  SHUTDOWN_GRACE_MS: integer(10_000, 0, 600_000),
-  RECONCILE_INTERVAL_SECONDS: integer(60, 1, 86_400),
-}).superRefine((e, ctx) => {
-  // Node refuses to start a server whose headers may take longer than the whole request.
-  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
-    ctx.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS' });
-  }
-  if (e.NODE_ENV === 'production' && (e.SEED_DEMO_ACCOUNT === 'true' || e.SEED_DEMO_ACCOUNT === '1')) {
-    ctx.addIssue({ code: 'custom', path: ['SEED_DEMO_ACCOUNT'], message: 'the demo account has a published password: it is never created when NODE_ENV=production' });
-  }
-  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
-    ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT' });
-  }
-});
+const schema = z
+  .object({
+    PORT: integer(8080, 0, 65535),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    HTTP_HEADERS_TIMEOUT_MS: integer(10_000, 100, 600_000),
+    HTTP_REQUEST_TIMEOUT_MS: integer(30_000, 100, 3_600_000),
+    // Node announces it in whole seconds (`Keep-Alive: timeout=…`): below 1 s that says 0.
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(5_000, 1000, 600_000),
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    ADMIN_PORT: integer(8081, 0, 65535),
+    ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+    ADMIN_INSECURE_COOKIES: z.enum(['true', 'false', '1', '0']).optional(),
+    ADMIN_SESSION_IDLE_MINUTES: integer(30, 1, 24 * 60),
+    ADMIN_SESSION_MAX_HOURS: integer(12, 1, 24 * 30),
+    ADMIN_THROTTLE_PAIR_LIMIT: integer(10, 1, 1_000_000),
+    ADMIN_THROTTLE_PAIR_WINDOW_SECONDS: integer(900, 1, 86_400),
+    ADMIN_THROTTLE_EMAIL_LIMIT: integer(50, 1, 1_000_000),
+    ADMIN_THROTTLE_EMAIL_WINDOW_SECONDS: integer(3600, 1, 86_400),
+    ADMIN_THROTTLE_ADDRESS_LIMIT: integer(50, 1, 1_000_000),
+    ADMIN_THROTTLE_ADDRESS_WINDOW_SECONDS: integer(900, 1, 86_400),
+    MYSQL_URL: z.url({ protocol: /^mysql$/ }).default('mysql://root@127.0.0.1:3306/regcloud'),
+    MYSQL_POOL_SIZE: integer(10, 1, 500),
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379/0'),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]{1,64}$/)
+      .default('rc:'),
+    REDIS_COMMAND_TIMEOUT_MS: integer(1000, 50, 60000),
+    BCRYPT_COST: integer(10, 4, 15),
+    TOKEN_SECRET: z.string().min(32).optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TRUST_PROXY: z.string().default('false'),
+    MIGRATE_ON_START: boolean(true),
+    NODE_ENV: z.string().default('development'),
+    // Its default depends on NODE_ENV (see loadConfig), so it has none here.
+    SEED_DEMO_ACCOUNT: z.enum(['true', 'false', '1', '0']).optional(),
+    THROTTLE_PAIR_LIMIT: integer(10, 1, 1_000_000),
+    THROTTLE_PAIR_WINDOW_SECONDS: integer(900, 1, 86_400),
+    THROTTLE_ADDRESS_LIMIT: integer(50, 1, 1_000_000),
+    THROTTLE_ADDRESS_WINDOW_SECONDS: integer(900, 1, 86_400),
+    THROTTLE_ACCOUNT_LIMIT: integer(100, 1, 1_000_000),
+    THROTTLE_ACCOUNT_WINDOW_SECONDS: integer(3600, 1, 86_400),
+    THROTTLE_TRUSTED_ADDRESS_DAYS: integer(30, 1, 365),
+    THROTTLE_NEW_ADDRESS_LIMIT: integer(3, 0, 1_000),
+    LOGIN_COMPARES_PER_ACCOUNT: integer(4, 1, 1_000),
+    LAST_SEEN_PERSIST_SECONDS: integer(600, 1, 86_400),
+    ATTEMPTS_KEPT_PER_ACCOUNT: integer(100, 1, 10_000),
+    ATTEMPTS_KEPT_DAYS: integer(30, 1, 3650),
+    SHUTDOWN_GRACE_MS: integer(10_000, 0, 600_000),
+    RECONCILE_INTERVAL_SECONDS: integer(60, 1, 86_400),
+  })
+  .superRefine((e, ctx) => {
+    // Node refuses to start a server whose headers may take longer than the whole request.
+    if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS' });
+    }
+    if (e.NODE_ENV === 'production' && (e.SEED_DEMO_ACCOUNT === 'true' || e.SEED_DEMO_ACCOUNT === '1')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SEED_DEMO_ACCOUNT'],
+        message: 'the demo account has a published password: it is never created when NODE_ENV=production',
+      });
+    }
+    if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
+      ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT' });
+    }
+  });
 
 export type Env = z.infer<typeof schema>;
 
@@ -158,7 +169,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     admin: Object.freeze({
       port: e.ADMIN_PORT,
       host: e.ADMIN_HOST,
-      isInsecureCookies: e.ADMIN_INSECURE_COOKIES === undefined ? isLoopbackHost(e.ADMIN_HOST) : e.ADMIN_INSECURE_COOKIES === 'true' || e.ADMIN_INSECURE_COOKIES === '1',
+      isInsecureCookies:
+        e.ADMIN_INSECURE_COOKIES === undefined
+          ? isLoopbackHost(e.ADMIN_HOST)
+          : e.ADMIN_INSECURE_COOKIES === 'true' || e.ADMIN_INSECURE_COOKIES === '1',
       sessionIdleMs: e.ADMIN_SESSION_IDLE_MINUTES * 60_000,
       sessionMaxMs: e.ADMIN_SESSION_MAX_HOURS * 3_600_000,
       throttle: Object.freeze({
@@ -180,7 +194,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel: e.LOG_LEVEL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     migrateOnStart: e.MIGRATE_ON_START,
-    seedDemoAccount: e.SEED_DEMO_ACCOUNT === undefined ? e.NODE_ENV !== 'production' : e.SEED_DEMO_ACCOUNT === 'true' || e.SEED_DEMO_ACCOUNT === '1',
+    seedDemoAccount:
+      e.SEED_DEMO_ACCOUNT === undefined ? e.NODE_ENV !== 'production' : e.SEED_DEMO_ACCOUNT === 'true' || e.SEED_DEMO_ACCOUNT === '1',
     throttle: Object.freeze({
       pair: { limit: e.THROTTLE_PAIR_LIMIT, windowSeconds: e.THROTTLE_PAIR_WINDOW_SECONDS },
       address: { limit: e.THROTTLE_ADDRESS_LIMIT, windowSeconds: e.THROTTLE_ADDRESS_WINDOW_SECONDS },

@@ -79,7 +79,9 @@ describe('checkAccountSettings', () => {
   }
 
   it('names each bad address and domain in its problem', () => {
-    const problems = problemsOf(settingsFixture({ allowedIps: ['203.0.113.0/24', '0x7f.0.0.1'], allowedDomains: ['ok.example', 'bad domain'] }));
+    const problems = problemsOf(
+      settingsFixture({ allowedIps: ['203.0.113.0/24', '0x7f.0.0.1'], allowedDomains: ['ok.example', 'bad domain'] }),
+    );
     assert.deepEqual(problems, [
       'allowed-ips: not an address or CIDR block: 0x7f.0.0.1',
       'allowed-domains: not a host name or *.wildcard: bad domain',
@@ -98,7 +100,17 @@ describe('checkAccountSettings', () => {
     });
     assert.deepEqual(
       problems.map((problem) => problem.slice(0, problem.indexOf(':'))),
-      ['status', 'version', 'expires', 'max-registrations', 'allowed-ips', 'allowed-ips', 'allowed-domains', 'allowed-domains', 'allowed-app-names'],
+      [
+        'status',
+        'version',
+        'expires',
+        'max-registrations',
+        'allowed-ips',
+        'allowed-ips',
+        'allowed-domains',
+        'allowed-domains',
+        'allowed-app-names',
+      ],
     );
   });
 });

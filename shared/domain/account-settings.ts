@@ -32,8 +32,10 @@ export type SettingsCheck = { ok: true; settings: AccountSettings } | { ok: fals
 /** Every rule on the settings, every problem at once in field order; valid settings come back normalised. */
 export function validateAccountSettings(input: AccountSettings): SettingsValidation {
   const problems: FieldProblem[] = [];
-  if (!ACCOUNT_STATUSES.includes(input.status)) problems.push({ field: 'status', message: `must be one of ${ACCOUNT_STATUSES.join(', ')}` });
-  if (!/^[0-9A-Za-z][0-9A-Za-z.+_-]{0,31}$/.test(input.version)) problems.push({ field: 'version', message: '1 to 32 characters such as 11.0' });
+  if (!ACCOUNT_STATUSES.includes(input.status))
+    problems.push({ field: 'status', message: `must be one of ${ACCOUNT_STATUSES.join(', ')}` });
+  if (!/^[0-9A-Za-z][0-9A-Za-z.+_-]{0,31}$/.test(input.version))
+    problems.push({ field: 'version', message: '1 to 32 characters such as 11.0' });
   if (!isCalendarDate(input.expiresAt)) problems.push({ field: 'expiresAt', message: 'a calendar date YYYY-MM-DD' });
   if (!Number.isInteger(input.maxRegistrations) || input.maxRegistrations < 0 || input.maxRegistrations > MAX_SEATS) {
     problems.push({ field: 'maxRegistrations', message: `a whole number from 0 to ${MAX_SEATS}` });
@@ -44,11 +46,13 @@ export function validateAccountSettings(input: AccountSettings): SettingsValidat
   });
   const allowedDomains = input.allowedDomains.map((domain) => normaliseDomainPattern(domain) ?? '');
   input.allowedDomains.forEach((domain, index) => {
-    if (allowedDomains[index] === '') problems.push({ field: `allowedDomains[${index}]`, message: `not a host name or *.wildcard: ${domain}` });
+    if (allowedDomains[index] === '')
+      problems.push({ field: `allowedDomains[${index}]`, message: `not a host name or *.wildcard: ${domain}` });
   });
   const allowedAppNames = input.allowedAppNames.map((name) => name.trim());
   allowedAppNames.forEach((name, index) => {
-    if (name.length === 0 || name.length > 128) problems.push({ field: `allowedAppNames[${index}]`, message: `1 to 128 characters each: ${JSON.stringify(name)}` });
+    if (name.length === 0 || name.length > 128)
+      problems.push({ field: `allowedAppNames[${index}]`, message: `1 to 128 characters each: ${JSON.stringify(name)}` });
   });
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, settings: { ...input, allowedIps, allowedDomains, allowedAppNames } };
@@ -100,7 +104,10 @@ export function validateAccountPolicy(input: AccountPolicy): FieldProblem[] {
   }
   const silent = input.releaseAfterSilentSeconds;
   if (silent !== null && (!Number.isInteger(silent) || silent < MIN_SILENT_SECONDS || silent > MAX_SILENT_SECONDS)) {
-    problems.push({ field: 'releaseAfterSilentSeconds', message: `null or a whole number of seconds from ${MIN_SILENT_SECONDS} to ${MAX_SILENT_SECONDS}` });
+    problems.push({
+      field: 'releaseAfterSilentSeconds',
+      message: `null or a whole number of seconds from ${MIN_SILENT_SECONDS} to ${MAX_SILENT_SECONDS}`,
+    });
   }
   return problems;
 }

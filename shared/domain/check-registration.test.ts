@@ -48,7 +48,10 @@ describe('registrationAccountCauses', () => {
   });
 
   it('gives no cause on the last day of the certificate', () => {
-    assert.deepEqual(registrationAccountCauses(certificateFixture({ expiresAt: '2026-06-15' }), '11.0', new Date('2026-06-15T23:59:59.999Z')), []);
+    assert.deepEqual(
+      registrationAccountCauses(certificateFixture({ expiresAt: '2026-06-15' }), '11.0', new Date('2026-06-15T23:59:59.999Z')),
+      [],
+    );
   });
 
   it('lists every overall cause that applies, in table order', () => {

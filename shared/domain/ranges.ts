@@ -45,18 +45,14 @@ export function isStrictIp(text: string): boolean {
 
 /** `::ffff:203.0.113.7` is the IPv4 node behind a dual-stack socket: match it as IPv4. */
 function unmapIpv4(address: ParsedAddress): ParsedAddress {
-  return address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()
-    ? (address as ipaddr.IPv6).toIPv4Address()
-    : address;
+  return address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() ? (address as ipaddr.IPv6).toIPv4Address() : address;
 }
 
 export function isIpAllowed(ranges: readonly IpRange[], ip: string): boolean {
   if (ranges.length === 0) return true;
   if (!isStrictIp(ip)) return false;
   const address = unmapIpv4(ipaddr.parse(ip));
-  return ranges.some(
-    (range) => range.address.kind() === address.kind() && address.match(range.address, range.prefixLength),
-  );
+  return ranges.some((range) => range.address.kind() === address.kind() && address.match(range.address, range.prefixLength));
 }
 
 /**
@@ -97,9 +93,7 @@ export function isDomainAllowed(patterns: readonly string[], domain: string | un
   if (domain === undefined) return false;
   const host = normaliseHostName(domain);
   if (host === null) return false;
-  return patterns.some((pattern) =>
-    pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern,
-  );
+  return patterns.some((pattern) => (pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern));
 }
 
 export function isAppNameAllowed(allowed: readonly string[], appName: string): boolean {

@@ -17,7 +17,10 @@ describe('staff roles', function () {
 
   for (const action of Object.keys(PERMISSIONS) as StaffAction[]) {
     it(`lets exactly ${expected[action].join(', ')} ${action}`, function () {
-      assert.deepEqual(STAFF_ROLES.filter((role) => isAllowed(role, action)), expected[action]);
+      assert.deepEqual(
+        STAFF_ROLES.filter((role) => isAllowed(role, action)),
+        expected[action],
+      );
     });
   }
 

@@ -30,11 +30,16 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       send(res, answerFor(refuseOverall({ code: 'INCORRECT_DATA_FORMAT' })));
       return;
     }
-    logger.error({ err: error, requestId: requestIdOf(res), method: req.method, path: req.path }, `unhandled error: ${FALLBACK_CAUSE.code}`);
+    logger.error(
+      { err: error, requestId: requestIdOf(res), method: req.method, path: req.path },
+      `unhandled error: ${FALLBACK_CAUSE.code}`,
+    );
     send(res, fallbackAnswer(500));
   };
 }
 
 export const notFound: RequestHandler = (_req, res) => send(res, fallbackAnswer(404));
-export const methodNotAllowed = (allowed: string): RequestHandler => (_req, res) =>
-  send(res, fallbackAnswer(405, { Allow: allowed }));
+export const methodNotAllowed =
+  (allowed: string): RequestHandler =>
+  (_req, res) =>
+    send(res, fallbackAnswer(405, { Allow: allowed }));

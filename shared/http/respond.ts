@@ -64,7 +64,9 @@ export function answerFor<Body>(outcome: Outcome<Body>): HttpAnswer {
 export const FALLBACK_ANSWERED: Readonly<AnsweredCauses> = Object.freeze({ result: 'failure', overall: [FALLBACK_CAUSE.code], nodes: [] });
 
 /** The success body of a route that keeps attempts: it names its nodes. */
-export interface NamedNodesBody { nodes: ReadonlyArray<{ nodeId: string; machineCode: string }> }
+export interface NamedNodesBody {
+  nodes: ReadonlyArray<{ nodeId: string; machineCode: string }>;
+}
 
 /**
  * The codes an outcome's answer tells the node, for the attempts support
@@ -74,12 +76,20 @@ export interface NamedNodesBody { nodes: ReadonlyArray<{ nodeId: string; machine
 export function answeredCauses(outcome: Outcome<NamedNodesBody>): AnsweredCauses {
   switch (outcome.kind) {
     case 'succeeded':
-      return { result: 'success', overall: [], nodes: outcome.body.nodes.map(({ nodeId, machineCode }) => ({ nodeId, machineCode, causes: [] })) };
+      return {
+        result: 'success',
+        overall: [],
+        nodes: outcome.body.nodes.map(({ nodeId, machineCode }) => ({ nodeId, machineCode, causes: [] })),
+      };
     case 'refused':
       return {
         result: 'failure',
         overall: outcome.overall.map((cause) => cause.code),
-        nodes: shownNodes(outcome).map(({ nodeId, machineCode, causes }) => ({ nodeId: nodeId ?? null, machineCode: machineCode ?? null, causes })),
+        nodes: shownNodes(outcome).map(({ nodeId, machineCode, causes }) => ({
+          nodeId: nodeId ?? null,
+          machineCode: machineCode ?? null,
+          causes,
+        })),
       };
     case 'throttled':
       return FALLBACK_ANSWERED;

@@ -6,7 +6,17 @@ export type { Logger };
  * Structured JSON logs. Credentials never reach a log line: bodies are not
  * logged, and these paths are censored wherever an object carries them.
  */
-const REDACTED_PATHS = ['password', '*.password', 'token', '*.token', 'passwordHash', '*.passwordHash', 'secret', '*.secret', 'req.headers.authorization'];
+const REDACTED_PATHS = [
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'passwordHash',
+  '*.passwordHash',
+  'secret',
+  '*.secret',
+  'req.headers.authorization',
+];
 
 export function createLogger(options: { level: string; name: string }): Logger {
   return pino({ name: options.name, level: options.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });

@@ -29,7 +29,8 @@ export function stopOnSignals(options: { logger: Logger; graceMs: number; what: 
 /** Runs a process's `main`; a start-up failure is one line on stderr and exit code 1. */
 export function runService(name: string, main: () => Promise<void>): void {
   main().catch((error: unknown) => {
-    const reason = error instanceof ConfigError ? error.message : `${name} failed to start: ${error instanceof Error ? error.message : String(error)}`;
+    const reason =
+      error instanceof ConfigError ? error.message : `${name} failed to start: ${error instanceof Error ? error.message : String(error)}`;
     console.error(reason);
     process.exit(1);
   });

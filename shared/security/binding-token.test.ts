@@ -10,7 +10,8 @@ const MACHINE = 'machine-code-of-node-47-1';
 
 const codecs = new Map<Buffer, TokenCodec>([SECRET, OTHER_SECRET].map((secret) => [secret, createTokenCodec(secret)]));
 const codec = (secret: Buffer) => codecs.get(secret) ?? createTokenCodec(secret);
-const deriveToken = (secret: Buffer, accountId: number, nonce: string, machineCode: string) => codec(secret).derive(accountId, nonce, machineCode);
+const deriveToken = (secret: Buffer, accountId: number, nonce: string, machineCode: string) =>
+  codec(secret).derive(accountId, nonce, machineCode);
 const parseToken = (secret: Buffer, token: string, machineCode: string) => codec(secret).parse(token, machineCode);
 
 /** The token with one character replaced by another of the same alphabet. */
@@ -57,7 +58,7 @@ describe('deriveToken', () => {
   });
 
   it('gives consecutive accounts account parts with nothing in common to count by', () => {
-    const parts = [41, 42, 43].map((id) => (deriveToken(SECRET, id, NONCE, MACHINE).split('.')[0] as string));
+    const parts = [41, 42, 43].map((id) => deriveToken(SECRET, id, NONCE, MACHINE).split('.')[0] as string);
     assert.equal(new Set(parts).size, 3);
     assert.ok(parts.every((part) => !/^\d+$/.test(part)));
   });
@@ -104,8 +105,18 @@ describe('parseToken', () => {
     { why: 'a token presented for another machine code', secret: SECRET, token, machineCode: `${MACHINE}-2` },
     { why: 'a token presented with an empty machine code', secret: SECRET, token, machineCode: '' },
     { why: 'a token minted under another secret', secret: OTHER_SECRET, token, machineCode: MACHINE },
-    { why: 'a token with another account part', secret: SECRET, token: `${deriveToken(SECRET, 43, NONCE, MACHINE).split('.')[0]}.${token.split('.').slice(1).join('.')}`, machineCode: MACHINE },
-    { why: 'a decimal token with another account id', secret: SECRET, token: legacyToken(SECRET, ACCOUNT_ID, NONCE, MACHINE).replace(/^42\./, '43.'), machineCode: MACHINE },
+    {
+      why: 'a token with another account part',
+      secret: SECRET,
+      token: `${deriveToken(SECRET, 43, NONCE, MACHINE).split('.')[0]}.${token.split('.').slice(1).join('.')}`,
+      machineCode: MACHINE,
+    },
+    {
+      why: 'a decimal token with another account id',
+      secret: SECRET,
+      token: legacyToken(SECRET, ACCOUNT_ID, NONCE, MACHINE).replace(/^42\./, '43.'),
+      machineCode: MACHINE,
+    },
     { why: 'a token with another nonce', secret: SECRET, token: token.replace(NONCE, 'AbCdEfGhIjKlMnOq'), machineCode: MACHINE },
     { why: 'an empty string', secret: SECRET, token: '', machineCode: MACHINE },
     { why: 'a token without its mac', secret: SECRET, token: `${token.split('.')[0]}.${NONCE}.`, machineCode: MACHINE },
@@ -113,10 +124,20 @@ describe('parseToken', () => {
     { why: 'a token with an extra character', secret: SECRET, token: `${token}A`, machineCode: MACHINE },
     { why: 'a token with an extra part', secret: SECRET, token: `${token}.x`, machineCode: MACHINE },
     { why: 'a token with surrounding space', secret: SECRET, token: ` ${token} `, machineCode: MACHINE },
-    { why: 'a decimal token with a leading zero on its account id', secret: SECRET, token: `0${legacyToken(SECRET, ACCOUNT_ID, NONCE, MACHINE)}`, machineCode: MACHINE },
+    {
+      why: 'a decimal token with a leading zero on its account id',
+      secret: SECRET,
+      token: `0${legacyToken(SECRET, ACCOUNT_ID, NONCE, MACHINE)}`,
+      machineCode: MACHINE,
+    },
     { why: 'a token with account id 0', secret: SECRET, token: `0.${NONCE}.${token.split('.')[2]}`, machineCode: MACHINE },
     { why: 'a token with an account part of 21 characters', secret: SECRET, token: token.slice(1), machineCode: MACHINE },
-    { why: 'a token with a short nonce', secret: SECRET, token: `${token.split('.')[0]}.AbCd.${token.split('.')[2]}`, machineCode: MACHINE },
+    {
+      why: 'a token with a short nonce',
+      secret: SECRET,
+      token: `${token.split('.')[0]}.AbCd.${token.split('.')[2]}`,
+      machineCode: MACHINE,
+    },
     { why: 'a token with padded base64', secret: SECRET, token: `${token.slice(0, -2)}==`, machineCode: MACHINE },
     { why: 'a token whose mac holds a standard-base64 character', secret: SECRET, token: `${token.slice(0, -1)}+`, machineCode: MACHINE },
     { why: 'a word', secret: SECRET, token: 'garbage', machineCode: MACHINE },

@@ -43,15 +43,26 @@ describe('binding store', function () {
     return { store, metrics };
   }
 
-  const node = (machineCode: string): NodeToBind => ({ machineCode, nodeId: machineCode, ip: '203.0.113.7', domain: null, appName: 'webroot', mac: null, appVersion: '11.0' });
+  const node = (machineCode: string): NodeToBind => ({
+    machineCode,
+    nodeId: machineCode,
+    ip: '203.0.113.7',
+    domain: null,
+    appName: 'webroot',
+    mac: null,
+    appVersion: '11.0',
+  });
   const keysOf = (account: TestAccount) => accountKeys(api.config.redisKeyPrefix, account.id);
   const ledgerNonces = async (account: TestAccount) => {
-    const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT machine_code, nonce FROM bindings WHERE account_id = ? ORDER BY machine_code', [account.id]);
+    const [rows] = await db.query<mysql.RowDataPacket[]>(
+      'SELECT machine_code, nonce FROM bindings WHERE account_id = ? ORDER BY machine_code',
+      [account.id],
+    );
     return Object.fromEntries(rows.map((row) => [String(row.machine_code), String(row.nonce)]));
   };
   const ledgerDecisions = async (metrics: Metrics) => (await metrics.ledgerDecisions.get()).values[0]?.value ?? 0;
 
-  it('binds new machines, answers the ledger\'s seat count and turns the reservations into bindings', async function () {
+  it("binds new machines, answers the ledger's seat count and turns the reservations into bindings", async function () {
     const account = await api.createAccount({ maxRegistrations: 3 });
     const { store } = storeWith();
     const result = await store.bind({ accountId: account.id, maxRegistrations: 3, commit: true, nodes: [node('a'), node('b')] });
@@ -83,7 +94,10 @@ describe('binding store', function () {
     const { store, metrics } = storeWith(() => ({
       persistRegistration: () => Promise.reject(new StoreFailure('mysql', 'connection refused')),
     }));
-    await assert.rejects(store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] }), (error: unknown) => error instanceof StoreFailure && error.store === 'mysql');
+    await assert.rejects(
+      store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] }),
+      (error: unknown) => error instanceof StoreFailure && error.store === 'mysql',
+    );
     assert.deepEqual(await ledgerNonces(account), {});
     assert.equal(await api.deps.redis.hlen(keysOf(account).pending), 0);
     assert.equal((await metrics.storeFailures.get()).values.find((value) => value.labels.operation === 'persist')?.value, 1);
@@ -97,7 +111,13 @@ describe('binding store', function () {
     assert.equal(result.kind, 'bound');
     assert.equal(await ledgerDecisions(metrics), 1);
     const nonce = (await ledgerNonces(account)).a as string;
-    const verified = await store.verify({ accountId: account.id, machineCode: 'a', nonce, nowSeconds: Math.floor(Date.now() / 1000), lastSeenIntervalSeconds: 600 });
+    const verified = await store.verify({
+      accountId: account.id,
+      machineCode: 'a',
+      nonce,
+      nowSeconds: Math.floor(Date.now() / 1000),
+      lastSeenIntervalSeconds: 600,
+    });
     assert.equal(verified.kind, 'bound');
   });
 
@@ -106,7 +126,10 @@ describe('binding store', function () {
     const { store, metrics } = storeWith();
     assert.equal((await store.bind({ accountId: account.id, maxRegistrations: 2, commit: true, nodes: [node('a')] })).kind, 'bound');
     // A seat taken behind Redis's back: Redis still counts one of two.
-    await db.query("INSERT INTO bindings (account_id, machine_code, nonce, node_id, ip, app_name, app_version) VALUES (?, 'b', 'BBBBBBBBBBBBBBBB', 'b', '203.0.113.7', 'webroot', '11.0')", [account.id]);
+    await db.query(
+      "INSERT INTO bindings (account_id, machine_code, nonce, node_id, ip, app_name, app_version) VALUES (?, 'b', 'BBBBBBBBBBBBBBBB', 'b', '203.0.113.7', 'webroot', '11.0')",
+      [account.id],
+    );
     const result = await store.bind({ accountId: account.id, maxRegistrations: 2, commit: true, nodes: [node('c')] });
     assert.deepEqual(result, { kind: 'over', overflowIndices: [0] });
     assert.equal(await ledgerDecisions(metrics), 1);
@@ -114,7 +137,7 @@ describe('binding store', function () {
     assert.equal(await api.deps.redis.hlen(keysOf(account).pending), 0);
   });
 
-  it('never brings a machine unbound behind Redis\'s back under its old nonce', async function () {
+  it("never brings a machine unbound behind Redis's back under its old nonce", async function () {
     const account = await api.createAccount();
     const { store } = storeWith();
     await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });

@@ -36,15 +36,20 @@ export type BindResult =
 
 export type VerifyResult =
   /** `isLastSeenRecorded`: this heartbeat is the one of its interval that updates last-seen. */
-  | { kind: 'bound'; status: string; expiresAt: string; isLastSeenRecorded: boolean }
-  | { kind: 'not-bound' };
+  { kind: 'bound'; status: string; expiresAt: string; isLastSeenRecorded: boolean } | { kind: 'not-bound' };
 
 export interface BindingStore {
   /** Throws StoreFailure when a store fails; nothing is then bound in either. */
   bind(input: { accountId: number; maxRegistrations: number; commit: boolean; nodes: readonly NodeToBind[] }): Promise<BindResult>;
   /** The machines among `machineCodes` that were bound, now unbound. Throws StoreFailure, leaving every binding as it was. */
   unbind(accountId: number, machineCodes: readonly string[]): Promise<string[]>;
-  verify(input: { accountId: number; machineCode: string; nonce: string; nowSeconds: number; lastSeenIntervalSeconds: number }): Promise<VerifyResult>;
+  verify(input: {
+    accountId: number;
+    machineCode: string;
+    nonce: string;
+    nowSeconds: number;
+    lastSeenIntervalSeconds: number;
+  }): Promise<VerifyResult>;
   /** After a staff change: the next request reloads the account from MySQL. */
   invalidate(accountId: number, revision: number): Promise<void>;
 }
@@ -181,7 +186,11 @@ export function createBindingStore(deps: {
    * MySQL has them, `undoBindNodes` when it has not. If Redis cannot take it
    * now, the account is dropped so that it reloads from the ledger.
    */
-  async function settle(step: 'commitBindings' | 'undoBindNodes', keys: AccountKeys, written: ReadonlyArray<{ machineCode: string; nonce: string }>): Promise<void> {
+  async function settle(
+    step: 'commitBindings' | 'undoBindNodes',
+    keys: AccountKeys,
+    written: ReadonlyArray<{ machineCode: string; nonce: string }>,
+  ): Promise<void> {
     if (written.length === 0) return;
     try {
       await scripts[step](keys, written);
@@ -267,7 +276,9 @@ export function createBindingStore(deps: {
   /** MySQL answers alone: for a Redis that is down, and to confirm a "not bound" from a Redis that may be stale. */
   async function verifyInLedger(accountId: number, machineCode: string, nonce: string): Promise<VerifyResult> {
     const bound = await bindings.findBoundState(accountId, machineCode);
-    return bound?.nonce === nonce ? { kind: 'bound', status: bound.status, expiresAt: bound.expiresAt, isLastSeenRecorded: true } : { kind: 'not-bound' };
+    return bound?.nonce === nonce
+      ? { kind: 'bound', status: bound.status, expiresAt: bound.expiresAt, isLastSeenRecorded: true }
+      : { kind: 'not-bound' };
   }
 
   async function verify(input: Parameters<BindingStore['verify']>[0]): Promise<VerifyResult> {
@@ -280,7 +291,8 @@ export function createBindingStore(deps: {
         counted(error, 'verify');
         return verifyInLedger(input.accountId, input.machineCode, input.nonce);
       }
-      if (reply.kind === 'BOUND') return { kind: 'bound', status: reply.status, expiresAt: reply.expiresAt, isLastSeenRecorded: reply.isLastSeenRecorded };
+      if (reply.kind === 'BOUND')
+        return { kind: 'bound', status: reply.status, expiresAt: reply.expiresAt, isLastSeenRecorded: reply.isLastSeenRecorded };
       if (reply.kind === 'NOT_BOUND') {
         const confirmed = await verifyInLedger(input.accountId, input.machineCode, input.nonce);
         if (confirmed.kind === 'bound') await forget(keys);

@@ -64,7 +64,9 @@ process.once('exit', () => {
 export function requireExecutables(binaries: readonly string[], aptPackage: string): void {
   for (const binary of binaries) {
     if (!isExecutable(binary)) {
-      throw new Error(`${binary} not found: install it with "apt-get install -y ${aptPackage}" (tests spawn their own instance; the service need not run)`);
+      throw new Error(
+        `${binary} not found: install it with "apt-get install -y ${aptPackage}" (tests spawn their own instance; the service need not run)`,
+      );
     }
   }
 }

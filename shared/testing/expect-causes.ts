@@ -22,7 +22,10 @@ export function failureOf(response: Response): FailureBody {
 export function expectOverall(response: Response, status: number, codes: OverallCode[]): FailureBody {
   assert.equal(response.status, status, JSON.stringify(response.body));
   const body = failureOf(response);
-  assert.deepEqual(body.overall.map((cause) => cause.code), codes);
+  assert.deepEqual(
+    body.overall.map((cause) => cause.code),
+    codes,
+  );
   body.overall.forEach((cause) => assert.equal(cause.message, OVERALL_CAUSES[cause.code as OverallCode].message));
   assert.deepEqual(body.nodes, [], 'display rule 2: only overall causes when there is one');
   return body;
@@ -33,7 +36,9 @@ export function expectNodeCauses(response: Response, status: number, expected: R
   assert.equal(response.status, status, JSON.stringify(response.body));
   const body = failureOf(response);
   assert.deepEqual(body.overall, []);
-  const actual = Object.fromEntries(body.nodes.map((node) => [node.nodeId ?? node.machineCode ?? '(no nodeId or machineCode)', node.causes.map((cause) => cause.code)]));
+  const actual = Object.fromEntries(
+    body.nodes.map((node) => [node.nodeId ?? node.machineCode ?? '(no nodeId or machineCode)', node.causes.map((cause) => cause.code)]),
+  );
   assert.deepEqual(actual, expected);
   body.nodes.flatMap((node) => node.causes).forEach((cause) => assert.equal(cause.message, NODE_CAUSES[cause.code as NodeCode].message));
   return body;
@@ -41,6 +46,10 @@ export function expectNodeCauses(response: Response, status: number, expected: R
 
 export function expectFallback(response: Response, status: number): void {
   assert.equal(response.status, status, JSON.stringify(response.body));
-  assert.deepEqual(response.body, { result: 'failure', overall: [{ code: FALLBACK_CAUSE.code, message: FALLBACK_CAUSE.message }], nodes: [] });
+  assert.deepEqual(response.body, {
+    result: 'failure',
+    overall: [{ code: FALLBACK_CAUSE.code, message: FALLBACK_CAUSE.message }],
+    nodes: [],
+  });
   assert.match(String(response.headers['x-request-id']), /^[0-9a-f-]{36}$/);
 }

@@ -31,7 +31,10 @@ export function randomName(prefix = 'acct'): string {
 
 export const FAR_FUTURE = '2099-12-31';
 
-export async function startTestApi(overrides: Record<string, string> = {}, options: { now?: () => Date; logger?: Logger } = {}): Promise<TestApi> {
+export async function startTestApi(
+  overrides: Record<string, string> = {},
+  options: { now?: () => Date; logger?: Logger } = {},
+): Promise<TestApi> {
   const config = testConfig(overrides);
   const deps = await createApiDeps(config, options);
   return {

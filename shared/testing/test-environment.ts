@@ -57,8 +57,10 @@ const START_COMMANDS = {
 
 export async function prepareRun(): Promise<void> {
   const missing: string[] = [];
-  if (!(await isListening(SHARED_MYSQL))) missing.push(`MariaDB is not running on ${SHARED_MYSQL}: start it with \`${START_COMMANDS.mysql}\``);
-  if (!(await isListening(SHARED_REDIS))) missing.push(`Redis is not running on ${SHARED_REDIS}: start it with \`${START_COMMANDS.redis}\``);
+  if (!(await isListening(SHARED_MYSQL)))
+    missing.push(`MariaDB is not running on ${SHARED_MYSQL}: start it with \`${START_COMMANDS.mysql}\``);
+  if (!(await isListening(SHARED_REDIS)))
+    missing.push(`Redis is not running on ${SHARED_REDIS}: start it with \`${START_COMMANDS.redis}\``);
   if (missing.length > 0) throw new Error(missing.join('; '));
   await migrate(RUN_MYSQL_URL);
 }

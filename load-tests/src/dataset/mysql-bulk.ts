@@ -40,7 +40,18 @@ export async function insertAccounts(
 ): Promise<void> {
   const rows: Array<Array<string | number>> = [];
   for (let n = from; n <= to; n++) {
-    rows.push([n, accountName(n), shared.passwordHash, 'active', SEED_APP_VERSION, shared.expiresAt, SEED_MAX_REGISTRATIONS, '[]', '[]', '[]']);
+    rows.push([
+      n,
+      accountName(n),
+      shared.passwordHash,
+      'active',
+      SEED_APP_VERSION,
+      shared.expiresAt,
+      SEED_MAX_REGISTRATIONS,
+      '[]',
+      '[]',
+      '[]',
+    ]);
   }
   await connection.query(
     `INSERT INTO accounts (id, name, password_hash, status, version, expires_at, max_registrations, allowed_ips, allowed_domains, allowed_app_names)

@@ -20,7 +20,12 @@ export async function writeStates(redis: Redis, prefix: string, from: number, to
   await execOrThrow(pipeline.exec());
 }
 
-export async function writeBindings(redis: Redis, prefix: string, bindings: readonly SeededBinding[], lastSeenSeconds: number): Promise<void> {
+export async function writeBindings(
+  redis: Redis,
+  prefix: string,
+  bindings: readonly SeededBinding[],
+  lastSeenSeconds: number,
+): Promise<void> {
   const byAccount = new Map<number, string[]>();
   for (const { accountId, node, nonce } of bindings) {
     const fields = byAccount.get(accountId) ?? [];

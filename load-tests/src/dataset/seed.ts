@@ -88,7 +88,11 @@ async function sampleMemoryUsage(redis: Redis, prefix: string, from: number, to:
   };
 }
 
-async function inLanes(connections: readonly Connection[], batches: number, work: (connection: Connection, batch: number) => Promise<void>): Promise<void> {
+async function inLanes(
+  connections: readonly Connection[],
+  batches: number,
+  work: (connection: Connection, batch: number) => Promise<void>,
+): Promise<void> {
   await Promise.all(
     connections.map(async (connection, lane) => {
       for (let batch = lane; batch < batches; batch += connections.length) await work(connection, batch);
@@ -96,7 +100,11 @@ async function inLanes(connections: readonly Connection[], batches: number, work
   );
 }
 
-export async function seed(ns: Namespace, targetBindings: number, options: { bcryptCost: number; log: (line: string) => void }): Promise<SeedReport> {
+export async function seed(
+  ns: Namespace,
+  targetBindings: number,
+  options: { bcryptCost: number; log: (line: string) => void },
+): Promise<SeedReport> {
   await migrate(ns.mysqlUrl);
   const connections = await Promise.all(Array.from({ length: LANES }, () => openBulkConnection(ns.mysqlUrl)));
   const redis = openSeedRedis(ns);
@@ -105,7 +113,15 @@ export async function seed(ns: Namespace, targetBindings: number, options: { bcr
     const before = await seededAccountCount(main);
     const target = accountsFor(targetBindings);
     if (target <= before) {
-      return { accountsBefore: before, accountsAdded: 0, bindingsAdded: 0, bindingsTotal: await countBindings(main), seconds: { hash: 0, accounts: 0, bindings: 0, total: 0 }, bindingsPerSecond: null, redisMemory: null };
+      return {
+        accountsBefore: before,
+        accountsAdded: 0,
+        bindingsAdded: 0,
+        bindingsTotal: await countBindings(main),
+        seconds: { hash: 0, accounts: 0, bindings: 0, total: 0 },
+        bindingsPerSecond: null,
+        redisMemory: null,
+      };
     }
     const from = before + 1;
     options.log(`seeding accounts ${from}..${target} of ${ns.database} / ${ns.keyPrefix}`);
@@ -123,7 +139,10 @@ export async function seed(ns: Namespace, targetBindings: number, options: { bcr
     await inLanes(connections, accountBatches, async (connection, batch) => {
       const first = from + batch * ACCOUNTS_PER_INSERT;
       const last = Math.min(target, first + ACCOUNTS_PER_INSERT - 1);
-      await Promise.all([insertAccounts(connection, first, last, { passwordHash, expiresAt }), writeStates(redis, ns.keyPrefix, first, last, expiresAt)]);
+      await Promise.all([
+        insertAccounts(connection, first, last, { passwordHash, expiresAt }),
+        writeStates(redis, ns.keyPrefix, first, last, expiresAt),
+      ]);
     });
     const memoryAfterStates = await usedMemory(redis);
     const accountsDone = performance.now();
@@ -134,7 +153,10 @@ export async function seed(ns: Namespace, targetBindings: number, options: { bcr
       const first = from + batch * ACCOUNTS_PER_BINDING_BATCH;
       const last = Math.min(target, first + ACCOUNTS_PER_BINDING_BATCH - 1);
       const bindings = batchBindings(first, last);
-      await Promise.all([insertBindings(connection, bindings, lastSeenSeconds), writeBindings(redis, ns.keyPrefix, bindings, lastSeenSeconds)]);
+      await Promise.all([
+        insertBindings(connection, bindings, lastSeenSeconds),
+        writeBindings(redis, ns.keyPrefix, bindings, lastSeenSeconds),
+      ]);
       bindingsAdded += bindings.length;
       if (batch % 40 === 0 && batch > 0) options.log(`  ${bindingsAdded.toLocaleString('en-US')} bindings`);
     });

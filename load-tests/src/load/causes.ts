@@ -20,7 +20,10 @@ export function causeOf(status: number, body: string): string {
   }
   const failure = failureBody.safeParse(parsed);
   if (!failure.success) return `${status} (not the failure shape)`;
-  const codes = new Set([...(failure.data.overall ?? []).map((c) => c.code), ...(failure.data.nodes ?? []).flatMap((node) => node.causes.map((c) => c.code))]);
+  const codes = new Set([
+    ...(failure.data.overall ?? []).map((c) => c.code),
+    ...(failure.data.nodes ?? []).flatMap((node) => node.causes.map((c) => c.code)),
+  ]);
   return codes.size === 0 ? `${status}` : `${status} ${[...codes].sort().join('+')}`;
 }
 

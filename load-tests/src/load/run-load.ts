@@ -65,7 +65,11 @@ interface Sink {
   lastAnswer: number;
 }
 
-function runInstance(spec: LoadSpec, sink: Sink, shape: { connections: number; amount?: number; seconds?: number; rate?: number }): Promise<void> {
+function runInstance(
+  spec: LoadSpec,
+  sink: Sink,
+  shape: { connections: number; amount?: number; seconds?: number; rate?: number },
+): Promise<void> {
   const expectedStatus = spec.expectedStatus ?? 200;
   // autocannon hands each connection's context object to both hooks: it carries the request in flight.
   const inFlight = new WeakMap<object, PlannedRequest>();
@@ -118,7 +122,10 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const sink: Sink = { latency: new LatencyRecorder(), statuses: {}, errors: {}, lastAnswer: started };
   const rate = spec.overallRate;
   if (rate === undefined) {
-    await runInstance(spec, sink, { connections: spec.connections, ...(spec.amount !== undefined ? { amount: spec.amount } : { seconds: spec.seconds ?? 10 }) });
+    await runInstance(spec, sink, {
+      connections: spec.connections,
+      ...(spec.amount !== undefined ? { amount: spec.amount } : { seconds: spec.seconds ?? 10 }),
+    });
   } else {
     // Exactly rate x seconds requests, each connection its share at its share of the rate.
     const seconds = spec.seconds ?? 10;

@@ -50,7 +50,8 @@ type Frame = z.infer<typeof callFrame>;
 function packageOf(frame: Frame): string {
   const { url, functionName } = frame;
   // (root) owns what no JS function asked for: node parsing HTTP, reading sockets, running timers.
-  if (url === '') return functionName === '(root)' ? '(node: HTTP parsing, socket reads)' : functionName.startsWith('(') ? functionName : '(native)';
+  if (url === '')
+    return functionName === '(root)' ? '(node: HTTP parsing, socket reads)' : functionName.startsWith('(') ? functionName : '(native)';
   const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (inModules) return inModules[1] as string;
   if (url.startsWith('node:')) return 'node (internals)';
@@ -63,7 +64,10 @@ const DELEGATES = new Set(['node (internals)', '(native)']);
 
 function functionKey(frame: Frame): string {
   if (frame.url === '' && frame.functionName === '(root)') return packageOf(frame);
-  const file = frame.url.replace(/^.*\/node_modules\//, '').replace(/^.*\/dist\//, '').replace(/^file:\/\//, '');
+  const file = frame.url
+    .replace(/^.*\/node_modules\//, '')
+    .replace(/^.*\/dist\//, '')
+    .replace(/^file:\/\//, '');
   return `${frame.functionName || '(anonymous)'} ${file ? `${file}:${frame.lineNumber + 1}` : ''}`.trim();
 }
 

@@ -19,7 +19,12 @@ export function logOutput(child: ChildProcess, logFile: string): void {
 }
 
 /** Polls `url` until it answers with a status `isReady` accepts; fails early when the child exits. */
-export async function waitForHttp(child: ChildProcess, url: string, isReady: (status: number) => boolean, timeoutMs = 60_000): Promise<void> {
+export async function waitForHttp(
+  child: ChildProcess,
+  url: string,
+  isReady: (status: number) => boolean,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {

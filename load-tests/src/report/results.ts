@@ -21,7 +21,10 @@ export function machine() {
 export function codeVersion(): { commit: string; uncommittedFiles: number } {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
   try {
-    return { commit: git('rev-parse', '--short', 'HEAD'), uncommittedFiles: git('status', '--porcelain', '--', 'services', 'shared', 'infra').split('\n').filter(Boolean).length };
+    return {
+      commit: git('rev-parse', '--short', 'HEAD'),
+      uncommittedFiles: git('status', '--porcelain', '--', 'services', 'shared', 'infra').split('\n').filter(Boolean).length,
+    };
   } catch {
     return { commit: 'unknown', uncommittedFiles: -1 };
   }

@@ -11,7 +11,8 @@ function show(cell: Cell): string {
 export function table(headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>): string {
   const text = [headers.map(String), ...rows.map((row) => row.map(show))];
   const widths = headers.map((_, column) => Math.max(...text.map((row) => (row[column] ?? '').length)));
-  const line = (row: readonly string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+  const line = (row: readonly string[]) =>
+    row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
   return [line(text[0] ?? []), widths.map((width) => '-'.repeat(width)).join('  '), ...text.slice(1).map(line)].join('\n');
 }
 

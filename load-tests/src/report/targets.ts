@@ -26,8 +26,20 @@ export interface TargetCheck {
   met: boolean;
 }
 
-const atMost = (target: string, measured: number, limit: number, unit: TargetCheck['unit']): TargetCheck => ({ target, measured, limit, unit, met: measured <= limit });
-const atLeast = (target: string, measured: number, limit: number, unit: TargetCheck['unit']): TargetCheck => ({ target, measured, limit, unit, met: measured >= limit });
+const atMost = (target: string, measured: number, limit: number, unit: TargetCheck['unit']): TargetCheck => ({
+  target,
+  measured,
+  limit,
+  unit,
+  met: measured <= limit,
+});
+const atLeast = (target: string, measured: number, limit: number, unit: TargetCheck['unit']): TargetCheck => ({
+  target,
+  measured,
+  limit,
+  unit,
+  met: measured >= limit,
+});
 
 export function checkTargets(small: ScalePoint, large: ScalePoint, largeLabel: string): TargetCheck[] {
   const memory = large.seed.redisMemory ?? small.seed.redisMemory;
@@ -38,10 +50,30 @@ export function checkTargets(small: ScalePoint, large: ScalePoint, largeLabel: s
     atMost(`verify p99 at half top rate (${largeLabel} bindings)`, large.verifyAtRate.latencyMs.p99, 10, 'ms'),
     atLeast('register req/s vs bcrypt ceiling (1,000 bindings)', small.register.median.ratio * 100, 90, '%'),
     atLeast(`register req/s vs bcrypt ceiling (${largeLabel} bindings)`, large.register.median.ratio * 100, 90, '%'),
-    atMost(`growth verify p50 at fixed rate (${largeLabel} / 1,000)`, ratio(large.verifyAtRate.latencyMs.p50, small.verifyAtRate.latencyMs.p50), 1.2, 'x'),
-    atMost(`growth verify p99 at fixed rate (${largeLabel} / 1,000)`, ratio(large.verifyAtRate.latencyMs.p99, small.verifyAtRate.latencyMs.p99), 1.2, 'x'),
-    atMost(`growth register p50 at fixed rate (${largeLabel} / 1,000)`, ratio(large.registerAtRate.latencyMs.p50, small.registerAtRate.latencyMs.p50), 1.2, 'x'),
-    atMost(`growth register p99 at fixed rate (${largeLabel} / 1,000)`, ratio(large.registerAtRate.latencyMs.p99, small.registerAtRate.latencyMs.p99), 1.2, 'x'),
+    atMost(
+      `growth verify p50 at fixed rate (${largeLabel} / 1,000)`,
+      ratio(large.verifyAtRate.latencyMs.p50, small.verifyAtRate.latencyMs.p50),
+      1.2,
+      'x',
+    ),
+    atMost(
+      `growth verify p99 at fixed rate (${largeLabel} / 1,000)`,
+      ratio(large.verifyAtRate.latencyMs.p99, small.verifyAtRate.latencyMs.p99),
+      1.2,
+      'x',
+    ),
+    atMost(
+      `growth register p50 at fixed rate (${largeLabel} / 1,000)`,
+      ratio(large.registerAtRate.latencyMs.p50, small.registerAtRate.latencyMs.p50),
+      1.2,
+      'x',
+    ),
+    atMost(
+      `growth register p99 at fixed rate (${largeLabel} / 1,000)`,
+      ratio(large.registerAtRate.latencyMs.p99, small.registerAtRate.latencyMs.p99),
+      1.2,
+      'x',
+    ),
     ...(memory ? [atMost('Redis memory per binding (incl. account state)', memory.bytesPerBindingWithAccountState, 200, 'bytes')] : []),
   ];
 }

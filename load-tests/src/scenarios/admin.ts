@@ -34,7 +34,10 @@ export async function measureAdmin(harness: Harness, seconds: number): Promise<A
     const staff = createStaffDirectory(pool);
     const audit = { actor: 'load-test', action: 'staff.create', details: {} };
     const email = `load-${randomBytes(4).toString('hex')}@vendor.example`;
-    const member = await staff.create({ email, role: 'viewer', passwordHash: '$2b$04$loadtestloadtestloadtu0000000000000000000000000000000' }, audit);
+    const member = await staff.create(
+      { email, role: 'viewer', passwordHash: '$2b$04$loadtestloadtestloadtu0000000000000000000000000000000' },
+      audit,
+    );
     if (!member) throw new Error('could not create the load-test staff member');
     await staff.createToken({ name: 'load-test', role: 'viewer', createdBy: member.id, secret }, { ...audit, action: 'token.create' });
   } finally {
@@ -48,17 +51,33 @@ export async function measureAdmin(harness: Harness, seconds: number): Promise<A
     // Deep pages: a cursor is the last id of the page before (seeded account n has id n).
     const deepCursors = [0.25, 0.5, 0.9].map((depth) => encodeCursor(Math.max(1, Math.floor(accounts * (1 - depth)))));
     const stream = (label: string, path: () => string) =>
-      runLoad({ label, url: admin.url, path: '/admin/api/v1/accounts', method: 'GET', headers, connections: STAFF, overallRate: RATE, seconds, next: () => ({ path: path() }) });
+      runLoad({
+        label,
+        url: admin.url,
+        path: '/admin/api/v1/accounts',
+        method: 'GET',
+        headers,
+        connections: STAFF,
+        overallRate: RATE,
+        seconds,
+        next: () => ({ path: path() }),
+      });
     harness.log(`admin: ${STAFF} staff at once over ${accounts} accounts, ${seconds} s per stream`);
     const streams = [
-      await stream('admin search by name prefix', () => `/admin/api/v1/accounts?query=${encodeURIComponent(accountName(pick()).slice(0, -2))}&limit=50`),
+      await stream(
+        'admin search by name prefix',
+        () => `/admin/api/v1/accounts?query=${encodeURIComponent(accountName(pick()).slice(0, -2))}&limit=50`,
+      ),
       await stream('admin list pages (first and deep)', () => {
         const cursor = deepCursors[Math.floor(Math.random() * (deepCursors.length + 1))];
         return `/admin/api/v1/accounts?limit=50${cursor ? `&cursor=${cursor}` : ''}`;
       }),
       await stream('admin account page', () => `/admin/api/v1/accounts/${encodeURIComponent(accountName(pick()))}`),
     ];
-    for (const s of streams) harness.log(`${s.label}: ${s.rps.toFixed(0)} req/s, p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms, ${s.errorCount} errors`);
+    for (const s of streams)
+      harness.log(
+        `${s.label}: ${s.rps.toFixed(0)} req/s, p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms, ${s.errorCount} errors`,
+      );
     return { accounts, streams };
   } finally {
     await admin.stop();

@@ -40,7 +40,10 @@ export interface FullRunResult {
 
 function describeSeed(report: SeedReport): string {
   const memory = report.redisMemory;
-  return `${report.bindingsAdded.toLocaleString('en-US')} bindings in ${report.seconds.total.toFixed(1)} s` + (memory ? `, Redis ${memory.bytesPerBindingWithAccountState.toFixed(0)} bytes/binding` : '');
+  return (
+    `${report.bindingsAdded.toLocaleString('en-US')} bindings in ${report.seconds.total.toFixed(1)} s` +
+    (memory ? `, Redis ${memory.bytesPerBindingWithAccountState.toFixed(0)} bytes/binding` : '')
+  );
 }
 
 async function measureScale(
@@ -75,7 +78,12 @@ export async function fullRun(ns: Namespace, durations: Durations): Promise<Full
     log(`seeded ${describeSeed(largeSeed)}`);
     const large = await measureScale(harness, durations.largeBindings.toLocaleString('en-US'), largeSeed, small.rates);
     const storm = await measureStorm(harness, `storm @${durations.largeBindings.toLocaleString('en-US')}`, durations.stormAccounts);
-    const mixed = await measureMixed(harness, `mixed @${durations.largeBindings.toLocaleString('en-US')}`, small.rates.verify, durations.mixedSeconds);
+    const mixed = await measureMixed(
+      harness,
+      `mixed @${durations.largeBindings.toLocaleString('en-US')}`,
+      small.rates.verify,
+      durations.mixedSeconds,
+    );
     const profiles: ProfiledRun[] = [];
     if (durations.profileSeconds > 0) {
       profiles.push(await profileRun(harness, 'verify', durations.profileSeconds));

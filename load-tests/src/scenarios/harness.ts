@@ -56,7 +56,11 @@ export async function closeHarness(harness: Harness): Promise<void> {
 }
 
 /** One load run with the CPU of the API (or `target`), the stores and the load generator counted alongside. */
-export async function measure(harness: Harness, spec: LoadSpec, target: Record<string, number> = { api: harness.api.pid }): Promise<Measured> {
+export async function measure(
+  harness: Harness,
+  spec: LoadSpec,
+  target: Record<string, number> = { api: harness.api.pid },
+): Promise<Measured> {
   const quiet = await waitForQuiet(harness.durations.quietWaitSeconds);
   const cpu = sampleCpu({ ...target, ...harness.storePids }, Object.keys(target));
   const result = await runLoad(spec);

@@ -36,20 +36,44 @@ export async function measureMixed(harness: Harness, label: string, rate: number
   const machines = await sampleBoundMachines(harness.db, harness.tokens, HEARTBEAT_POOL);
   const clusters = await sampleClusters(harness.db, harness.tokens, 500);
   const minority = Math.max(1, Math.round(rate * 0.005));
-  const stream = (name: string, spec: Omit<LoadSpec, 'label' | 'url' | 'seconds'>) => runLoad({ label: `${label} ${name}`, url: harness.api.url, seconds, ...spec });
+  const stream = (name: string, spec: Omit<LoadSpec, 'label' | 'url' | 'seconds'>) =>
+    runLoad({ label: `${label} ${name}`, url: harness.api.url, seconds, ...spec });
 
-  harness.log(`${label}: heartbeats at ${Math.round(rate)}/s, forged and released at ${minority}/s each, 1 new cluster and 1 re-registration per second, for ${seconds} s`);
+  harness.log(
+    `${label}: heartbeats at ${Math.round(rate)}/s, forged and released at ${minority}/s each, 1 new cluster and 1 re-registration per second, for ${seconds} s`,
+  );
   const quiet = await waitForQuiet(harness.durations.quietWaitSeconds);
   const cpu = sampleCpu({ api: harness.api.pid, ...harness.storePids }, ['api']);
   const streams = await Promise.all([
     stream('heartbeats', { path: '/v1/verifications', connections: 10, overallRate: Math.round(rate), next: heartbeats(machines) }),
-    stream('forged-token heartbeats', { path: '/v1/verifications', connections: 1, overallRate: minority, expectedStatus: 409, next: forgedHeartbeats(machines) }),
-    stream('released-binding heartbeats', { path: '/v1/verifications', connections: 1, overallRate: minority, expectedStatus: 409, next: releasedHeartbeats(harness.tokens, accounts) }),
+    stream('forged-token heartbeats', {
+      path: '/v1/verifications',
+      connections: 1,
+      overallRate: minority,
+      expectedStatus: 409,
+      next: forgedHeartbeats(machines),
+    }),
+    stream('released-binding heartbeats', {
+      path: '/v1/verifications',
+      connections: 1,
+      overallRate: minority,
+      expectedStatus: 409,
+      next: releasedHeartbeats(harness.tokens, accounts),
+    }),
     stream('new clusters', { path: '/v1/registrations', connections: 1, overallRate: 1, timeoutSeconds: 30, next: newClusters(accounts) }),
-    stream('re-registrations', { path: '/v1/registrations', connections: 1, overallRate: 1, timeoutSeconds: 30, next: reRegistrations(clusters) }),
+    stream('re-registrations', {
+      path: '/v1/registrations',
+      connections: 1,
+      overallRate: 1,
+      timeoutSeconds: 30,
+      next: reRegistrations(clusters),
+    }),
   ]);
   const report = cpu.stop();
   const totalRps = streams.reduce((sum, s) => sum + s.rps, 0);
-  for (const s of streams) harness.log(`${s.label}: ${s.rps.toFixed(1)} req/s, p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms, ${s.errorCount} errors`);
+  for (const s of streams)
+    harness.log(
+      `${s.label}: ${s.rps.toFixed(1)} req/s, p50 ${s.latencyMs.p50.toFixed(2)} ms, p99 ${s.latencyMs.p99.toFixed(2)} ms, ${s.errorCount} errors`,
+    );
   return { bindings, seconds, streams, totalRps, cpu: report, quiet };
 }

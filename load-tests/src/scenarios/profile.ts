@@ -41,10 +41,19 @@ export async function profileRun(harness: Harness, kind: ProfiledKind, seconds: 
   try {
     const spec: Pick<LoadSpec, 'path' | 'connections' | 'timeoutSeconds' | 'next'> =
       kind === 'register'
-        ? { path: '/v1/registrations', connections: CONNECTIONS.register, timeoutSeconds: 30, next: newClusters(await seededAccountCount(harness.db)) }
+        ? {
+            path: '/v1/registrations',
+            connections: CONNECTIONS.register,
+            timeoutSeconds: 30,
+            next: newClusters(await seededAccountCount(harness.db)),
+          }
         : { path: '/v1/verifications', connections: CONNECTIONS.verify, next: (await heartbeatSource(harness)).source };
     harness.log(`profiling ${kind} for ${seconds} s (pid ${target.pid}, profile in ${path.relative(process.cwd(), dir)})`);
-    load = await measure(harness, { label: `${kind} (profiled)`, url: target.url, seconds, ...spec }, { [`${kind} (profiled)`]: target.pid });
+    load = await measure(
+      harness,
+      { label: `${kind} (profiled)`, url: target.url, seconds, ...spec },
+      { [`${kind} (profiled)`]: target.pid },
+    );
   } finally {
     await target.stop();
   }

@@ -35,7 +35,17 @@ export interface RegisterComparison {
   bcryptCost: number;
   inFlight: number;
   pairs: RegisterPair[];
-  median: { apiRps: number; ceilingPerSecond: number; ratio: number; cpuNormalisedRatio: number; apiMillisecondsCpuPerRequest: number; bcryptMillisecondsCpuPerCompare: number; apiP50: number; apiP99: number; nodesPerSecond: number };
+  median: {
+    apiRps: number;
+    ceilingPerSecond: number;
+    ratio: number;
+    cpuNormalisedRatio: number;
+    apiMillisecondsCpuPerRequest: number;
+    bcryptMillisecondsCpuPerCompare: number;
+    apiP50: number;
+    apiP99: number;
+    nodesPerSecond: number;
+  };
 }
 
 /** CPU milliseconds (all threads of the ceiling process) per compare. */
@@ -60,7 +70,15 @@ export async function measureRegister(harness: Harness, label: string): Promise<
       return { ...result, cpu: cpu.stop(), quiet };
     };
     const run = (seconds: number) =>
-      measure(harness, { label: `${label} api`, url: harness.api.url, path: '/v1/registrations', connections: CONNECTIONS.register, seconds, timeoutSeconds: 30, next: source });
+      measure(harness, {
+        label: `${label} api`,
+        url: harness.api.url,
+        path: '/v1/registrations',
+        connections: CONNECTIONS.register,
+        seconds,
+        timeoutSeconds: 30,
+        next: source,
+      });
     harness.log(`${label}: warming up bcrypt (cost ${ceiling.cost}) and the API (${durations.warmupSeconds} s each)`);
     await compare(durations.warmupSeconds);
     await run(durations.warmupSeconds);
@@ -68,8 +86,15 @@ export async function measureRegister(harness: Harness, label: string): Promise<
     for (let pair = 1; pair <= durations.pairs; pair++) {
       const bcrypt = await compare(durations.runSeconds);
       const api = await run(durations.runSeconds);
-      pairs.push({ ceiling: bcrypt, api, ratio: ratio(api.rps, bcrypt.comparesPerSecond), cpuNormalisedRatio: ratio(cpuPerCompare(bcrypt), microsecondsPerRequest(api, 'api') / 1000) });
-      harness.log(`${label} pair ${pair}: bcrypt ${bcrypt.comparesPerSecond.toFixed(1)}/s, API ${api.rps.toFixed(1)} req/s (${(ratio(api.rps, bcrypt.comparesPerSecond) * 100).toFixed(0)}%)`);
+      pairs.push({
+        ceiling: bcrypt,
+        api,
+        ratio: ratio(api.rps, bcrypt.comparesPerSecond),
+        cpuNormalisedRatio: ratio(cpuPerCompare(bcrypt), microsecondsPerRequest(api, 'api') / 1000),
+      });
+      harness.log(
+        `${label} pair ${pair}: bcrypt ${bcrypt.comparesPerSecond.toFixed(1)}/s, API ${api.rps.toFixed(1)} req/s (${(ratio(api.rps, bcrypt.comparesPerSecond) * 100).toFixed(0)}%)`,
+      );
     }
     const apiRps = median(pairs.map((p) => p.api.rps));
     return {
@@ -114,6 +139,8 @@ export async function measureRegisterAtRate(harness: Harness, label: string, rat
     timeoutSeconds: 30,
     next: source,
   });
-  harness.log(`${label}: ${result.rps.toFixed(1)} req/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms`);
+  harness.log(
+    `${label}: ${result.rps.toFixed(1)} req/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms`,
+  );
   return { ...result, bindings };
 }

@@ -22,7 +22,9 @@ export async function measureStorm(harness: Harness, label: string, accounts: nu
   const bindings = await bindingCount(harness);
   const clusters = await sampleClusters(harness.db, harness.tokens, accounts);
   const nodes = clusters.reduce((sum, cluster) => sum + cluster.nodes.length, 0);
-  harness.log(`${label}: ${clusters.length} clusters (${nodes} nodes) re-registering over ${Math.min(CONNECTIONS.storm, clusters.length)} connections`);
+  harness.log(
+    `${label}: ${clusters.length} clusters (${nodes} nodes) re-registering over ${Math.min(CONNECTIONS.storm, clusters.length)} connections`,
+  );
   const result = await measure(harness, {
     label,
     url: harness.api.url,
@@ -33,6 +35,15 @@ export async function measureStorm(harness: Harness, label: string, accounts: nu
     timeoutSeconds: 60,
     next: reRegistrations(clusters),
   });
-  harness.log(`${label}: ${result.rps.toFixed(1)} clusters/s, ${(nodes / result.seconds).toFixed(0)} nodes/s, p99 ${result.latencyMs.p99.toFixed(0)} ms, ${result.errorCount} errors`);
-  return { ...result, bindings, clusters: clusters.length, nodes, nodesPerSecond: nodes / result.seconds, completedInSeconds: result.seconds };
+  harness.log(
+    `${label}: ${result.rps.toFixed(1)} clusters/s, ${(nodes / result.seconds).toFixed(0)} nodes/s, p99 ${result.latencyMs.p99.toFixed(0)} ms, ${result.errorCount} errors`,
+  );
+  return {
+    ...result,
+    bindings,
+    clusters: clusters.length,
+    nodes,
+    nodesPerSecond: nodes / result.seconds,
+    completedInSeconds: result.seconds,
+  };
 }

@@ -30,11 +30,21 @@ export interface VerifyComparison {
   connections: number;
   expressVersion: string;
   pairs: VerifyPair[];
-  median: { apiRps: number; baselineRps: number; ratio: number; cpuNormalisedRatio: number; apiMicrosecondsPerRequest: number; baselineMicrosecondsPerRequest: number; apiP50: number; apiP99: number; baselineP50: number; baselineP99: number };
+  median: {
+    apiRps: number;
+    baselineRps: number;
+    ratio: number;
+    cpuNormalisedRatio: number;
+    apiMicrosecondsPerRequest: number;
+    baselineMicrosecondsPerRequest: number;
+    apiP50: number;
+    apiP99: number;
+    baselineP50: number;
+    baselineP99: number;
+  };
 }
 
 export const HEARTBEAT_POOL = 200_000;
-
 
 export async function heartbeatSource(harness: Harness): Promise<{ source: BodySource; distinct: number }> {
   const machines = await sampleBoundMachines(harness.db, harness.tokens, HEARTBEAT_POOL);
@@ -50,7 +60,14 @@ export async function measureVerify(harness: Harness, label: string): Promise<Ve
     const run = (target: 'api' | 'bare express', seconds: number) =>
       measure(
         harness,
-        { label: `${label} ${target}`, url: target === 'api' ? harness.api.url : bare.url, path: '/v1/verifications', connections: CONNECTIONS.verify, seconds, next: source },
+        {
+          label: `${label} ${target}`,
+          url: target === 'api' ? harness.api.url : bare.url,
+          path: '/v1/verifications',
+          connections: CONNECTIONS.verify,
+          seconds,
+          next: source,
+        },
         target === 'api' ? { api: harness.api.pid } : { 'bare express': bare.pid },
       );
     harness.log(`${label}: warming up the bare express baseline and the API (${durations.warmupSeconds} s each)`);
@@ -60,8 +77,15 @@ export async function measureVerify(harness: Harness, label: string): Promise<Ve
     for (let pair = 1; pair <= durations.pairs; pair++) {
       const baseline = await run('bare express', durations.runSeconds);
       const api = await run('api', durations.runSeconds);
-      pairs.push({ baseline, api, ratio: ratio(api.rps, baseline.rps), cpuNormalisedRatio: ratio(microsecondsPerRequest(baseline, 'bare express'), microsecondsPerRequest(api, 'api')) });
-      harness.log(`${label} pair ${pair}: bare express ${Math.round(baseline.rps)} req/s, API ${Math.round(api.rps)} req/s (${(ratio(api.rps, baseline.rps) * 100).toFixed(0)}%)`);
+      pairs.push({
+        baseline,
+        api,
+        ratio: ratio(api.rps, baseline.rps),
+        cpuNormalisedRatio: ratio(microsecondsPerRequest(baseline, 'bare express'), microsecondsPerRequest(api, 'api')),
+      });
+      harness.log(
+        `${label} pair ${pair}: bare express ${Math.round(baseline.rps)} req/s, API ${Math.round(api.rps)} req/s (${(ratio(api.rps, baseline.rps) * 100).toFixed(0)}%)`,
+      );
     }
     return {
       bindings,
@@ -105,6 +129,8 @@ export async function measureVerifyAtRate(harness: Harness, label: string, rate:
     seconds: harness.durations.runSeconds,
     next: source,
   });
-  harness.log(`${label}: ${Math.round(result.rps)} req/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms`);
+  harness.log(
+    `${label}: ${Math.round(result.rps)} req/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms`,
+  );
   return { ...result, bindings };
 }

@@ -16,7 +16,9 @@ import {
 const MAX_PASSWORD_BYTES = 72;
 
 export function accountNameProblems(name: string): FieldProblem[] {
-  return ACCOUNT_NAME_PATTERN.test(name) ? [] : [{ field: 'name', message: '1 to 128 characters of letters, digits and . _ @ -, starting with a letter or digit' }];
+  return ACCOUNT_NAME_PATTERN.test(name)
+    ? []
+    : [{ field: 'name', message: '1 to 128 characters of letters, digits and . _ @ -, starting with a letter or digit' }];
 }
 
 export function passwordProblems(password: string): FieldProblem[] {

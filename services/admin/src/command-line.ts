@@ -12,7 +12,15 @@ import type { ReleaseBindingInput } from './commands/bindings';
  * here touches a store: a usage error is reported the same whether or not
  * MySQL and Redis are up.
  */
-const SETTINGS_OPTIONS = ['status', 'version', 'expires', 'max-registrations', 'allowed-ips', 'allowed-domains', 'allowed-app-names'] as const;
+const SETTINGS_OPTIONS = [
+  'status',
+  'version',
+  'expires',
+  'max-registrations',
+  'allowed-ips',
+  'allowed-domains',
+  'allowed-app-names',
+] as const;
 
 const COMMANDS = {
   'accounts:create': ['name', 'password', ...SETTINGS_OPTIONS],
@@ -112,7 +120,14 @@ function buildCreate(values: Values): Build {
   ];
   const { name, password } = values;
   const { version, expiresAt, maxRegistrations } = given;
-  if (all.length > 0 || name === undefined || password === undefined || version === undefined || expiresAt === undefined || maxRegistrations === undefined) {
+  if (
+    all.length > 0 ||
+    name === undefined ||
+    password === undefined ||
+    version === undefined ||
+    expiresAt === undefined ||
+    maxRegistrations === undefined
+  ) {
     return fail(all);
   }
   const settings: AccountSettings = {
@@ -134,7 +149,9 @@ function buildUpdate(values: Values): Build {
     ...required(values, ['name']),
     ...(values.name === undefined ? [] : checkAccountName(values.name)),
     ...(values.password === undefined ? [] : checkPassword(values.password)),
-    ...(isChangingSomething ? [] : [`nothing to change: give at least one of --password, ${SETTINGS_OPTIONS.map((o) => `--${o}`).join(', ')}`]),
+    ...(isChangingSomething
+      ? []
+      : [`nothing to change: give at least one of --password, ${SETTINGS_OPTIONS.map((o) => `--${o}`).join(', ')}`]),
     ...problems,
   ];
   const { name, password } = values;
@@ -182,7 +199,10 @@ function buildStaffCreate(values: Values): Build {
     ...(role !== undefined && staffRole === undefined ? [`role: one of ${STAFF_ROLES.join(', ')}`] : []),
   ];
   if (problems.length > 0 || email === undefined || staffRole === undefined) return fail(problems);
-  return { ok: true, invocation: { command: 'staff:create', input: { email, role: staffRole, ...(password === undefined ? {} : { password }) } } };
+  return {
+    ok: true,
+    invocation: { command: 'staff:create', input: { email, role: staffRole, ...(password === undefined ? {} : { password }) } },
+  };
 }
 
 const BUILDERS: Record<CommandName, (values: Values) => Build> = {
@@ -196,7 +216,10 @@ const BUILDERS: Record<CommandName, (values: Values) => Build> = {
 };
 
 /** Strict parsing: unknown options, positionals and missing values are errors; an option given twice is one too. */
-function readOptions(command: CommandName, args: readonly string[]): { ok: true; values: Values; duplicates: string[] } | { ok: false; problem: string } {
+function readOptions(
+  command: CommandName,
+  args: readonly string[],
+): { ok: true; values: Values; duplicates: string[] } | { ok: false; problem: string } {
   const options = Object.fromEntries(COMMANDS[command].map((name) => [name, { type: 'string' as const }]));
   try {
     const { tokens } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false, tokens: true });

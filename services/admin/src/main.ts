@@ -15,7 +15,9 @@ async function main(): Promise<void> {
   await listen(server, config.admin.port, config.admin.host);
   logger.info({ port: config.admin.port, host: config.admin.host }, 'regcloud staff service listening (console at /admin/)');
   if (config.admin.isInsecureCookies) {
-    logger.warn('session cookies are sent without Secure (ADMIN_INSECURE_COOKIES, the default on loopback): serve over HTTPS before exposing this port');
+    logger.warn(
+      'session cookies are sent without Secure (ADMIN_INSECURE_COOKIES, the default on loopback): serve over HTTPS before exposing this port',
+    );
   }
   stopOnSignals({
     logger,

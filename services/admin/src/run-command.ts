@@ -48,9 +48,15 @@ export async function runCommand(deps: AdminDeps, invocation: Exclude<Invocation
         case 'not-found':
           return refused(1, noAccount(invocation.input.name));
         case 'revision-mismatch':
-          return refused(1, `account ${JSON.stringify(invocation.input.name)} changed meanwhile (it is at revision ${outcome.revision}): nothing was changed`);
+          return refused(
+            1,
+            `account ${JSON.stringify(invocation.input.name)} changed meanwhile (it is at revision ${outcome.revision}): nothing was changed`,
+          );
         case 'seats-below-bound':
-          return refused(1, `${outcome.used} machines are bound: release ${outcome.used - outcome.requested} before lowering max-registrations to ${outcome.requested}`);
+          return refused(
+            1,
+            `${outcome.used} machines are bound: release ${outcome.used - outcome.requested} before lowering max-registrations to ${outcome.requested}`,
+          );
         case 'applied':
           return applied(outcome, toAccountJson(outcome.value.record, outcome.value.used));
       }
@@ -60,7 +66,11 @@ export async function runCommand(deps: AdminDeps, invocation: Exclude<Invocation
       const account = await showAccount(deps, invocation.input.name);
       if (!account) return refused(1, noAccount(invocation.input.name));
       const bindings = await deps.bindings.list(account.record.certificate.id);
-      return { exitCode: 0, output: { ...toAccountJson(account.record, bindings.length), bindings: bindings.map(toBindingJson) }, messages: [] };
+      return {
+        exitCode: 0,
+        output: { ...toAccountJson(account.record, bindings.length), bindings: bindings.map(toBindingJson) },
+        messages: [],
+      };
     }
     case 'accounts:list':
       return { exitCode: 0, output: (await listAccounts(deps)).map(({ record, used }) => toAccountJson(record, used)), messages: [] };
@@ -68,12 +78,16 @@ export async function runCommand(deps: AdminDeps, invocation: Exclude<Invocation
       const { name, machineCode } = invocation.input;
       const outcome = await releaseBinding(deps, invocation.input);
       if (outcome.kind === 'not-found') return refused(1, noAccount(name));
-      if (outcome.kind === 'not-bound') return refused(1, `machine ${JSON.stringify(machineCode)} is not bound to account ${JSON.stringify(name)}`);
+      if (outcome.kind === 'not-bound')
+        return refused(1, `machine ${JSON.stringify(machineCode)} is not bound to account ${JSON.stringify(name)}`);
       return applied(outcome);
     }
     case 'staff:create': {
       const { email, role, password } = invocation.input;
-      const outcome = await createStaffMember({ staff: deps.staff, actor: deps.actor, passwords: { hash: (text) => deps.hashPassword(text) } }, { email, role, password: password ?? '' });
+      const outcome = await createStaffMember(
+        { staff: deps.staff, actor: deps.actor, passwords: { hash: (text) => deps.hashPassword(text) } },
+        { email, role, password: password ?? '' },
+      );
       if (outcome.kind === 'invalid') return refused(2, ...outcome.problems.map(describeForCommandLine));
       if (outcome.kind === 'email-taken') return refused(2, `email: a staff member with ${JSON.stringify(email)} exists`);
       return { exitCode: 0, output: { email: outcome.staff.email, role: outcome.staff.role }, messages: [] };

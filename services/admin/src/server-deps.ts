@@ -39,7 +39,10 @@ export interface AdminServiceDeps {
   close(): Promise<void>;
 }
 
-export async function createAdminServiceDeps(config: Readonly<Config>, options: { now?: () => number; logger?: Logger } = {}): Promise<AdminServiceDeps> {
+export async function createAdminServiceDeps(
+  config: Readonly<Config>,
+  options: { now?: () => number; logger?: Logger } = {},
+): Promise<AdminServiceDeps> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'regcloud-admin' });
   const metrics = createMetrics();
   const pool = createPool({ url: config.mysqlUrl, size: config.mysqlPoolSize });

@@ -33,7 +33,10 @@ describe('staff changes to an account', function () {
   }
 
   async function stored(name: string) {
-    const [[row]] = await db.query<mysql.RowDataPacket[]>('SELECT id, status, max_registrations, version, revision FROM accounts WHERE name = ?', [name]);
+    const [[row]] = await db.query<mysql.RowDataPacket[]>(
+      'SELECT id, status, max_registrations, version, revision FROM accounts WHERE name = ?',
+      [name],
+    );
     return row as mysql.RowDataPacket;
   }
 
@@ -61,7 +64,10 @@ describe('staff changes to an account', function () {
       updateAccount(deps, { name, settings: { maxRegistrations: 20 } }),
       updateAccount(deps, { name, settings: { version: '12.0' } }),
     ]);
-    assert.deepEqual(results.map((result) => result.kind), ['applied', 'applied', 'applied']);
+    assert.deepEqual(
+      results.map((result) => result.kind),
+      ['applied', 'applied', 'applied'],
+    );
     const row = await stored(name);
     assert.deepEqual([row.status, Number(row.max_registrations), row.version], ['frozen', 20, '12.0']);
     assert.deepEqual(await auditActions(name), ['account.create', 'account.update', 'account.update', 'account.update']);

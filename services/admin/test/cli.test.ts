@@ -30,7 +30,17 @@ interface Registered {
   nodes: Array<{ nodeId: string; machineCode: string; token: string }>;
 }
 
-const ACCOUNT_FIELDS = ['name', 'status', 'version', 'expiresAt', 'maxRegistrations', 'allowedIps', 'allowedDomains', 'allowedAppNames', 'used'];
+const ACCOUNT_FIELDS = [
+  'name',
+  'status',
+  'version',
+  'expiresAt',
+  'maxRegistrations',
+  'allowedIps',
+  'allowedDomains',
+  'allowedAppNames',
+  'used',
+];
 const BINDING_FIELDS = ['machineCode', 'nodeId', 'ip', 'domain', 'appName', 'mac', 'appVersion', 'boundAt', 'registeredAt', 'lastSeenAt'];
 const ACTOR = `cli:${userInfo().username}`;
 
@@ -56,7 +66,14 @@ describe('admin CLI', function () {
     const name = randomName();
     const password = `pw-${randomBytes(9).toString('hex')}`;
     const given = { version: '11.0', expires: FAR_FUTURE, 'max-registrations': '5', ...options };
-    const run = await runCli(['accounts:create', '--name', name, '--password', password, ...Object.entries(given).flatMap(([k, v]) => [`--${k}`, v])]);
+    const run = await runCli([
+      'accounts:create',
+      '--name',
+      name,
+      '--password',
+      password,
+      ...Object.entries(given).flatMap(([k, v]) => [`--${k}`, v]),
+    ]);
     expectExit(run, 0);
     const record = await api.deps.context.accounts.findByName(name);
     assert.ok(record, 'the account is in MySQL');
@@ -64,7 +81,9 @@ describe('admin CLI', function () {
   }
 
   async function register(account: TestAccount, count: number, prefix = randomName('m')): Promise<Registered> {
-    const response = await request(api.app).post('/v1/registrations').send(registrationBody(account, count, { prefix }));
+    const response = await request(api.app)
+      .post('/v1/registrations')
+      .send(registrationBody(account, count, { prefix }));
     assert.equal(response.status, 200, JSON.stringify(response.body));
     return response.body as Registered;
   }
@@ -110,7 +129,10 @@ describe('admin CLI', function () {
       assert.equal(audit.length, 1);
       assert.equal(audit[0]?.action, 'account.create');
       assert.equal(audit[0].actor, ACTOR);
-      assert.ok(!JSON.stringify(audit).includes(account.password) && !JSON.stringify(audit).includes('$2'), 'no password or hash in the audit log');
+      assert.ok(
+        !JSON.stringify(audit).includes(account.password) && !JSON.stringify(audit).includes('$2'),
+        'no password or hash in the audit log',
+      );
     });
 
     it('defaults to an active account with empty lists, which the API then accepts', async function () {
@@ -123,7 +145,19 @@ describe('admin CLI', function () {
 
     it('refuses a name that exists with exit 1 and one line, changing nothing', async function () {
       const account = await createAccount();
-      const run = await runCli(['accounts:create', '--name', account.name, '--password', 'other', '--version', '12.0', '--expires', FAR_FUTURE, '--max-registrations', '1']);
+      const run = await runCli([
+        'accounts:create',
+        '--name',
+        account.name,
+        '--password',
+        'other',
+        '--version',
+        '12.0',
+        '--expires',
+        FAR_FUTURE,
+        '--max-registrations',
+        '1',
+      ]);
       expectOneError(run, 1, /already exists/);
       const shown = (await runCli(['accounts:show', '--name', account.name])).json() as ShownAccount;
       assert.equal(shown.version, '11.0');
@@ -135,10 +169,16 @@ describe('admin CLI', function () {
       const env = { MYSQL_URL: databaseUrl(SHARED_MYSQL, database) };
       try {
         const name = randomName();
-        const created = await runCli(['accounts:create', '--name', name, '--password', 'pw', '--version', '11.0', '--expires', FAR_FUTURE, '--max-registrations', '1'], env);
+        const created = await runCli(
+          ['accounts:create', '--name', name, '--password', 'pw', '--version', '11.0', '--expires', FAR_FUTURE, '--max-registrations', '1'],
+          env,
+        );
         expectExit(created, 0);
         const listed = await runCli(['accounts:list'], env);
-        assert.deepEqual((listed.json() as AccountOutput[]).map((account) => account.name), [name]);
+        assert.deepEqual(
+          (listed.json() as AccountOutput[]).map((account) => account.name),
+          [name],
+        );
       } finally {
         const connection = await mysql.createConnection({ uri: SHARED_MYSQL });
         await connection.query(`DROP DATABASE IF EXISTS \`${database}\``).finally(() => connection.end());
@@ -149,7 +189,17 @@ describe('admin CLI', function () {
   describe('accounts:update', function () {
     it('changes only the options given; an empty list clears it', async function () {
       const account = await createAccount({ 'allowed-ips': '10.0.0.0/8', 'allowed-app-names': 'webroot' });
-      const run = await runCli(['accounts:update', '--name', account.name, '--allowed-ips', '', '--max-registrations', '7', '--version', '12.0']);
+      const run = await runCli([
+        'accounts:update',
+        '--name',
+        account.name,
+        '--allowed-ips',
+        '',
+        '--max-registrations',
+        '7',
+        '--version',
+        '12.0',
+      ]);
       expectExit(run, 0);
       assert.deepEqual(run.json(), { ...account.output, allowedIps: [], maxRegistrations: 7, version: '12.0' });
       const shown = (await runCli(['accounts:show', '--name', account.name])).json() as ShownAccount;
@@ -189,10 +239,18 @@ describe('admin CLI', function () {
       const shown = run.json() as ShownAccount;
       assert.deepEqual(Object.keys(shown).sort(), [...ACCOUNT_FIELDS, 'bindings'].sort());
       assert.equal(shown.used, 2);
-      assert.deepEqual(shown.bindings.map((binding) => binding.machineCode), registered.nodes.map((node) => node.machineCode));
+      assert.deepEqual(
+        shown.bindings.map((binding) => binding.machineCode),
+        registered.nodes.map((node) => node.machineCode),
+      );
       for (const binding of shown.bindings) assert.deepEqual(Object.keys(binding).sort(), [...BINDING_FIELDS].sort());
       assert.deepEqual(
-        { nodeId: shown.bindings[0]?.nodeId, ip: shown.bindings[0]?.ip, domain: shown.bindings[0]?.domain, appName: shown.bindings[0]?.appName },
+        {
+          nodeId: shown.bindings[0]?.nodeId,
+          ip: shown.bindings[0]?.ip,
+          domain: shown.bindings[0]?.domain,
+          appName: shown.bindings[0]?.appName,
+        },
         { nodeId: 'node-1', ip: '203.0.113.7', domain: 'report.acme.com', appName: 'webroot' },
       );
       for (const node of registered.nodes) assert.ok(!run.stdout.includes(node.token.split('.')[1] ?? '-'), 'no nonce in the output');
@@ -223,14 +281,32 @@ describe('admin CLI', function () {
       ['an unknown option', ['accounts:list', '--name', 'x'], [/Unknown option '--name'/]],
       ['a missing option value', ['accounts:show', '--name'], [/--name/]],
       ['a stray argument', ['accounts:show', '--name', 'x', 'y'], [/Unexpected argument 'y'/]],
-      ['missing required options', ['accounts:create', '--name', 'x'], [/--password is required/, /--version is required/, /--expires is required/, /--max-registrations is required/]],
+      [
+        'missing required options',
+        ['accounts:create', '--name', 'x'],
+        [/--password is required/, /--version is required/, /--expires is required/, /--max-registrations is required/],
+      ],
       ['an update with nothing to change', ['accounts:update', '--name', 'x'], [/nothing to change/]],
       ['a bad audit limit', ['audit:list', '--limit', '0'], [/limit: a whole number/]],
       [
         'every bad value at once',
         [
-          'accounts:create', '--name', 'bad name', '--password', 'p', '--version', '', '--expires', '2027-02-30',
-          '--max-registrations=-1', '--status', 'paused', '--allowed-ips', '1.2.3.4/40', '--allowed-domains', 'a..b',
+          'accounts:create',
+          '--name',
+          'bad name',
+          '--password',
+          'p',
+          '--version',
+          '',
+          '--expires',
+          '2027-02-30',
+          '--max-registrations=-1',
+          '--status',
+          'paused',
+          '--allowed-ips',
+          '1.2.3.4/40',
+          '--allowed-domains',
+          'a..b',
         ],
         [/name:/, /version:/, /expires:/, /max-registrations:/, /status:/, /allowed-ips: .*1\.2\.3\.4\/40/, /allowed-domains: .*a\.\.b/],
       ],
@@ -240,11 +316,15 @@ describe('admin CLI', function () {
         const run = await runCli(args);
         expectExit(run, 2);
         assert.equal(run.stdout, '');
-        for (const pattern of patterns) assert.ok(stderrLines(run).some((line) => pattern.test(line)), `${pattern} in\n${run.stderr}`);
+        for (const pattern of patterns)
+          assert.ok(
+            stderrLines(run).some((line) => pattern.test(line)),
+            `${pattern} in\n${run.stderr}`,
+          );
       });
     }
 
-    it('checks an update\'s values before touching the account', async function () {
+    it("checks an update's values before touching the account", async function () {
       const account = await createAccount();
       const run = await runCli(['accounts:update', '--name', account.name, '--expires', 'tomorrow', '--allowed-ips', 'nowhere']);
       expectExit(run, 2);
@@ -270,7 +350,7 @@ describe('admin CLI', function () {
       assert.equal((await verify(node.machineCode, node.token)).status, 200, 'the same token verifies again');
     });
 
-    it('after bindings:release the node\'s token no longer verifies and its seat is free', async function () {
+    it("after bindings:release the node's token no longer verifies and its seat is free", async function () {
       const account = await createAccount({ 'max-registrations': '2' });
       const [released, kept] = (await register(account, 2)).nodes;
       assert.ok(released && kept);
@@ -326,10 +406,13 @@ describe('admin CLI', function () {
       const account = await createAccount();
       expectExit(await runCli(['accounts:update', '--name', account.name, '--status', 'frozen']), 0);
       const entries = await auditOf(account.name);
-      assert.deepEqual(entries.map((entry) => [entry.action, entry.account, entry.actor]), [
-        ['account.update', account.name, ACTOR],
-        ['account.create', account.name, ACTOR],
-      ]);
+      assert.deepEqual(
+        entries.map((entry) => [entry.action, entry.account, entry.actor]),
+        [
+          ['account.update', account.name, ACTOR],
+          ['account.create', account.name, ACTOR],
+        ],
+      );
       const limited = await runCli(['audit:list', '--limit', '1']);
       expectExit(limited, 0);
       assert.equal((limited.json() as AuditOutput[]).length, 1);

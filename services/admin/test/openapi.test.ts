@@ -43,7 +43,10 @@ describe('GET /admin/api/v1/openapi.json', function () {
     }
     const resolved = JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"doc#/components/')) as object;
     const validate = ajv.compile(resolved);
-    assert.ok(validate(answer.body), `${method} ${template} ${answer.status}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(answer.body)}`);
+    assert.ok(
+      validate(answer.body),
+      `${method} ${template} ${answer.status}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(answer.body)}`,
+    );
   }
 
   it('is OpenAPI 3.1 and needs a login like every route but POST /sessions', async function () {
@@ -56,23 +59,67 @@ describe('GET /admin/api/v1/openapi.json', function () {
     const csrf = { 'X-CSRF-Token': root.csrfToken };
     const name = `doc-${randomBytes(4).toString('hex')}`;
     const walk: Array<[string, string, () => request.Test]> = [
-      ['/accounts', 'post', () => root.agent.post(`${API}/accounts`).set(csrf).send({ name, password: 'S3cret!', version: '11.0', expiresAt: '2099-12-31', maxRegistrations: 3 })],
-      ['/accounts', 'post', () => root.agent.post(`${API}/accounts`).set(csrf).send({ name, password: 'S3cret!', version: '11.0', expiresAt: '2099-12-31', maxRegistrations: 3 })],
-      ['/accounts', 'post', () => root.agent.post(`${API}/accounts`).set(csrf).send({ name: 'x y', password: '', version: '', expiresAt: 'never', maxRegistrations: -1 })],
+      [
+        '/accounts',
+        'post',
+        () =>
+          root.agent
+            .post(`${API}/accounts`)
+            .set(csrf)
+            .send({ name, password: 'S3cret!', version: '11.0', expiresAt: '2099-12-31', maxRegistrations: 3 }),
+      ],
+      [
+        '/accounts',
+        'post',
+        () =>
+          root.agent
+            .post(`${API}/accounts`)
+            .set(csrf)
+            .send({ name, password: 'S3cret!', version: '11.0', expiresAt: '2099-12-31', maxRegistrations: 3 }),
+      ],
+      [
+        '/accounts',
+        'post',
+        () =>
+          root.agent
+            .post(`${API}/accounts`)
+            .set(csrf)
+            .send({ name: 'x y', password: '', version: '', expiresAt: 'never', maxRegistrations: -1 }),
+      ],
       ['/accounts', 'get', () => root.agent.get(`${API}/accounts?limit=2`)],
       ['/accounts', 'get', () => root.agent.get(`${API}/accounts?limit=501`)],
       ['/accounts/{name}', 'get', () => root.agent.get(`${API}/accounts/${name}`)],
       ['/accounts/{name}', 'get', () => root.agent.get(`${API}/accounts/nobody-${name}`)],
       ['/accounts/{name}', 'patch', () => root.agent.patch(`${API}/accounts/${name}`).set(csrf).send({ version: '12.0' })],
-      ['/accounts/{name}', 'patch', () => root.agent.patch(`${API}/accounts/${name}`).set(csrf).set('If-Match', '"1"').send({ version: '12.0' })],
-      ['/accounts/{name}', 'patch', () => root.agent.patch(`${API}/accounts/${name}`).set(csrf).set('If-Match', '"1"').send({ version: '13.0' })],
-      ['/accounts/{name}/password', 'post', () => root.agent.post(`${API}/accounts/${name}/password`).set(csrf).send({ password: 'n3w-Secret' })],
+      [
+        '/accounts/{name}',
+        'patch',
+        () => root.agent.patch(`${API}/accounts/${name}`).set(csrf).set('If-Match', '"1"').send({ version: '12.0' }),
+      ],
+      [
+        '/accounts/{name}',
+        'patch',
+        () => root.agent.patch(`${API}/accounts/${name}`).set(csrf).set('If-Match', '"1"').send({ version: '13.0' }),
+      ],
+      [
+        '/accounts/{name}/password',
+        'post',
+        () => root.agent.post(`${API}/accounts/${name}/password`).set(csrf).send({ password: 'n3w-Secret' }),
+      ],
       ['/accounts/{name}/bindings', 'get', () => root.agent.get(`${API}/accounts/${name}/bindings`)],
       ['/accounts/{name}/attempts', 'get', () => root.agent.get(`${API}/accounts/${name}/attempts`)],
       ['/accounts/{name}/bindings/{machineCode}', 'delete', () => root.agent.delete(`${API}/accounts/${name}/bindings/none`).set(csrf)],
       ['/audit', 'get', () => root.agent.get(`${API}/audit?account=${name}`)],
       ['/staff', 'get', () => root.agent.get(`${API}/staff`)],
-      ['/staff', 'post', () => root.agent.post(`${API}/staff`).set(csrf).send({ email: `${name}@vendor.example`, role: 'viewer', password: 'long enough password' })],
+      [
+        '/staff',
+        'post',
+        () =>
+          root.agent
+            .post(`${API}/staff`)
+            .set(csrf)
+            .send({ email: `${name}@vendor.example`, role: 'viewer', password: 'long enough password' }),
+      ],
       ['/staff/{email}', 'patch', () => root.agent.patch(`${API}/staff/${name}@vendor.example`).set(csrf).send({ role: 'operator' })],
       ['/tokens', 'post', () => root.agent.post(`${API}/tokens`).set(csrf).send({ name: 'doc', role: 'viewer' })],
       ['/tokens', 'get', () => root.agent.get(`${API}/tokens`)],

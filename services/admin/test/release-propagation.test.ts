@@ -20,10 +20,14 @@ describe('a release through the staff API', function () {
     await admin.close();
   });
 
-  it('stops the node\'s verifications on two API processes within 1 s', async function () {
+  it("stops the node's verifications on two API processes within 1 s", async function () {
     const root = await admin.staffAgent('admin');
     const name = `released-${Date.now()}`;
-    await root.agent.post(`${API}/accounts`).set('X-CSRF-Token', root.csrfToken).send({ name, password: 'S3cret!', version: '11.0', expiresAt: '2099-12-31', maxRegistrations: 2 }).expect(201);
+    await root.agent
+      .post(`${API}/accounts`)
+      .set('X-CSRF-Token', root.csrfToken)
+      .send({ name, password: 'S3cret!', version: '11.0', expiresAt: '2099-12-31', maxRegistrations: 2 })
+      .expect(201);
     const registered = await postJson(`${processes[0]?.url}/v1/registrations`, {
       account: name,
       password: 'S3cret!',
@@ -35,7 +39,10 @@ describe('a release through the staff API', function () {
     const verify = (api: ApiProcess) => postJson(`${api.url}/v1/verifications`, { machineCode: 'M/1 ü', token });
     for (const api of processes) assert.equal((await verify(api)).status, 200);
 
-    await staff.agent.delete(`${API}/accounts/${name}/bindings/${encodeURIComponent('M/1 ü')}`).set('X-CSRF-Token', staff.csrfToken).expect(204);
+    await staff.agent
+      .delete(`${API}/accounts/${name}/bindings/${encodeURIComponent('M/1 ü')}`)
+      .set('X-CSRF-Token', staff.csrfToken)
+      .expect(204);
     const releasedAt = Date.now();
     for (const api of processes) {
       let status = (await verify(api)).status;
@@ -45,6 +52,10 @@ describe('a release through the staff API', function () {
       }
       assert.equal(status, 409, 'NOT_BOUND within 1 s');
     }
-    assert.equal((await staff.agent.delete(`${API}/accounts/${name}/bindings/${encodeURIComponent('M/1 ü')}`).set('X-CSRF-Token', staff.csrfToken)).status, 404);
+    assert.equal(
+      (await staff.agent.delete(`${API}/accounts/${name}/bindings/${encodeURIComponent('M/1 ü')}`).set('X-CSRF-Token', staff.csrfToken))
+        .status,
+      404,
+    );
   });
 });

@@ -32,12 +32,17 @@ describe('staff API', function () {
 
   async function newAccount(overrides: Record<string, unknown> = {}): Promise<string> {
     const name = `staff-${randomBytes(5).toString('hex')}`;
-    const answer = await root.agent.post(`${API}/accounts`).set('X-CSRF-Token', root.csrfToken).send({ name, password: 'S3cret!', ...ACCOUNT, ...overrides });
+    const answer = await root.agent
+      .post(`${API}/accounts`)
+      .set('X-CSRF-Token', root.csrfToken)
+      .send({ name, password: 'S3cret!', ...ACCOUNT, ...overrides });
     assert.equal(answer.status, 201, JSON.stringify(answer.body));
     return name;
   }
-  const auditCountBy = async (actor: string) => Number((await db.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM audit_log WHERE actor = ?', [actor]))[0][0]?.n);
-  const editRevision = async (name: string) => Number((await db.query<mysql.RowDataPacket[]>('SELECT edit_revision FROM accounts WHERE name = ?', [name]))[0][0]?.edit_revision);
+  const auditCountBy = async (actor: string) =>
+    Number((await db.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM audit_log WHERE actor = ?', [actor]))[0][0]?.n);
+  const editRevision = async (name: string) =>
+    Number((await db.query<mysql.RowDataPacket[]>('SELECT edit_revision FROM accounts WHERE name = ?', [name]))[0][0]?.edit_revision);
 
   /** A request as some caller makes it: a session (with its CSRF token), a Bearer token, or nothing. */
   type Caller = { kind: 'session'; session: LoggedIn } | { kind: 'token'; token: string; role?: StaffRole } | { kind: 'anonymous' };
@@ -57,14 +62,20 @@ describe('staff API', function () {
 
   const routes: RouteCase[] = [
     { name: 'GET /accounts', action: 'read', run: (c) => send(c, 'get', '/accounts') },
-    { name: 'POST /accounts', action: 'account.create', run: (c) => send(c, 'post', '/accounts').send({ name: `new-${randomBytes(4).toString('hex')}`, password: 'pw', ...ACCOUNT }) },
+    {
+      name: 'POST /accounts',
+      action: 'account.create',
+      run: (c) => send(c, 'post', '/accounts').send({ name: `new-${randomBytes(4).toString('hex')}`, password: 'pw', ...ACCOUNT }),
+    },
     { name: 'GET /accounts/{name}', action: 'read', run: async (c) => send(c, 'get', `/accounts/${await newAccount()}`) },
     {
       name: 'PATCH /accounts/{name} status',
       action: 'account.status',
       run: async (c) => {
         const name = await newAccount();
-        return send(c, 'patch', `/accounts/${name}`).set('If-Match', `"${await editRevision(name)}"`).send({ status: 'frozen' });
+        return send(c, 'patch', `/accounts/${name}`)
+          .set('If-Match', `"${await editRevision(name)}"`)
+          .send({ status: 'frozen' });
       },
     },
     {
@@ -72,10 +83,16 @@ describe('staff API', function () {
       action: 'account.edit',
       run: async (c) => {
         const name = await newAccount();
-        return send(c, 'patch', `/accounts/${name}`).set('If-Match', `"${await editRevision(name)}"`).send({ version: '12.0' });
+        return send(c, 'patch', `/accounts/${name}`)
+          .set('If-Match', `"${await editRevision(name)}"`)
+          .send({ version: '12.0' });
       },
     },
-    { name: 'POST /accounts/{name}/password', action: 'account.password', run: async (c) => send(c, 'post', `/accounts/${await newAccount()}/password`).send({ password: 'n3w-Secret' }) },
+    {
+      name: 'POST /accounts/{name}/password',
+      action: 'account.password',
+      run: async (c) => send(c, 'post', `/accounts/${await newAccount()}/password`).send({ password: 'n3w-Secret' }),
+    },
     { name: 'GET /accounts/{name}/bindings', action: 'read', run: async (c) => send(c, 'get', `/accounts/${await newAccount()}/bindings`) },
     {
       name: 'DELETE /accounts/{name}/bindings/{machineCode}',
@@ -92,8 +109,21 @@ describe('staff API', function () {
     { name: 'GET /accounts/{name}/attempts', action: 'read', run: async (c) => send(c, 'get', `/accounts/${await newAccount()}/attempts`) },
     { name: 'GET /audit', action: 'read', run: (c) => send(c, 'get', '/audit?limit=5') },
     { name: 'GET /staff', action: 'staff.manage', run: (c) => send(c, 'get', '/staff') },
-    { name: 'POST /staff', action: 'staff.manage', run: (c) => send(c, 'post', '/staff').send({ email: `s-${randomBytes(4).toString('hex')}@vendor.example`, role: 'viewer', password: 'long enough password' }) },
-    { name: 'PATCH /staff/{email}', action: 'staff.manage', run: async (c) => send(c, 'patch', `/staff/${(await admin.createStaff('viewer')).email}`).send({ role: 'operator' }) },
+    {
+      name: 'POST /staff',
+      action: 'staff.manage',
+      run: (c) =>
+        send(c, 'post', '/staff').send({
+          email: `s-${randomBytes(4).toString('hex')}@vendor.example`,
+          role: 'viewer',
+          password: 'long enough password',
+        }),
+    },
+    {
+      name: 'PATCH /staff/{email}',
+      action: 'staff.manage',
+      run: async (c) => send(c, 'patch', `/staff/${(await admin.createStaff('viewer')).email}`).send({ role: 'operator' }),
+    },
     { name: 'GET /tokens', action: 'token.own', run: (c) => send(c, 'get', '/tokens') },
     { name: 'POST /tokens', action: 'token.own', run: (c) => send(c, 'post', '/tokens').send({ name: 'mine', role: 'viewer' }) },
   ];
@@ -147,7 +177,7 @@ describe('staff API', function () {
   });
 
   describe('CSRF', function () {
-    it('refuses a change with no token, a wrong one, or another session\'s, and lets the right one through', async function () {
+    it("refuses a change with no token, a wrong one, or another session's, and lets the right one through", async function () {
       const name = await newAccount();
       const other = await admin.staffAgent('admin');
       for (const token of [undefined, 'wrong', other.csrfToken]) {
@@ -156,12 +186,19 @@ describe('staff API', function () {
         assert.equal(answer.status, 403);
         assert.equal((answer.body as { error: { code: string } }).error.code, 'CSRF_FAILED');
       }
-      assert.equal((await root.agent.post(`${API}/accounts/${name}/password`).set('X-CSRF-Token', root.csrfToken).send({ password: 'n3w-Secret' })).status, 204);
+      assert.equal(
+        (await root.agent.post(`${API}/accounts/${name}/password`).set('X-CSRF-Token', root.csrfToken).send({ password: 'n3w-Secret' }))
+          .status,
+        204,
+      );
     });
 
     it('needs no CSRF header with a Bearer token', async function () {
       const token = await admin.token('admin');
-      assert.equal((await send({ kind: 'token', token }, 'post', `/accounts/${await newAccount()}/password`).send({ password: 'n3w-Secret' })).status, 204);
+      assert.equal(
+        (await send({ kind: 'token', token }, 'post', `/accounts/${await newAccount()}/password`).send({ password: 'n3w-Secret' })).status,
+        204,
+      );
     });
   });
 
@@ -207,21 +244,29 @@ describe('staff API', function () {
       const elsewhere = await startTestAdmin();
       try {
         assert.equal((await request(elsewhere.app).get(`${API}/accounts`).set('Cookie', sessionCookie)).status, 200);
-        assert.equal((await request(admin.app).delete(`${API}/sessions/current`).set('Cookie', sessionCookie).set('X-CSRF-Token', csrfToken)).status, 204);
+        assert.equal(
+          (await request(admin.app).delete(`${API}/sessions/current`).set('Cookie', sessionCookie).set('X-CSRF-Token', csrfToken)).status,
+          204,
+        );
         assert.equal((await request(elsewhere.app).get(`${API}/accounts`).set('Cookie', sessionCookie)).status, 401);
       } finally {
         await elsewhere.close();
       }
     });
 
-    it('ends a disabled staff member\'s sessions and tokens on every process at once', async function () {
+    it("ends a disabled staff member's sessions and tokens on every process at once", async function () {
       const staff = await admin.createStaff('operator');
       const session = await admin.logIn(staff);
-      const token = (await session.agent.post(`${API}/tokens`).set('X-CSRF-Token', session.csrfToken).send({ name: 'bot', role: 'viewer' }).expect(201)).body as { token: string };
+      const token = (
+        await session.agent.post(`${API}/tokens`).set('X-CSRF-Token', session.csrfToken).send({ name: 'bot', role: 'viewer' }).expect(201)
+      ).body as { token: string };
       const elsewhere = await startTestAdmin();
       try {
         assert.equal((await request(elsewhere.app).get(`${API}/accounts`).set('Authorization', `Bearer ${token.token}`)).status, 200);
-        assert.equal((await root.agent.patch(`${API}/staff/${staff.email}`).set('X-CSRF-Token', root.csrfToken).send({ disabled: true })).status, 200);
+        assert.equal(
+          (await root.agent.patch(`${API}/staff/${staff.email}`).set('X-CSRF-Token', root.csrfToken).send({ disabled: true })).status,
+          200,
+        );
         assert.equal((await request(elsewhere.app).get(`${API}/accounts`).set('Authorization', `Bearer ${token.token}`)).status, 401);
         assert.equal((await session.agent.get(`${API}/accounts`)).status, 401);
       } finally {
@@ -233,15 +278,22 @@ describe('staff API', function () {
   describe('logins', function () {
     it('answers an unknown email and a wrong password alike', async function () {
       const staff = await admin.createStaff('viewer');
-      const wrong = await request(admin.app).post(`${API}/sessions`).set('X-Forwarded-For', '203.0.113.50').send({ ...staff, password: 'not it at all' });
-      const unknown = await request(admin.app).post(`${API}/sessions`).set('X-Forwarded-For', '203.0.113.50').send({ email: `nobody-${staff.email}`, password: 'not it at all' });
+      const wrong = await request(admin.app)
+        .post(`${API}/sessions`)
+        .set('X-Forwarded-For', '203.0.113.50')
+        .send({ ...staff, password: 'not it at all' });
+      const unknown = await request(admin.app)
+        .post(`${API}/sessions`)
+        .set('X-Forwarded-For', '203.0.113.50')
+        .send({ email: `nobody-${staff.email}`, password: 'not it at all' });
       assert.equal(wrong.status, 401);
       assert.deepEqual(wrong.body, unknown.body);
     });
 
     it('throttles 10 failures of one email from one address, without locking the staff member out elsewhere', async function () {
       const staff = await admin.createStaff('viewer');
-      const attempt = (address: string, password = 'wrong password!') => request(admin.app).post(`${API}/sessions`).set('X-Forwarded-For', address).send({ email: staff.email, password });
+      const attempt = (address: string, password = 'wrong password!') =>
+        request(admin.app).post(`${API}/sessions`).set('X-Forwarded-For', address).send({ email: staff.email, password });
       for (let i = 0; i < 10; i++) assert.equal((await attempt('203.0.113.60')).status, 401);
       const throttled = await attempt('203.0.113.60', staff.password);
       assert.equal(throttled.status, 429);
@@ -252,7 +304,10 @@ describe('staff API', function () {
 
     it('refuses a token with a higher role than its creator', async function () {
       const operator = await admin.staffAgent('operator');
-      const answer = await operator.agent.post(`${API}/tokens`).set('X-CSRF-Token', operator.csrfToken).send({ name: 'too much', role: 'admin' });
+      const answer = await operator.agent
+        .post(`${API}/tokens`)
+        .set('X-CSRF-Token', operator.csrfToken)
+        .send({ name: 'too much', role: 'admin' });
       assert.equal(answer.status, 403);
     });
   });
@@ -264,30 +319,47 @@ describe('staff API', function () {
       const revision = `"${await editRevision(name)}"`;
       const [a, b] = await Promise.all([
         root.agent.patch(`${API}/accounts/${name}`).set('X-CSRF-Token', root.csrfToken).set('If-Match', revision).send({ version: '12.0' }),
-        other.agent.patch(`${API}/accounts/${name}`).set('X-CSRF-Token', other.csrfToken).set('If-Match', revision).send({ maxRegistrations: 9 }),
+        other.agent
+          .patch(`${API}/accounts/${name}`)
+          .set('X-CSRF-Token', other.csrfToken)
+          .set('If-Match', revision)
+          .send({ maxRegistrations: 9 }),
       ]);
       assert.deepEqual([a.status, b.status].sort(), [200, 412]);
       const shown = (await root.agent.get(`${API}/accounts/${name}`)).body as { version: string; maxRegistrations: number };
-      assert.ok((a.status === 200 && shown.version === '12.0' && shown.maxRegistrations === 5) || (b.status === 200 && shown.version === '11.0' && shown.maxRegistrations === 9));
+      assert.ok(
+        (a.status === 200 && shown.version === '12.0' && shown.maxRegistrations === 5) ||
+          (b.status === 200 && shown.version === '11.0' && shown.maxRegistrations === 9),
+      );
     });
 
     it('answers 428 without If-Match and lists every field problem at once', async function () {
       const name = await newAccount();
-      assert.equal((await root.agent.patch(`${API}/accounts/${name}`).set('X-CSRF-Token', root.csrfToken).send({ version: '12.0' })).status, 428);
+      assert.equal(
+        (await root.agent.patch(`${API}/accounts/${name}`).set('X-CSRF-Token', root.csrfToken).send({ version: '12.0' })).status,
+        428,
+      );
       const answer = await root.agent
         .patch(`${API}/accounts/${name}`)
         .set('X-CSRF-Token', root.csrfToken)
         .set('If-Match', `"${await editRevision(name)}"`)
         .send({ allowedIps: ['203.0.113.0/24', '1.2.3.4/40'], expiresAt: '2027-02-30', color: 'blue' });
       assert.equal(answer.status, 422);
-      const fields = (answer.body as { error: { details: { fields: Array<{ field: string }> } } }).error.details.fields.map((problem) => problem.field);
+      const fields = (answer.body as { error: { details: { fields: Array<{ field: string }> } } }).error.details.fields.map(
+        (problem) => problem.field,
+      );
       assert.deepEqual(fields, ['color']);
       const valuesOnly = await root.agent
         .patch(`${API}/accounts/${name}`)
         .set('X-CSRF-Token', root.csrfToken)
         .set('If-Match', `"${await editRevision(name)}"`)
         .send({ allowedIps: ['203.0.113.0/24', '1.2.3.4/40'], expiresAt: '2027-02-30' });
-      assert.deepEqual((valuesOnly.body as { error: { details: { fields: Array<{ field: string }> } } }).error.details.fields.map((problem) => problem.field), ['expiresAt', 'allowedIps[1]']);
+      assert.deepEqual(
+        (valuesOnly.body as { error: { details: { fields: Array<{ field: string }> } } }).error.details.fields.map(
+          (problem) => problem.field,
+        ),
+        ['expiresAt', 'allowedIps[1]'],
+      );
     });
 
     it('refuses seats below the bound machines with releaseFirst', async function () {
@@ -297,7 +369,11 @@ describe('staff API', function () {
          SELECT id, CONCAT('m', n.i), 'AAAAAAAAAAAAAAAA', 'n', '203.0.113.7', 'webroot', '11.0' FROM accounts, (SELECT 1 AS i UNION SELECT 2 UNION SELECT 3) n WHERE name = ?`,
         [name],
       );
-      const answer = await root.agent.patch(`${API}/accounts/${name}`).set('X-CSRF-Token', root.csrfToken).set('If-Match', `"${await editRevision(name)}"`).send({ maxRegistrations: 1 });
+      const answer = await root.agent
+        .patch(`${API}/accounts/${name}`)
+        .set('X-CSRF-Token', root.csrfToken)
+        .set('If-Match', `"${await editRevision(name)}"`)
+        .send({ maxRegistrations: 1 });
       assert.equal(answer.status, 409);
       assert.deepEqual((answer.body as { error: { code: string; details: unknown } }).error, {
         code: 'CONFLICT',

@@ -125,7 +125,10 @@ describe('attempts of registrations and unbindings', function () {
       ],
     );
     const rows = await rawRows(api, account.id);
-    assert.deepEqual(rows.map((row) => Number(row.credentials_passed)), [1, 0, 0]);
+    assert.deepEqual(
+      rows.map((row) => Number(row.credentials_passed)),
+      [1, 0, 0],
+    );
     const everything = JSON.stringify(await rawRows(api));
     assert.ok(!everything.includes(wrong), 'the wrong password is nowhere in the table');
     assert.ok(!everything.includes(account.password), 'nor the right one');
@@ -136,7 +139,10 @@ describe('attempts of registrations and unbindings', function () {
     const registered = await register(registrationBody(account, 2));
     const [first, second] = (registered.body as Registered).nodes;
     assert.ok(first && second);
-    const partial = await unbind(account, [{ nodeId: first.nodeId, machineCode: first.machineCode }, { nodeId: 'stranger', machineCode: 'never-bound' }]);
+    const partial = await unbind(account, [
+      { nodeId: first.nodeId, machineCode: first.machineCode },
+      { nodeId: 'stranger', machineCode: 'never-bound' },
+    ]);
     expectNodeCauses(partial, 409, { stranger: ['NOT_BOUND'] });
     const last = await unbind(account, [{ nodeId: second.nodeId, machineCode: second.machineCode }]);
     assert.equal(last.status, 200);
@@ -145,8 +151,20 @@ describe('attempts of registrations and unbindings', function () {
     assert.deepEqual(
       kept.map(({ kind, result, status, nodes, requestId }) => ({ kind, result, status, nodes, requestId })),
       [
-        { kind: 'unbinding', result: 'success', status: 200, nodes: [{ nodeId: second.nodeId, machineCode: second.machineCode, causes: [] }], requestId: last.headers['x-request-id'] },
-        { kind: 'unbinding', result: 'failure', status: 409, nodes: [{ nodeId: 'stranger', machineCode: 'never-bound', causes: ['NOT_BOUND'] }], requestId: partial.headers['x-request-id'] },
+        {
+          kind: 'unbinding',
+          result: 'success',
+          status: 200,
+          nodes: [{ nodeId: second.nodeId, machineCode: second.machineCode, causes: [] }],
+          requestId: last.headers['x-request-id'],
+        },
+        {
+          kind: 'unbinding',
+          result: 'failure',
+          status: 409,
+          nodes: [{ nodeId: 'stranger', machineCode: 'never-bound', causes: ['NOT_BOUND'] }],
+          requestId: partial.headers['x-request-id'],
+        },
         {
           kind: 'registration',
           result: 'success',
@@ -174,7 +192,13 @@ describe('attempts of registrations and unbindings', function () {
     const [attempt] = await attemptsOf(account);
     assert.deepEqual(
       { result: attempt?.result, status: attempt?.status, overall: attempt?.overall, nodes: attempt?.nodes, requestId: attempt?.requestId },
-      { result: 'failure', status: 500, overall: ['LICENSE_FILE_FORMAT_INCORRECT'], nodes: [], requestId: response.headers['x-request-id'] },
+      {
+        result: 'failure',
+        status: 500,
+        overall: ['LICENSE_FILE_FORMAT_INCORRECT'],
+        nodes: [],
+        requestId: response.headers['x-request-id'],
+      },
     );
   });
 
@@ -212,8 +236,14 @@ describe('attempts of registrations and unbindings', function () {
       pages.push(page.items);
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined);
-    assert.deepEqual(pages.map((page) => page.length), [3, 3, 1]);
-    assert.deepEqual(pages.flat().map((attempt) => attempt.requestId), requestIds.toReversed());
+    assert.deepEqual(
+      pages.map((page) => page.length),
+      [3, 3, 1],
+    );
+    assert.deepEqual(
+      pages.flat().map((attempt) => attempt.requestId),
+      requestIds.toReversed(),
+    );
 
     const exact = await attempts.list(account.id, { limit: 7 });
     assert.equal(exact.nextCursor, null, 'no further page when the last one is full');
@@ -228,12 +258,22 @@ describe('attempts of registrations and unbindings', function () {
       const account = await dated.createAccount();
       const old = await request(dated.app).post('/v1/registrations').send(registrationBody(account, 1));
       await dated.deps.attempts.flush();
-      assert.deepEqual((await rawRows(dated, account.id)).map((row) => String(row.request_id)), [old.headers['x-request-id']]);
+      assert.deepEqual(
+        (await rawRows(dated, account.id)).map((row) => String(row.request_id)),
+        [old.headers['x-request-id']],
+      );
 
       clock = new Date();
       const recent = await request(dated.app).post('/v1/registrations').send(registrationBody(account, 1));
-      assert.deepEqual((await attemptsOf(account, dated)).map((attempt) => attempt.requestId), [recent.headers['x-request-id']]);
-      assert.deepEqual((await rawRows(dated, account.id)).map((row) => String(row.request_id)), [recent.headers['x-request-id']], 'pruned by age');
+      assert.deepEqual(
+        (await attemptsOf(account, dated)).map((attempt) => attempt.requestId),
+        [recent.headers['x-request-id']],
+      );
+      assert.deepEqual(
+        (await rawRows(dated, account.id)).map((row) => String(row.request_id)),
+        [recent.headers['x-request-id']],
+        'pruned by age',
+      );
     } finally {
       await dated.close();
     }
@@ -241,7 +281,11 @@ describe('attempts of registrations and unbindings', function () {
 
   it('writes a batch of the largest registrations the contract allows over several statements, in order', async function () {
     const account = await api.createAccount();
-    const nodes = Array.from({ length: 256 }, (_, i) => ({ nodeId: `n-${i}`.padEnd(128, 'é'), machineCode: `m-${i}`.padEnd(255, '\u0001'), causes: [] }));
+    const nodes = Array.from({ length: 256 }, (_, i) => ({
+      nodeId: `n-${i}`.padEnd(128, 'é'),
+      machineCode: `m-${i}`.padEnd(255, '\u0001'),
+      causes: [],
+    }));
     const batch = Array.from({ length: 8 }, (_, i) => ({
       accountId: account.id,
       hasPassedCredentials: true,
@@ -256,7 +300,10 @@ describe('attempts of registrations and unbindings', function () {
     }));
     await attempts.insert(batch);
     const kept = await attemptsOf(account);
-    assert.deepEqual(kept.map((attempt) => attempt.requestId), batch.map((attempt) => attempt.requestId).toReversed());
+    assert.deepEqual(
+      kept.map((attempt) => attempt.requestId),
+      batch.map((attempt) => attempt.requestId).toReversed(),
+    );
     assert.deepEqual(kept[0]?.nodes, nodes);
   });
 
@@ -265,7 +312,10 @@ describe('attempts of registrations and unbindings', function () {
     const account = await stopping.createAccount();
     const response = await request(stopping.app).post('/v1/registrations').send(registrationBody(account, 1));
     await stopping.close();
-    assert.deepEqual((await rawRows(api, account.id)).map((row) => String(row.request_id)), [response.headers['x-request-id']]);
+    assert.deepEqual(
+      (await rawRows(api, account.id)).map((row) => String(row.request_id)),
+      [response.headers['x-request-id']],
+    );
   });
 
   describe('under a storm, with ATTEMPTS_KEPT_PER_ACCOUNT=5', function () {
@@ -292,7 +342,12 @@ describe('attempts of registrations and unbindings', function () {
       for (let start = 0; start < bodies.length; start += concurrency) {
         const round = bodies.slice(start, start + concurrency);
         const responses = await Promise.all(
-          round.map((body, i) => request(storm.app).post('/v1/registrations').set('X-Forwarded-For', address(start + i + 1)).send(body)),
+          round.map((body, i) =>
+            request(storm.app)
+              .post('/v1/registrations')
+              .set('X-Forwarded-For', address(start + i + 1))
+              .send(body),
+          ),
         );
         for (const response of responses) {
           assert.ok(response.status === 200 || response.status === 401, `${response.status} ${JSON.stringify(response.body)}`);
@@ -316,24 +371,36 @@ describe('attempts of registrations and unbindings', function () {
         const body = registrationBody(account, 1, { prefix: `storm-${account.id}` });
         return i % 4 < 2 ? body : { ...body, password: 'wrong' };
       };
-      await send(Array.from({ length: 200 }, (_, i) => bodyFor(i)), 20);
+      await send(
+        Array.from({ length: 200 }, (_, i) => bodyFor(i)),
+        20,
+      );
       for (const account of accounts) {
         const sets = await keptSets(account);
         assert.deepEqual([sets.passed.length, sets.failed.length], [KEPT, KEPT]);
         const listed = (await attempts.list(account.id, { limit: 500 })).items;
-        assert.deepEqual(
-          listed.map((attempt) => attempt.status).sort(),
-          [...Array<number>(KEPT).fill(200), ...Array<number>(KEPT).fill(401)],
-        );
+        assert.deepEqual(listed.map((attempt) => attempt.status).sort(), [
+          ...Array<number>(KEPT).fill(200),
+          ...Array<number>(KEPT).fill(401),
+        ]);
       }
 
       const [account] = accounts as [TestAccount, TestAccount];
-      const customer = await send(Array.from({ length: KEPT }, () => registrationBody(account, 1, { prefix: `storm-${account.id}` })), 1);
-      const flood = await send(Array.from({ length: 150 }, () => ({ ...registrationBody(account, 1), password: 'wrong' })), 25);
+      const customer = await send(
+        Array.from({ length: KEPT }, () => registrationBody(account, 1, { prefix: `storm-${account.id}` })),
+        1,
+      );
+      const flood = await send(
+        Array.from({ length: 150 }, () => ({ ...registrationBody(account, 1), password: 'wrong' })),
+        25,
+      );
       const after = await keptSets(account);
       assert.deepEqual(after.passed, customer.toReversed(), 'the customer’s answers survive the flood');
       assert.equal(after.failed.length, KEPT);
-      assert.ok(after.failed.every((id) => flood.includes(id)), 'the failed set holds the newest failures');
+      assert.ok(
+        after.failed.every((id) => flood.includes(id)),
+        'the failed set holds the newest failures',
+      );
     });
   });
 });

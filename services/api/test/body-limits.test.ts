@@ -13,7 +13,11 @@ import { RUN_STORES_ENV, startApiProcess, type ApiProcess } from './support/api-
 const MIB = 1024 * 1024;
 
 /** Writes raw bytes to the server and resolves with everything it answered once it closes the connection. */
-async function rawExchange(server: Server, head: string, options: { body?: Buffer; abortAfterMs?: number } = {}): Promise<{ answer: string; ms: number }> {
+async function rawExchange(
+  server: Server,
+  head: string,
+  options: { body?: Buffer; abortAfterMs?: number } = {},
+): Promise<{ answer: string; ms: number }> {
   const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
   await once(socket, 'connect');
   const startedAt = Date.now();
@@ -40,7 +44,8 @@ describe('request bodies (what an attacker sends before logging in)', function (
   before(async function () {
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logged.push(JSON.parse(line) as { level: number; msg?: string });
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+          logged.push(JSON.parse(line) as { level: number; msg?: string });
         done();
       },
     });
@@ -55,7 +60,9 @@ describe('request bodies (what an attacker sends before logging in)', function (
 
   it('refuses a heartbeat over its route limit of 8 KiB', async function () {
     const body = JSON.stringify({ machineCode: 'm', token: 't', padding: 'x'.repeat(8 * 1024) });
-    expectOverall(await request(api.app).post('/v1/verifications').set('content-type', 'application/json').send(body), 400, ['INCORRECT_DATA_FORMAT']);
+    expectOverall(await request(api.app).post('/v1/verifications').set('content-type', 'application/json').send(body), 400, [
+      'INCORRECT_DATA_FORMAT',
+    ]);
   });
 
   it('refuses an oversized Content-Length before reading the body, and closes the connection', async function () {
@@ -95,7 +102,10 @@ describe('request bodies (what an attacker sends before logging in)', function (
       await rawExchange(server, head, { body: Buffer.from('{"account":"a'), abortAfterMs: 100 });
     }
     await sleep(200);
-    assert.deepEqual(logged.filter((line) => line.level >= 40), []);
+    assert.deepEqual(
+      logged.filter((line) => line.level >= 40),
+      [],
+    );
   });
 });
 
@@ -118,7 +128,11 @@ describe('depth bombs', function () {
     const bombers = Array.from({ length: 8 }, async () => {
       while (Date.now() < deadline) {
         const startedAt = Date.now();
-        const response = await fetch(`${api.url}/v1/registrations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bomb });
+        const response = await fetch(`${api.url}/v1/registrations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: bomb,
+        });
         const body = (await response.json()) as { overall: Array<{ code: string }> };
         assert.equal(response.status, 400);
         assert.equal(body.overall[0]?.code, 'INCORRECT_DATA_FORMAT');

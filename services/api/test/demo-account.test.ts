@@ -24,7 +24,13 @@ describe('the demo account', function () {
   async function startOnFreshDatabase(env: Record<string, string>) {
     const database = `${RUN_DATABASE}_demo${databases.length}`;
     databases.push(database);
-    return startApiProcess({ MYSQL_URL: databaseUrl(SHARED_MYSQL, database), REDIS_URL: SHARED_REDIS, REDIS_KEY_PREFIX: `${RUN_KEY_PREFIX}demo${databases.length}:`, BCRYPT_COST: '4', ...env });
+    return startApiProcess({
+      MYSQL_URL: databaseUrl(SHARED_MYSQL, database),
+      REDIS_URL: SHARED_REDIS,
+      REDIS_KEY_PREFIX: `${RUN_KEY_PREFIX}demo${databases.length}:`,
+      BCRYPT_COST: '4',
+      ...env,
+    });
   }
 
   const demoRegistration = {

@@ -104,8 +104,12 @@ const DOMAIN_254 = ['a'.repeat(63), 'b'.repeat(63), 'c'.repeat(63), 'd'.repeat(6
 
 /** A valid one-node registration of `f.account` with fresh machine codes, `top` and `node` patched in. */
 const reg = (f: Fixture, top: Body = {}, node: Body = {}): Body => ({ ...registrationBody(f.account, 1, { node: () => node }), ...top });
-const regAs = (account: TestAccount, top: Body = {}, node: Body = {}): Body => ({ ...registrationBody(account, 1, { node: () => node }), ...top });
-const regNodes = (f: Fixture, count: number, node: (index: number) => Body = () => ({})): Body => registrationBody(f.account, count, { node });
+const regAs = (account: TestAccount, top: Body = {}, node: Body = {}): Body => ({
+  ...registrationBody(account, 1, { node: () => node }),
+  ...top,
+});
+const regNodes = (f: Fixture, count: number, node: (index: number) => Body = () => ({})): Body =>
+  registrationBody(f.account, count, { node });
 
 function omit(object: object, key: string): Body {
   return Object.fromEntries(Object.entries(object).filter(([name]) => name !== key));
@@ -127,7 +131,12 @@ function freshCode(length: number, filler = 'x'): string {
   return prefix + filler.repeat(length - prefix.length);
 }
 
-const unbinding = (account: TestAccount, nodes: unknown, top: Body = {}): Body => ({ account: account.name, password: account.password, nodes, ...top });
+const unbinding = (account: TestAccount, nodes: unknown, top: Body = {}): Body => ({
+  account: account.name,
+  password: account.password,
+  nodes,
+  ...top,
+});
 const stranger = (index: number) => ({ nodeId: `n-${index}`, machineCode: `never-bound-${index}` });
 const strangers = (count: number) => Array.from({ length: count }, (_, index) => stranger(index));
 const overLimit = (body: object, bytes: number): string => JSON.stringify({ ...body, pad: 'x'.repeat(bytes) });
@@ -138,14 +147,48 @@ const REG = '/v1/registrations';
 const UNB = '/v1/unbindings';
 const VER = '/v1/verifications';
 
-const param = (name: string, body: (f: Fixture) => unknown, field: string): Row => ({ name, route: REG, body, status: 400, code: 'INCORRECT_PARAMETER', field });
-const format = (name: string, body: (f: Fixture) => unknown): Row => ({ name, route: REG, body, status: 400, code: 'INCORRECT_DATA_FORMAT' });
-const rawFormat = (name: string, rawBody: Row['rawBody'], extra: Partial<Row> = {}): Row => ({ name, route: REG, rawBody, status: 400, code: 'INCORRECT_DATA_FORMAT', ...extra });
-const unauthorized = (name: string, body: (f: Fixture) => unknown): Row => ({ name, route: REG, body, status: 401, code: 'UNAUTHORIZED_ACCOUNT' });
-const registers = (name: string, body: (f: Fixture) => unknown, extra: Partial<Row> = {}): Row => ({ name, route: REG, body, status: 200, code: null, ...extra });
+const param = (name: string, body: (f: Fixture) => unknown, field: string): Row => ({
+  name,
+  route: REG,
+  body,
+  status: 400,
+  code: 'INCORRECT_PARAMETER',
+  field,
+});
+const format = (name: string, body: (f: Fixture) => unknown): Row => ({
+  name,
+  route: REG,
+  body,
+  status: 400,
+  code: 'INCORRECT_DATA_FORMAT',
+});
+const rawFormat = (name: string, rawBody: Row['rawBody'], extra: Partial<Row> = {}): Row => ({
+  name,
+  route: REG,
+  rawBody,
+  status: 400,
+  code: 'INCORRECT_DATA_FORMAT',
+  ...extra,
+});
+const unauthorized = (name: string, body: (f: Fixture) => unknown): Row => ({
+  name,
+  route: REG,
+  body,
+  status: 401,
+  code: 'UNAUTHORIZED_ACCOUNT',
+});
+const registers = (name: string, body: (f: Fixture) => unknown, extra: Partial<Row> = {}): Row => ({
+  name,
+  route: REG,
+  body,
+  status: 200,
+  code: null,
+  ...extra,
+});
 const badIp = (ip: string): Row => param(`ip ${JSON.stringify(ip)} is not an address`, (f) => reg(f, {}, { ip }), 'nodes[0].ip');
 const goodIp = (name: string, ip: string): Row => registers(`${name} ${ip} is accepted`, (f) => reg(f, {}, { ip }));
-const badDomain = (name: string, domain: string): Row => param(`domain ${name} is not a host name`, (f) => reg(f, {}, { domain }), 'nodes[0].domain');
+const badDomain = (name: string, domain: string): Row =>
+  param(`domain ${name} is not a host name`, (f) => reg(f, {}, { domain }), 'nodes[0].domain');
 const badMac = (mac: string): Row => param(`mac ${JSON.stringify(mac)} is not a MAC address`, (f) => reg(f, {}, { mac }), 'nodes[0].mac');
 
 const registrationRows: Row[] = [
@@ -157,7 +200,9 @@ const registrationRows: Row[] = [
   rawFormat('two objects back to back', (f) => JSON.stringify(reg(f)) + JSON.stringify(reg(f))),
   rawFormat('bytes that are not UTF-8', Buffer.concat([Buffer.from('{"account":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')])),
   rawFormat('an empty body', ''),
-  rawFormat('a spoofed x-request-id header on a bad body (the answer carries its own id)', 'nope', { headers: { 'x-request-id': SQL_DROP } }),
+  rawFormat('a spoofed x-request-id header on a bad body (the answer carries its own id)', 'nope', {
+    headers: { 'x-request-id': SQL_DROP },
+  }),
   // JSON, but not an object of the shape.
   rawFormat('the JSON number 42', '42'),
   rawFormat('the JSON string "acme"', '"acme"'),
@@ -203,7 +248,10 @@ const registrationRows: Row[] = [
   format('ip is missing', (f) => regNodeWithout(f, 'ip')),
   format('appName is missing', (f) => regNodeWithout(f, 'appName')),
   format('machineCode is missing', (f) => regNodeWithout(f, 'machineCode')),
-  registers('domain and mac are optional', (f) => ({ ...reg(f), nodes: registrationBody(f.account, 1).nodes.map((node) => omit(omit(node, 'domain'), 'mac')) })),
+  registers('domain and mac are optional', (f) => ({
+    ...reg(f),
+    nodes: registrationBody(f.account, 1).nodes.map((node) => omit(omit(node, 'domain'), 'mac')),
+  })),
   // How many nodes.
   param('nodes is empty', (f) => reg(f, { nodes: [] }), 'nodes'),
   param('257 nodes', (f) => regNodes(f, 257), 'nodes'),
@@ -214,7 +262,11 @@ const registrationRows: Row[] = [
   unauthorized('account of 128 emoji (128 code points, 256 UTF-16 units)', () => ({ ...reg(FAKE), account: '😀'.repeat(128) })),
   param('account of 129 emoji', (f) => reg(f, { account: '😀'.repeat(129) }), 'account'),
   registers('password of exactly 72 bytes of multi-byte UTF-8', (f) => regAs(f.multiByte)),
-  param('password of 73 bytes whose first 72 are the right password (bcrypt would truncate)', (f) => regAs(f.multiByte, { password: `${PASSWORD_72_BYTES}!` }), 'password'),
+  param(
+    'password of 73 bytes whose first 72 are the right password (bcrypt would truncate)',
+    (f) => regAs(f.multiByte, { password: `${PASSWORD_72_BYTES}!` }),
+    'password',
+  ),
   param('password of 37 two-byte characters (74 bytes)', (f) => reg(f, { password: 'é'.repeat(37) }), 'password'),
   registers('appVersion of 32 characters', (f) => reg(f, { appVersion: `11.0.${'1'.repeat(27)}` })),
   param('appVersion of 33 characters', (f) => reg(f, { appVersion: `11.0.${'1'.repeat(28)}` }), 'appVersion'),
@@ -240,7 +292,14 @@ const registrationRows: Row[] = [
   // Paths, duplicates, and which field is named.
   param('the second node has the bad IP', (f) => regNodes(f, 3, (index) => (index === 1 ? { ip: '256.1.1.1' } : {})), 'nodes[1].ip'),
   param('duplicate nodeId', (f) => regNodes(f, 2, () => ({ nodeId: 'same' })), 'nodes[1].nodeId'),
-  param('duplicate machineCode', (f) => { const machineCode = randomName('m'); return regNodes(f, 2, () => ({ machineCode })); }, 'nodes[1].machineCode'),
+  param(
+    'duplicate machineCode',
+    (f) => {
+      const machineCode = randomName('m');
+      return regNodes(f, 2, () => ({ machineCode }));
+    },
+    'nodes[1].machineCode',
+  ),
   param('only the first invalid field is named', (f) => reg(f, { account: 'a'.repeat(129) }, { ip: '1.2.3' }), 'account'),
   param('parameters are checked before credentials (unknown account, bad IP)', () => reg(FAKE, {}, { ip: '1.2.3' }), 'nodes[0].ip'),
   // Invalid IPs.
@@ -298,30 +357,55 @@ const registrationRows: Row[] = [
   param('appVersion holds a lone surrogate', (f) => reg(f, { appVersion: `11.0.${LONE_LOW}` }), 'appVersion'),
   param('nodeId is a lone surrogate', (f) => reg(f, {}, { nodeId: LONE_HIGH }), 'nodes[0].nodeId'),
   param('appName holds a lone surrogate', (f) => reg(f, {}, { appName: `web${LONE_LOW}root` }), 'nodes[0].appName'),
-  param('machineCode is a surrogate pair in the wrong order', (f) => reg(f, {}, { machineCode: `${LONE_LOW}${LONE_HIGH}` }), 'nodes[0].machineCode'),
+  param(
+    'machineCode is a surrogate pair in the wrong order',
+    (f) => reg(f, {}, { machineCode: `${LONE_LOW}${LONE_HIGH}` }),
+    'nodes[0].machineCode',
+  ),
   param('mac is a lone surrogate', (f) => reg(f, {}, { mac: LONE_HIGH }), 'nodes[0].mac'),
   // Prototype keys: ignored, never inherited, never polluting.
   {
     name: '__proto__, constructor and prototype keys at the top level are ignored',
     route: REG,
-    rawBody: (f) => withRawMembers(reg(f), '"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"prototype":{"polluted":"yes"},"hasOwnProperty":1'),
+    rawBody: (f) =>
+      withRawMembers(
+        reg(f),
+        '"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"prototype":{"polluted":"yes"},"hasOwnProperty":1',
+      ),
     status: 200,
     code: null,
   },
   {
     name: '__proto__, constructor and prototype keys in a node are ignored',
     route: REG,
-    rawBody: (f) => withRawNodeMembers(reg(f), '"__proto__":{"polluted":"yes","isAdmin":true},"constructor":{"prototype":{"polluted":"yes"}},"prototype":{"polluted":"yes"}'),
+    rawBody: (f) =>
+      withRawNodeMembers(
+        reg(f),
+        '"__proto__":{"polluted":"yes","isAdmin":true},"constructor":{"prototype":{"polluted":"yes"}},"prototype":{"polluted":"yes"}',
+      ),
     status: 200,
     code: null,
   },
-  rawFormat('a nodeId given only inside __proto__ is not inherited', (f) => withRawNodeMembers(regNodeWithout(f, 'nodeId'), '"__proto__":{"nodeId":"node-1"}')),
-  rawFormat('credentials given only inside __proto__ are not inherited', (f) =>
-    withRawMembers(omit(regWithout(f, 'account'), 'password'), `"__proto__":${JSON.stringify({ account: f.account.name, password: f.account.password })}`),
+  rawFormat('a nodeId given only inside __proto__ is not inherited', (f) =>
+    withRawNodeMembers(regNodeWithout(f, 'nodeId'), '"__proto__":{"nodeId":"node-1"}'),
   ),
-  { name: '__proto__ with an unknown account', route: REG, rawBody: () => withRawMembers(reg(FAKE), '"__proto__":{"polluted":"yes"}'), status: 401, code: 'UNAUTHORIZED_ACCOUNT' },
+  rawFormat('credentials given only inside __proto__ are not inherited', (f) =>
+    withRawMembers(
+      omit(regWithout(f, 'account'), 'password'),
+      `"__proto__":${JSON.stringify({ account: f.account.name, password: f.account.password })}`,
+    ),
+  ),
+  {
+    name: '__proto__ with an unknown account',
+    route: REG,
+    rawBody: () => withRawMembers(reg(FAKE), '"__proto__":{"polluted":"yes"}'),
+    status: 401,
+    code: 'UNAUTHORIZED_ACCOUNT',
+  },
   registers('nodeIds and machineCodes named __proto__, constructor, toString, hasOwnProperty', (f) =>
-    regNodes(f, 2, (index) => (index === 0 ? { nodeId: '__proto__', machineCode: `constructor-${randomName()}` } : { nodeId: 'toString', machineCode: '__proto__' })),
+    regNodes(f, 2, (index) =>
+      index === 0 ? { nodeId: '__proto__', machineCode: `constructor-${randomName()}` } : { nodeId: 'toString', machineCode: '__proto__' },
+    ),
   ),
   unauthorized('an account named __proto__', (f) => reg(f, { account: '__proto__' })),
   // SQL and Redis/Lua fragments: only data.
@@ -342,7 +426,9 @@ const registrationRows: Row[] = [
   unauthorized('password breaks out of a Lua long string', (f) => reg(f, { password: LUA_FLUSHALL })),
   registers('machineCode is a SQL tautology, nodeId a DROP TABLE', (f) => reg(f, {}, { machineCode: SQL_OR, nodeId: SQL_DROP })),
   registers('machineCode is a DROP TABLE', (f) => reg(f, {}, { machineCode: SQL_DROP })),
-  registers('machineCode is a RESP FLUSHALL, nodeId a Lua break-out', (f) => reg(f, {}, { machineCode: RESP_FLUSHALL, nodeId: LUA_FLUSHALL })),
+  registers('machineCode is a RESP FLUSHALL, nodeId a Lua break-out', (f) =>
+    reg(f, {}, { machineCode: RESP_FLUSHALL, nodeId: LUA_FLUSHALL }),
+  ),
   registers('machineCode breaks out of a Lua long string', (f) => reg(f, {}, { machineCode: LUA_FLUSHALL })),
   registers('machineCode is a Redis hash tag of another account', (f) => reg(f, {}, { machineCode: HASH_TAG, nodeId: HASH_TAG })),
   registers('machineCode is a glob and a NUL', (f) => reg(f, {}, { machineCode: `*?[a]\u0000${randomName()}` })),
@@ -381,9 +467,13 @@ const registrationRows: Row[] = [
   registers('application/octet-stream with a JSON body', (f) => reg(f), { contentType: 'application/octet-stream' }),
   registers('application/xml with a JSON body', (f) => reg(f), { contentType: 'application/xml' }),
   rawFormat('Content-Encoding gzip on a body that is not gzip', (f) => JSON.stringify(reg(f)), { headers: { 'content-encoding': 'gzip' } }),
-  rawFormat('Content-Encoding deflate on a body that is not deflate', (f) => JSON.stringify(reg(f)), { headers: { 'content-encoding': 'deflate' } }),
+  rawFormat('Content-Encoding deflate on a body that is not deflate', (f) => JSON.stringify(reg(f)), {
+    headers: { 'content-encoding': 'deflate' },
+  }),
   rawFormat('an unsupported Content-Encoding', (f) => JSON.stringify(reg(f)), { headers: { 'content-encoding': 'zstd' } }),
-  registers('unknown fields at the top level and in nodes are ignored', (f) => reg(f, { admin: true, seats: 1e9, status: 'active' }, { trusted: true, causes: [] })),
+  registers('unknown fields at the top level and in nodes are ignored', (f) =>
+    reg(f, { admin: true, seats: 1e9, status: 'active' }, { trusted: true, causes: [] }),
+  ),
   {
     name: 'a body of exactly 1 MiB',
     route: REG,
@@ -410,8 +500,21 @@ const FAKE: Fixture = {
   unbindable: { nodeId: 'n', machineCode: 'm' },
 };
 
-const unbParam = (name: string, body: (f: Fixture) => unknown, field: string): Row => ({ name, route: UNB, body, status: 400, code: 'INCORRECT_PARAMETER', field });
-const unbFormat = (name: string, body: (f: Fixture) => unknown): Row => ({ name, route: UNB, body, status: 400, code: 'INCORRECT_DATA_FORMAT' });
+const unbParam = (name: string, body: (f: Fixture) => unknown, field: string): Row => ({
+  name,
+  route: UNB,
+  body,
+  status: 400,
+  code: 'INCORRECT_PARAMETER',
+  field,
+});
+const unbFormat = (name: string, body: (f: Fixture) => unknown): Row => ({
+  name,
+  route: UNB,
+  body,
+  status: 400,
+  code: 'INCORRECT_DATA_FORMAT',
+});
 
 const unbindingRows: Row[] = [
   { name: 'not JSON', route: UNB, rawBody: 'account=acme', status: 400, code: 'INCORRECT_DATA_FORMAT' },
@@ -427,21 +530,65 @@ const unbindingRows: Row[] = [
   unbParam('nodes is empty', (f) => unbinding(f.account, []), 'nodes'),
   unbParam('257 nodes', (f) => unbinding(f.account, strangers(257)), 'nodes'),
   unbParam('duplicate nodeId', (f) => unbinding(f.account, [stranger(0), { ...stranger(1), nodeId: 'n-0' }]), 'nodes[1].nodeId'),
-  unbParam('duplicate machineCode', (f) => unbinding(f.account, [stranger(0), { ...stranger(1), machineCode: 'never-bound-0' }]), 'nodes[1].machineCode'),
-  unbParam('machineCode of 256 characters', (f) => unbinding(f.account, [{ nodeId: 'n', machineCode: 'm'.repeat(256) }]), 'nodes[0].machineCode'),
+  unbParam(
+    'duplicate machineCode',
+    (f) => unbinding(f.account, [stranger(0), { ...stranger(1), machineCode: 'never-bound-0' }]),
+    'nodes[1].machineCode',
+  ),
+  unbParam(
+    'machineCode of 256 characters',
+    (f) => unbinding(f.account, [{ nodeId: 'n', machineCode: 'm'.repeat(256) }]),
+    'nodes[0].machineCode',
+  ),
   unbParam('nodeId of 129 characters', (f) => unbinding(f.account, [{ nodeId: 'n'.repeat(129), machineCode: 'm' }]), 'nodes[0].nodeId'),
   unbParam('account is empty', (f) => unbinding(f.account, strangers(1), { account: '' }), 'account'),
   unbParam('account of 129 characters', (f) => unbinding(f.account, strangers(1), { account: 'a'.repeat(129) }), 'account'),
-  unbParam('password of 73 bytes whose first 72 are the right password', (f) => unbinding(f.multiByte, strangers(1), { password: `${PASSWORD_72_BYTES}!` }), 'password'),
-  unbParam('machineCode is a lone surrogate', (f) => unbinding(f.account, [{ nodeId: 'n', machineCode: LONE_HIGH }]), 'nodes[0].machineCode'),
-  { name: 'account is a SQL tautology', route: UNB, body: (f) => unbinding(f.account, strangers(1), { account: SQL_OR }), status: 401, code: 'UNAUTHORIZED_ACCOUNT' },
-  { name: 'account breaks out of a Lua long string', route: UNB, body: (f) => unbinding(f.account, strangers(1), { account: LUA_FLUSHALL }), status: 401, code: 'UNAUTHORIZED_ACCOUNT' },
-  { name: 'password is a DROP TABLE', route: UNB, body: (f) => unbinding(f.account, strangers(1), { password: SQL_DROP }), status: 401, code: 'UNAUTHORIZED_ACCOUNT' },
-  { name: 'the real account name with a trailing space', route: UNB, body: (f) => unbinding(f.account, strangers(1), { account: `${f.account.name} ` }), status: 401, code: 'UNAUTHORIZED_ACCOUNT' },
+  unbParam(
+    'password of 73 bytes whose first 72 are the right password',
+    (f) => unbinding(f.multiByte, strangers(1), { password: `${PASSWORD_72_BYTES}!` }),
+    'password',
+  ),
+  unbParam(
+    'machineCode is a lone surrogate',
+    (f) => unbinding(f.account, [{ nodeId: 'n', machineCode: LONE_HIGH }]),
+    'nodes[0].machineCode',
+  ),
+  {
+    name: 'account is a SQL tautology',
+    route: UNB,
+    body: (f) => unbinding(f.account, strangers(1), { account: SQL_OR }),
+    status: 401,
+    code: 'UNAUTHORIZED_ACCOUNT',
+  },
+  {
+    name: 'account breaks out of a Lua long string',
+    route: UNB,
+    body: (f) => unbinding(f.account, strangers(1), { account: LUA_FLUSHALL }),
+    status: 401,
+    code: 'UNAUTHORIZED_ACCOUNT',
+  },
+  {
+    name: 'password is a DROP TABLE',
+    route: UNB,
+    body: (f) => unbinding(f.account, strangers(1), { password: SQL_DROP }),
+    status: 401,
+    code: 'UNAUTHORIZED_ACCOUNT',
+  },
+  {
+    name: 'the real account name with a trailing space',
+    route: UNB,
+    body: (f) => unbinding(f.account, strangers(1), { account: `${f.account.name} ` }),
+    status: 401,
+    code: 'UNAUTHORIZED_ACCOUNT',
+  },
   {
     name: 'RESP and Lua fragments as machine codes that are not bound',
     route: UNB,
-    body: (f) => unbinding(f.account, [{ nodeId: LUA_FLUSHALL, machineCode: `${RESP_FLUSHALL}never` }, { nodeId: 'n-2', machineCode: `${LUA_FLUSHALL}${HASH_TAG}` }]),
+    body: (f) =>
+      unbinding(f.account, [
+        { nodeId: LUA_FLUSHALL, machineCode: `${RESP_FLUSHALL}never` },
+        { nodeId: 'n-2', machineCode: `${LUA_FLUSHALL}${HASH_TAG}` },
+      ]),
     status: 409,
     code: 'NOT_BOUND',
     nodes: () => [
@@ -462,18 +609,41 @@ const unbindingRows: Row[] = [
   {
     name: '__proto__ and unknown fields are ignored; the bound machine is unbound',
     route: UNB,
-    rawBody: (f) => withRawMembers(unbinding(f.account, [f.unbindable], { force: true }), '"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}'),
+    rawBody: (f) =>
+      withRawMembers(
+        unbinding(f.account, [f.unbindable], { force: true }),
+        '"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}',
+      ),
     status: 200,
     code: null,
     exact: (f) => ({ result: 'success', nodes: [f.unbindable] }),
   },
-  { name: 'a body of 5 MiB', route: UNB, rawBody: () => overLimit(unbinding(FAKE.account, strangers(1)), 5 * MIB), status: 400, code: 'INCORRECT_DATA_FORMAT' },
+  {
+    name: 'a body of 5 MiB',
+    route: UNB,
+    rawBody: () => overLimit(unbinding(FAKE.account, strangers(1)), 5 * MIB),
+    status: 400,
+    code: 'INCORRECT_DATA_FORMAT',
+  },
 ];
 
 const first = (f: Fixture) => f.bound[0] as Fixture['bound'][number];
 const second = (f: Fixture) => f.bound[1] as Fixture['bound'][number];
-const verParam = (name: string, body: (f: Fixture) => unknown, field: string): Row => ({ name, route: VER, body, status: 400, code: 'INCORRECT_PARAMETER', field });
-const verFormat = (name: string, body: (f: Fixture) => unknown): Row => ({ name, route: VER, body, status: 400, code: 'INCORRECT_DATA_FORMAT' });
+const verParam = (name: string, body: (f: Fixture) => unknown, field: string): Row => ({
+  name,
+  route: VER,
+  body,
+  status: 400,
+  code: 'INCORRECT_PARAMETER',
+  field,
+});
+const verFormat = (name: string, body: (f: Fixture) => unknown): Row => ({
+  name,
+  route: VER,
+  body,
+  status: 400,
+  code: 'INCORRECT_DATA_FORMAT',
+});
 /** A 409 NOT_BOUND naming `machineCode(f)`, for a token sent with it. */
 const notBound = (name: string, machineCode: (f: Fixture) => string, token: (f: Fixture) => string): Row => ({
   name,
@@ -486,9 +656,22 @@ const notBound = (name: string, machineCode: (f: Fixture) => string, token: (f: 
 const VALID = { result: 'valid', expiresAt: '2099-12-31' };
 
 const verificationRows: Row[] = [
-  { name: 'the bound machine with its token (sanity)', route: VER, body: (f) => ({ machineCode: first(f).machineCode, token: first(f).token }), status: 200, code: null, exact: () => VALID },
+  {
+    name: 'the bound machine with its token (sanity)',
+    route: VER,
+    body: (f) => ({ machineCode: first(f).machineCode, token: first(f).token }),
+    status: 200,
+    code: null,
+    exact: () => VALID,
+  },
   { name: 'not JSON', route: VER, rawBody: 'machineCode=m&token=t', status: 400, code: 'INCORRECT_DATA_FORMAT' },
-  { name: 'the JSON string of a token', route: VER, rawBody: '"1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"', status: 400, code: 'INCORRECT_DATA_FORMAT' },
+  {
+    name: 'the JSON string of a token',
+    route: VER,
+    rawBody: '"1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"',
+    status: 400,
+    code: 'INCORRECT_DATA_FORMAT',
+  },
   { name: 'an empty body', route: VER, rawBody: '', status: 400, code: 'INCORRECT_DATA_FORMAT' },
   verFormat('the body wrapped in an array', (f) => [{ machineCode: first(f).machineCode, token: first(f).token }]),
   verFormat('token is missing', (f) => ({ machineCode: first(f).machineCode })),
@@ -501,26 +684,84 @@ const verificationRows: Row[] = [
   verParam('machineCode of 256 characters', (f) => ({ machineCode: 'm'.repeat(256), token: first(f).token }), 'machineCode'),
   verParam('token holds a lone surrogate', (f) => ({ machineCode: first(f).machineCode, token: `${first(f).token}${LONE_HIGH}` }), 'token'),
   verParam('machineCode is a lone surrogate', (f) => ({ machineCode: LONE_LOW, token: first(f).token }), 'machineCode'),
-  notBound('a token of the wrong shape', (f) => first(f).machineCode, () => 'abc'),
-  notBound('the token of another machine', (f) => first(f).machineCode, (f) => second(f).token),
-  notBound('a token with a forged MAC', (f) => first(f).machineCode, (f) => `${first(f).token.slice(0, -1)}${first(f).token.endsWith('A') ? 'B' : 'A'}`),
-  notBound('a well-shaped token for account 1', (f) => first(f).machineCode, () => `1.${'A'.repeat(16)}.${'A'.repeat(32)}`),
-  notBound('a token with an account id beyond 2^53', (f) => first(f).machineCode, () => `9999999999999999.${'A'.repeat(16)}.${'A'.repeat(32)}`),
-  notBound('a token that is a SQL tautology', (f) => first(f).machineCode, () => `1.${SQL_OR}`),
-  notBound('a token that breaks out of a Lua long string', (f) => first(f).machineCode, () => LUA_FLUSHALL),
-  notBound('a token whose account part is a hash tag', (f) => first(f).machineCode, () => `${HASH_TAG}.${'A'.repeat(16)}.${'A'.repeat(32)}`),
-  notBound('a RESP FLUSHALL machine code with a real token', () => RESP_FLUSHALL, (f) => first(f).token),
-  notBound('the bound machine code with a trailing space', (f) => `${first(f).machineCode} `, (f) => first(f).token),
+  notBound(
+    'a token of the wrong shape',
+    (f) => first(f).machineCode,
+    () => 'abc',
+  ),
+  notBound(
+    'the token of another machine',
+    (f) => first(f).machineCode,
+    (f) => second(f).token,
+  ),
+  notBound(
+    'a token with a forged MAC',
+    (f) => first(f).machineCode,
+    (f) => `${first(f).token.slice(0, -1)}${first(f).token.endsWith('A') ? 'B' : 'A'}`,
+  ),
+  notBound(
+    'a well-shaped token for account 1',
+    (f) => first(f).machineCode,
+    () => `1.${'A'.repeat(16)}.${'A'.repeat(32)}`,
+  ),
+  notBound(
+    'a token with an account id beyond 2^53',
+    (f) => first(f).machineCode,
+    () => `9999999999999999.${'A'.repeat(16)}.${'A'.repeat(32)}`,
+  ),
+  notBound(
+    'a token that is a SQL tautology',
+    (f) => first(f).machineCode,
+    () => `1.${SQL_OR}`,
+  ),
+  notBound(
+    'a token that breaks out of a Lua long string',
+    (f) => first(f).machineCode,
+    () => LUA_FLUSHALL,
+  ),
+  notBound(
+    'a token whose account part is a hash tag',
+    (f) => first(f).machineCode,
+    () => `${HASH_TAG}.${'A'.repeat(16)}.${'A'.repeat(32)}`,
+  ),
+  notBound(
+    'a RESP FLUSHALL machine code with a real token',
+    () => RESP_FLUSHALL,
+    (f) => first(f).token,
+  ),
+  notBound(
+    'the bound machine code with a trailing space',
+    (f) => `${first(f).machineCode} `,
+    (f) => first(f).token,
+  ),
   {
     name: '__proto__ and unknown fields are ignored',
     route: VER,
-    rawBody: (f) => withRawMembers({ machineCode: first(f).machineCode, token: first(f).token, nodeId: 'x' }, '"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}'),
+    rawBody: (f) =>
+      withRawMembers(
+        { machineCode: first(f).machineCode, token: first(f).token, nodeId: 'x' },
+        '"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}',
+      ),
     status: 200,
     code: null,
     exact: () => VALID,
   },
-  { name: 'text/plain with a JSON body', route: VER, body: (f) => ({ machineCode: first(f).machineCode, token: first(f).token }), contentType: 'text/plain', status: 200, code: null, exact: () => VALID },
-  { name: 'a body of 5 MiB', route: VER, rawBody: (f) => overLimit({ machineCode: first(f).machineCode, token: first(f).token }, 5 * MIB), status: 400, code: 'INCORRECT_DATA_FORMAT' },
+  {
+    name: 'text/plain with a JSON body',
+    route: VER,
+    body: (f) => ({ machineCode: first(f).machineCode, token: first(f).token }),
+    contentType: 'text/plain',
+    status: 200,
+    code: null,
+    exact: () => VALID,
+  },
+  {
+    name: 'a body of 5 MiB',
+    route: VER,
+    rawBody: (f) => overLimit({ machineCode: first(f).machineCode, token: first(f).token }, 5 * MIB),
+    status: 400,
+    code: 'INCORRECT_DATA_FORMAT',
+  },
 ];
 
 const fallback = (name: string, route: string, status: 404 | 405, method?: Row['method'], rawBody?: string): Row => ({
@@ -572,7 +813,9 @@ describe('hostile input', function () {
   };
 
   async function registerDirectly(account: TestAccount, count: number, node: (index: number) => Body = () => ({})) {
-    const response = await request(api.app).post(REG).send(registrationBody(account, count, { node }));
+    const response = await request(api.app)
+      .post(REG)
+      .send(registrationBody(account, count, { node }));
     assert.equal(response.status, 200, JSON.stringify(response.body));
     return registeredShape.parse(response.body).nodes;
   }
@@ -591,7 +834,10 @@ describe('hostile input', function () {
     const restricted = await api.createAccount({ allowedIps: ['203.0.113.0/24'] });
     assert.equal(Buffer.byteLength(PASSWORD_72_BYTES), 72);
     const bound = await registerDirectly(account, 2);
-    const [unbindable] = await registerDirectly(account, 1, () => ({ machineCode: `unbind-me ${HASH_TAG} ${randomName()}`, nodeId: `unbind ${SQL_OR}` }));
+    const [unbindable] = await registerDirectly(account, 1, () => ({
+      machineCode: `unbind-me ${HASH_TAG} ${randomName()}`,
+      nodeId: `unbind ${SQL_OR}`,
+    }));
     assert.ok(unbindable);
     fixture = { account, multiByte, restricted, bound, unbindable: { nodeId: unbindable.nodeId, machineCode: unbindable.machineCode } };
     await api.deps.redis.set(sentinelKey(), 'still here');
@@ -626,7 +872,10 @@ describe('hostile input', function () {
     const expected = {
       result: 'failure',
       overall: isNodeCause ? [] : [{ code, message: MESSAGES[code], ...(details ? { details } : {}) }],
-      nodes: (row.nodes?.(f) ?? []).map(({ causes, ...ids }) => ({ ...ids, causes: causes.map((cause) => ({ code: cause, message: MESSAGES[cause] })) })),
+      nodes: (row.nodes?.(f) ?? []).map(({ causes, ...ids }) => ({
+        ...ids,
+        causes: causes.map((cause) => ({ code: cause, message: MESSAGES[cause] })),
+      })),
       ...(row.unbound ? { unbound: row.unbound } : {}),
     };
     assert.deepEqual(response.body, expected);
@@ -651,7 +900,10 @@ describe('hostile input', function () {
     for (const node of answer.nodes) {
       assert.equal(await api.deps.redis.hexists(bindingsKey, node.machineCode), 1, `Redis holds ${JSON.stringify(node.machineCode)}`);
       const verified = await request(api.app).post(VER).send({ machineCode: node.machineCode, token: node.token });
-      assert.deepEqual({ status: verified.status, body: verified.body as unknown }, { status: 200, body: { result: 'valid', expiresAt: answer.expiresAt } });
+      assert.deepEqual(
+        { status: verified.status, body: verified.body as unknown },
+        { status: 200, body: { result: 'valid', expiresAt: answer.expiresAt } },
+      );
     }
   }
 
@@ -697,7 +949,10 @@ describe('hostile input', function () {
   describe('afterwards', function () {
     it('left Object.prototype untouched', function () {
       assert.equal(({} as Record<string, unknown>).polluted, undefined);
-      assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).filter((name) => ['polluted', 'isAdmin', 'nodeId', 'account'].includes(name)), []);
+      assert.deepEqual(
+        Object.getOwnPropertyNames(Object.prototype).filter((name) => ['polluted', 'isAdmin', 'nodeId', 'account'].includes(name)),
+        [],
+      );
     });
 
     it('kept every MySQL table: the account still logs in and registers', async function () {
@@ -705,7 +960,9 @@ describe('hostile input', function () {
       const names = tables.map((row) => String(Object.values(row)[0]));
       for (const table of ['accounts', 'bindings', 'settings', 'audit_log']) assert.ok(names.includes(table), `table ${table} exists`);
       const f = fixtureOf();
-      const [accounts] = await db.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM accounts WHERE id IN (?)', [[f.account.id, f.multiByte.id, f.restricted.id]]);
+      const [accounts] = await db.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM accounts WHERE id IN (?)', [
+        [f.account.id, f.multiByte.id, f.restricted.id],
+      ]);
       assert.equal(Number(accounts[0]?.n), 3);
       const response = await request(api.app).post(REG).send(registrationBody(f.account, 1));
       assert.equal(response.status, 200, JSON.stringify(response.body));
@@ -718,7 +975,9 @@ describe('hostile input', function () {
       assert.equal(await api.deps.redis.get(sentinelKey()), 'still here');
       const f = fixtureOf();
       assert.ok((await api.deps.redis.hlen(accountKeys(api.config.redisKeyPrefix, f.account.id).bindings)) > 0);
-      const verified = await request(api.app).post(VER).send({ machineCode: first(f).machineCode, token: first(f).token });
+      const verified = await request(api.app)
+        .post(VER)
+        .send({ machineCode: first(f).machineCode, token: first(f).token });
       assert.deepEqual(verified.body, VALID);
     });
   });

@@ -64,7 +64,7 @@ describe('METRICS_PORT: /metrics on a port of its own', function () {
       await apiProcess.stop();
     });
 
-    it('serves /metrics on METRICS_PORT, counting the public port\'s requests, and no longer on the public port', async function () {
+    it("serves /metrics on METRICS_PORT, counting the public port's requests, and no longer on the public port", async function () {
       const heartbeat = await postJson(`${apiProcess.url}/v1/verifications`, { machineCode: 'm-unknown', token: 'unknown' });
       assert.equal(heartbeat.status, 409);
       const metrics = await fetch(`${metricsUrl}/metrics`);

@@ -59,7 +59,10 @@ describe('POST /v1/registrations under concurrency', function () {
     const prefix = randomName('c');
     return Promise.all(
       Array.from({ length: count }, (_, index) =>
-        postJson(`${processes[index % processes.length]?.url}/v1/registrations`, registrationBody(account, 1, { prefix: `${prefix}-${index}` })),
+        postJson(
+          `${processes[index % processes.length]?.url}/v1/registrations`,
+          registrationBody(account, 1, { prefix: `${prefix}-${index}` }),
+        ),
       ),
     );
   }
@@ -83,12 +86,17 @@ describe('POST /v1/registrations under concurrency', function () {
   }
 
   function successesOf(results: Array<{ status: number; body: unknown }>) {
-    return results.filter((result) => result.status === 200).map((result) => (result.body as Registered).nodes[0] as Registered['nodes'][number]);
+    return results
+      .filter((result) => result.status === 200)
+      .map((result) => (result.body as Registered).nodes[0] as Registered['nodes'][number]);
   }
 
   async function expectAllVerify(nodes: Registered['nodes']): Promise<void> {
     for (const [index, node] of nodes.entries()) {
-      const verified = await postJson(`${processes[(index + 1) % processes.length]?.url}/v1/verifications`, { machineCode: node.machineCode, token: node.token });
+      const verified = await postJson(`${processes[(index + 1) % processes.length]?.url}/v1/verifications`, {
+        machineCode: node.machineCode,
+        token: node.token,
+      });
       assert.equal(verified.status, 200, `token of ${node.machineCode} verifies: ${JSON.stringify(verified.body)}`);
     }
   }
@@ -147,7 +155,10 @@ describe('POST /v1/registrations under concurrency', function () {
 
     const successes = successesOf(results);
     const statuses = new Set(results.map((result) => result.status));
-    assert.ok([...statuses].every((status) => [200, 409, 503].includes(status)), `only contract statuses: ${[...statuses].join(', ')}`);
+    assert.ok(
+      [...statuses].every((status) => [200, 409, 503].includes(status)),
+      `only contract statuses: ${[...statuses].join(', ')}`,
+    );
     assert.ok(successes.length <= 50, `never over the limit: ${successes.length}`);
     const ledger = await ledgerMachines(account);
     assert.ok(ledger.size <= 50);
@@ -157,7 +168,11 @@ describe('POST /v1/registrations under concurrency', function () {
     // Never under: once both stores answer again, the seats that are left can all still be taken, and no more.
     await waitUntilReady();
     const rest = await registerMany(account, 80);
-    assert.equal(successesOf(rest).length, 50 - ledger.size, `the remaining seats are all usable: ${JSON.stringify(rest.filter((result) => result.status !== 200).slice(0, 2))}`);
+    assert.equal(
+      successesOf(rest).length,
+      50 - ledger.size,
+      `the remaining seats are all usable: ${JSON.stringify(rest.filter((result) => result.status !== 200).slice(0, 2))}`,
+    );
     assert.equal((await ledgerMachines(account)).size, 50);
     await postJson(`${processes[0]?.url}/v1/registrations`, registrationBody(account, 1));
     assert.deepEqual(await redisMachines(account), await ledgerMachines(account), 'Redis, once reloaded, agrees with the ledger');

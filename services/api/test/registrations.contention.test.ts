@@ -56,7 +56,11 @@ describe('registrations and unbindings contending for one account', function () 
           const isRegistration = Math.random() < 0.6;
           const body = isRegistration
             ? registrationBody(account, picked.length, { node: (i) => ({ machineCode: machine(picked[i] as number) }) })
-            : { account: account.name, password: account.password, nodes: picked.map((m, i) => ({ nodeId: `node-${i + 1}`, machineCode: machine(m) })) };
+            : {
+                account: account.name,
+                password: account.password,
+                nodes: picked.map((m, i) => ({ nodeId: `node-${i + 1}`, machineCode: machine(m) })),
+              };
           const answer = await postJson(`${url}/v1/${isRegistration ? 'registrations' : 'unbindings'}`, body);
           const codes = JSON.stringify(answer.body).match(/"code":"[A-Z_]+"/g) ?? [];
           const key = `${answer.status} ${[...new Set(codes)].sort().join(',')}`;

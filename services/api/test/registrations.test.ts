@@ -44,8 +44,14 @@ describe('POST /v1/registrations', function () {
       assert.equal(response.status, 200, JSON.stringify(response.body));
       const body = response.body as Registered;
       assert.equal(body.result, 'success');
-      assert.deepEqual({ ...body, nodes: undefined }, { result: 'success', account: account.name, expiresAt: '2027-02-22', maxRegistrations: 10, used: 3, nodes: undefined });
-      assert.deepEqual(body.nodes.map((node) => node.nodeId), ['node-1', 'node-2', 'node-3']);
+      assert.deepEqual(
+        { ...body, nodes: undefined },
+        { result: 'success', account: account.name, expiresAt: '2027-02-22', maxRegistrations: 10, used: 3, nodes: undefined },
+      );
+      assert.deepEqual(
+        body.nodes.map((node) => node.nodeId),
+        ['node-1', 'node-2', 'node-3'],
+      );
       for (const node of body.nodes) {
         const verified = await verify(node.machineCode, node.token);
         assert.equal(verified.status, 200);
@@ -112,15 +118,29 @@ describe('POST /v1/registrations', function () {
     });
 
     it('lists every account cause in table order and no node causes (display rule 2)', async function () {
-      const account = await api.createAccount({ version: '9.0', status: 'frozen', expiresAt: '2019-02-22', allowedIps: ['10.0.0.0/8'], maxRegistrations: 0 });
-      expectOverall(await register(registrationBody(account, 2, { appVersion: '10.0' })), 403, ['VERSION_MISMATCH', 'ABNORMAL_ACCOUNT_STATUS', 'EXPIRED_CERTIFICATE']);
+      const account = await api.createAccount({
+        version: '9.0',
+        status: 'frozen',
+        expiresAt: '2019-02-22',
+        allowedIps: ['10.0.0.0/8'],
+        maxRegistrations: 0,
+      });
+      expectOverall(await register(registrationBody(account, 2, { appVersion: '10.0' })), 403, [
+        'VERSION_MISMATCH',
+        'ABNORMAL_ACCOUNT_STATUS',
+        'EXPIRED_CERTIFICATE',
+      ]);
       assert.equal(await ledgerCount(account), 0);
     });
   });
 
   describe('range causes', function () {
     it('IP_NOT_ALLOWED, DOMAIN_NOT_ALLOWED and APP_NAME_NOT_ALLOWED, all listed for each node, and nothing bound', async function () {
-      const account = await api.createAccount({ allowedIps: ['203.0.113.0/24', '2001:db8::/32'], allowedDomains: ['*.acme.com'], allowedAppNames: ['webroot'] });
+      const account = await api.createAccount({
+        allowedIps: ['203.0.113.0/24', '2001:db8::/32'],
+        allowedDomains: ['*.acme.com'],
+        allowedAppNames: ['webroot'],
+      });
       const response = await register(
         registrationBody(account, 4, {
           node: (index) =>
@@ -143,7 +163,9 @@ describe('POST /v1/registrations', function () {
 
     it('fails a node without a domain when domains are restricted', async function () {
       const account = await api.createAccount({ allowedDomains: ['report.acme.com'] });
-      expectNodeCauses(await register(registrationBody(account, 1, { node: () => ({ domain: undefined }) })), 409, { 'node-1': ['DOMAIN_NOT_ALLOWED'] });
+      expectNodeCauses(await register(registrationBody(account, 1, { node: () => ({ domain: undefined }) })), 409, {
+        'node-1': ['DOMAIN_NOT_ALLOWED'],
+      });
     });
   });
 
@@ -176,7 +198,13 @@ describe('POST /v1/registrations', function () {
       const first = registrationBody(account, 1);
       assert.equal((await register(first)).status, 200);
       expectNodeCauses(await register(registrationBody(account, 1)), 409, { 'node-1': ['MAX_AUTHORIZATIONS_REACHED'] });
-      const unbound = await request(api.app).post('/v1/unbindings').send({ account: account.name, password: account.password, nodes: [{ nodeId: 'node-1', machineCode: first.nodes[0]?.machineCode }] });
+      const unbound = await request(api.app)
+        .post('/v1/unbindings')
+        .send({
+          account: account.name,
+          password: account.password,
+          nodes: [{ nodeId: 'node-1', machineCode: first.nodes[0]?.machineCode }],
+        });
       assert.equal(unbound.status, 200);
       assert.equal((await register(registrationBody(account, 1))).status, 200);
     });

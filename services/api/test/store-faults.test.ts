@@ -28,8 +28,15 @@ describe('store failures', function () {
 
   const register = (body: object) => request(api.app).post('/v1/registrations').send(body);
   const unbind = (account: TestAccount, nodes: Registered['nodes']) =>
-    request(api.app).post('/v1/unbindings').send({ account: account.name, password: account.password, nodes: nodes.map(({ nodeId, machineCode }) => ({ nodeId, machineCode })) });
-  const verify = (node: Registered['nodes'][number]) => request(api.app).post('/v1/verifications').send({ machineCode: node.machineCode, token: node.token });
+    request(api.app)
+      .post('/v1/unbindings')
+      .send({
+        account: account.name,
+        password: account.password,
+        nodes: nodes.map(({ nodeId, machineCode }) => ({ nodeId, machineCode })),
+      });
+  const verify = (node: Registered['nodes'][number]) =>
+    request(api.app).post('/v1/verifications').send({ machineCode: node.machineCode, token: node.token });
 
   async function waitForRedis(): Promise<void> {
     for (let i = 0; i < 100 && api.deps.redis.status !== 'ready'; i++) await sleep(50);
@@ -82,7 +89,10 @@ describe('store failures', function () {
       const account = await api.createAccount({ maxRegistrations: 2 });
       redisProxy.cut();
       try {
-        expectNodeCauses(await register(registrationBody(account, 2)), 503, { 'node-1': ['REDIS_INSERT_FAILED'], 'node-2': ['REDIS_INSERT_FAILED'] });
+        expectNodeCauses(await register(registrationBody(account, 2)), 503, {
+          'node-1': ['REDIS_INSERT_FAILED'],
+          'node-2': ['REDIS_INSERT_FAILED'],
+        });
       } finally {
         redisProxy.restore();
       }
@@ -95,7 +105,10 @@ describe('store failures', function () {
       const account = await api.createAccount({ maxRegistrations: 2 });
       redisProxy.pause();
       try {
-        expectNodeCauses(await register(registrationBody(account, 2)), 503, { 'node-1': ['REDIS_INSERT_FAILED'], 'node-2': ['REDIS_INSERT_FAILED'] });
+        expectNodeCauses(await register(registrationBody(account, 2)), 503, {
+          'node-1': ['REDIS_INSERT_FAILED'],
+          'node-2': ['REDIS_INSERT_FAILED'],
+        });
       } finally {
         redisProxy.resume();
       }
@@ -137,7 +150,10 @@ describe('store failures', function () {
       const account = await api.createAccount({ maxRegistrations: 2 });
       mysqlProxy.cut();
       try {
-        expectNodeCauses(await register(registrationBody(account, 2)), 503, { 'node-1': ['MYSQL_UPDATE_FAILED'], 'node-2': ['MYSQL_UPDATE_FAILED'] });
+        expectNodeCauses(await register(registrationBody(account, 2)), 503, {
+          'node-1': ['MYSQL_UPDATE_FAILED'],
+          'node-2': ['MYSQL_UPDATE_FAILED'],
+        });
       } finally {
         mysqlProxy.restore();
       }
@@ -149,7 +165,10 @@ describe('store failures', function () {
       const account = await api.createAccount({ maxRegistrations: 2 });
       const holder = await holdAccountRowLock(account);
       try {
-        expectNodeCauses(await register(registrationBody(account, 2)), 503, { 'node-1': ['MYSQL_UPDATE_FAILED'], 'node-2': ['MYSQL_UPDATE_FAILED'] });
+        expectNodeCauses(await register(registrationBody(account, 2)), 503, {
+          'node-1': ['MYSQL_UPDATE_FAILED'],
+          'node-2': ['MYSQL_UPDATE_FAILED'],
+        });
         await expectNoTrace(account);
       } finally {
         await holder.query('ROLLBACK');

@@ -44,7 +44,12 @@ describe('an account whose stored settings do not parse', function () {
       const account = await api.createAccount({ allowedIps: ['203.0.113.0/24'] });
       await db.query(`UPDATE accounts SET ${column} = ? WHERE id = ?`, [JSON.stringify(value), account.id]);
       logged.length = 0;
-      expectFallback(await request(api.app).post('/v1/registrations').send(registrationBody(account, 1, { node: () => ({ ip: '198.51.100.9' }) })), 500);
+      expectFallback(
+        await request(api.app)
+          .post('/v1/registrations')
+          .send(registrationBody(account, 1, { node: () => ({ ip: '198.51.100.9' }) })),
+        500,
+      );
       const line = logged.join('');
       assert.match(line, new RegExp(`account ${account.id} has stored settings`));
       assert.ok(line.includes(shown), line);

@@ -5,8 +5,7 @@ import { registrationBody, startTestApi, type TestApi } from '#shared/testing/te
 
 describe('failed-login throttling (contract rule 6)', function () {
   let api: TestApi;
-  const register = (body: object, address: string) =>
-    request(api.app).post('/v1/registrations').set('X-Forwarded-For', address).send(body);
+  const register = (body: object, address: string) => request(api.app).post('/v1/registrations').set('X-Forwarded-For', address).send(body);
 
   before(async function () {
     api = await startTestApi({
@@ -33,7 +32,8 @@ describe('failed-login throttling (contract rule 6)', function () {
   it('throttles one address across accounts', async function () {
     const accounts = await Promise.all([1, 2, 3].map(() => api.createAccount()));
     for (const account of accounts.slice(0, 2)) {
-      for (let i = 0; i < (account === accounts[0] ? 3 : 2); i++) await register({ ...registrationBody(account, 1), password: 'wrong' }, '198.51.100.3');
+      for (let i = 0; i < (account === accounts[0] ? 3 : 2); i++)
+        await register({ ...registrationBody(account, 1), password: 'wrong' }, '198.51.100.3');
     }
     expectFallback(await register(registrationBody(accounts[2] as (typeof accounts)[number], 1), '198.51.100.3'), 429);
   });
@@ -44,7 +44,8 @@ describe('failed-login throttling (contract rule 6)', function () {
     assert.equal((await register(body, '198.51.100.10')).status, 200);
     for (let i = 0; i < 8; i++) await register({ ...body, password: 'wrong' }, `203.0.113.${i + 1}`);
     // The account-wide limit is reached: an address new to it gets THROTTLE_NEW_ADDRESS_LIMIT (3) attempts, then waits.
-    for (let i = 0; i < 3; i++) expectOverall(await register({ ...body, password: 'wrong' }, '203.0.113.99'), 401, ['UNAUTHORIZED_ACCOUNT']);
+    for (let i = 0; i < 3; i++)
+      expectOverall(await register({ ...body, password: 'wrong' }, '203.0.113.99'), 401, ['UNAUTHORIZED_ACCOUNT']);
     expectFallback(await register(body, '203.0.113.99'), 429);
     assert.equal((await register(body, '198.51.100.10')).status, 200, 'the customer is not locked out');
   });
@@ -69,8 +70,7 @@ describe('failed-login throttling (contract rule 6)', function () {
 
 describe('failed-login throttling at the default limits', function () {
   let api: TestApi;
-  const register = (body: object, address: string) =>
-    request(api.app).post('/v1/registrations').set('X-Forwarded-For', address).send(body);
+  const register = (body: object, address: string) => request(api.app).post('/v1/registrations').set('X-Forwarded-For', address).send(body);
 
   before(async function () {
     api = await startTestApi({ TRUST_PROXY: 'loopback' });

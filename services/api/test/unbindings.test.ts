@@ -28,7 +28,10 @@ describe('POST /v1/unbindings', function () {
   it('unbinds every node, and their tokens stop verifying', async function () {
     const account = await api.createAccount();
     const nodes = await bindTwo(account);
-    const response = await unbind(account, nodes.map(({ nodeId, machineCode }) => ({ nodeId, machineCode })));
+    const response = await unbind(
+      account,
+      nodes.map(({ nodeId, machineCode }) => ({ nodeId, machineCode })),
+    );
     assert.equal(response.status, 200);
     assert.deepEqual(response.body, { result: 'success', nodes: nodes.map(({ nodeId, machineCode }) => ({ nodeId, machineCode })) });
     for (const node of nodes) {

@@ -70,12 +70,22 @@ describe('POST /v1/verifications', function () {
       const node = (registered.body as Registered).nodes[0] as Registered['nodes'][number];
       const lastSeen = async () => {
         await clocked.deps.context.lastSeen.flush();
-        const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT UNIX_TIMESTAMP(last_seen_at) AS at FROM bindings WHERE account_id = ?', [account.id]);
+        const [rows] = await db.query<mysql.RowDataPacket[]>(
+          'SELECT UNIX_TIMESTAMP(last_seen_at) AS at FROM bindings WHERE account_id = ?',
+          [account.id],
+        );
         return Number(rows[0]?.at);
       };
-      for (const [advanceSeconds, expected] of [[0, '2026-06-01T00:00:00Z'], [300, '2026-06-01T00:00:00Z'], [400, '2026-06-01T00:11:40Z']] as const) {
+      for (const [advanceSeconds, expected] of [
+        [0, '2026-06-01T00:00:00Z'],
+        [300, '2026-06-01T00:00:00Z'],
+        [400, '2026-06-01T00:11:40Z'],
+      ] as const) {
         nowMs += advanceSeconds * 1000;
-        assert.equal((await request(clocked.app).post('/v1/verifications').send({ machineCode: node.machineCode, token: node.token })).status, 200);
+        assert.equal(
+          (await request(clocked.app).post('/v1/verifications').send({ machineCode: node.machineCode, token: node.token })).status,
+          200,
+        );
         assert.equal(await lastSeen(), Date.parse(expected) / 1000, `after ${advanceSeconds} s more`);
       }
     } finally {
@@ -98,7 +108,11 @@ describe('POST /v1/verifications', function () {
     const node = await bindOne(account);
     const update = await api.deps.context.accounts.findByName(account.name);
     assert.ok(update);
-    const changed = await changeAccount(api.deps.context.accounts, account.name, { ...update.settings, status: 'frozen', expiresAt: '2019-02-22' });
+    const changed = await changeAccount(api.deps.context.accounts, account.name, {
+      ...update.settings,
+      status: 'frozen',
+      expiresAt: '2019-02-22',
+    });
     assert.ok(changed);
     await api.deps.context.bindingStore.invalidate(changed.id, changed.revision);
     const body = expectOverall(await verify(node.machineCode, node.token), 403, ['ABNORMAL_ACCOUNT_STATUS', 'EXPIRED_CERTIFICATE']);

@@ -64,7 +64,14 @@ export async function createWorkerDeps(config: Readonly<Config>, options: { logg
     loaded: createLoadedAccounts(redis, config.redisKeyPrefix),
     ledger: createLedgerSummaries(pool),
     bindings,
-    bindingStore: createBindingStore({ scripts: createScripts(redis), bindings, keyPrefix: config.redisKeyPrefix, metrics, logger, now: Date.now }),
+    bindingStore: createBindingStore({
+      scripts: createScripts(redis),
+      bindings,
+      keyPrefix: config.redisKeyPrefix,
+      metrics,
+      logger,
+      now: Date.now,
+    }),
     metrics,
     logger,
   };

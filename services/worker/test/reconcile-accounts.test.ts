@@ -9,7 +9,16 @@ import { expectNodeCauses, expectOverall } from '#shared/testing/expect-causes';
 import type { TestAccount } from '#shared/testing/test-api';
 import { RUN_MYSQL_URL } from '#shared/testing/test-environment';
 import { RECONCILE_DEFAULTS, differences, reconcileAccounts, type LedgerView, type ReconcileDeps } from '../src/jobs/reconcile-accounts';
-import { bindNodes, counterValue, mismatchesOf, reconcilePass, startTestPair, totalOf, verifyNode, type TestPair } from './support/test-worker';
+import {
+  bindNodes,
+  counterValue,
+  mismatchesOf,
+  reconcilePass,
+  startTestPair,
+  totalOf,
+  verifyNode,
+  type TestPair,
+} from './support/test-worker';
 import { changeAccount } from '#shared/testing/change-account';
 
 describe('reconcile-accounts job', function () {
@@ -69,7 +78,11 @@ describe('reconcile-accounts job', function () {
       const account = await api.createAccount();
       const [moved, kept] = await bindNodes(api, account, 2);
       assert.ok(moved && kept);
-      await db.query('UPDATE bindings SET machine_code = ? WHERE account_id = ? AND machine_code = ?', [`${moved.machineCode}-elsewhere`, account.id, moved.machineCode]);
+      await db.query('UPDATE bindings SET machine_code = ? WHERE account_id = ? AND machine_code = ?', [
+        `${moved.machineCode}-elsewhere`,
+        account.id,
+        moved.machineCode,
+      ]);
 
       const runs = await reconcilePass(worker.reconcile);
 
@@ -134,7 +147,11 @@ describe('reconcile-accounts job', function () {
       assert.equal(await isLoaded(account), true);
 
       // The request died before commit-bindings and its fallback failed too: the reservation ages out.
-      await worker.redis.hset(keys.pending, machineCode, encodeBindingRecord({ nonce, seconds: Math.floor(Date.now() / 1000) - PENDING_TTL_SECONDS - 1 }));
+      await worker.redis.hset(
+        keys.pending,
+        machineCode,
+        encodeBindingRecord({ nonce, seconds: Math.floor(Date.now() / 1000) - PENDING_TTL_SECONDS - 1 }),
+      );
       const dead = await reconcilePass(worker.reconcile);
       assert.deepEqual(mismatchesOf(dead, account.id), [['binding-count']]);
       assert.equal(await isLoaded(account), false);
@@ -203,7 +220,10 @@ describe('reconcile-accounts job', function () {
         assert.ok(run.scanCalls <= maxScanCalls, `a run made ${run.scanCalls} SCAN calls`);
       }
       const invalidated = runs.flatMap((run) => run.mismatches.map((mismatch) => mismatch.accountId));
-      assert.deepEqual([...invalidated].sort((a, b) => a - b), accounts.map((account) => account.id).sort((a, b) => a - b));
+      assert.deepEqual(
+        [...invalidated].sort((a, b) => a - b),
+        accounts.map((account) => account.id).sort((a, b) => a - b),
+      );
       assert.ok(runs.filter((run) => run.checked > 0).length >= Math.ceil(accounts.length / maxAccounts));
       for (const account of accounts) {
         assert.equal(await small.worker.redis.exists(accountKeys(small.prefix, account.id).state), 0);
@@ -227,7 +247,10 @@ describe('reconcile-accounts job', function () {
       assert.equal(summary.isStopped, true);
       assert.equal(summary.checked, 0);
       assert.equal(summary.isPassComplete, false);
-      const walk = JSON.parse((await small.worker.redis.get(walkStateKey(small.prefix))) ?? 'null') as { cursor: string; backlog: number[] };
+      const walk = JSON.parse((await small.worker.redis.get(walkStateKey(small.prefix))) ?? 'null') as {
+        cursor: string;
+        backlog: number[];
+      };
       assert.deepEqual(walk, { cursor: '0', backlog: [account.id] });
       const resumed = await reconcilePass(small.worker.reconcile);
       assert.equal(resumed[0]?.scanCalls, 0, 'the backlog of a pass whose SCAN ended is drained before a new pass starts');
@@ -239,7 +262,14 @@ describe('reconcile-accounts job', function () {
     it('maps state keys back to accounts only when keys.ts builds exactly that key', function () {
       const prefix = 'rc:';
       assert.equal(accountIdOfStateKey(prefix, accountKeys(prefix, 42).state), 42);
-      for (const key of ['rc:{acct:42}:bindings', 'rcx:{acct:42}:state', 'rc:{acct:0}:state', 'rc:{acct:042}:state', 'rc:{acct:4}2}:state', 'rc:{acct:}:state']) {
+      for (const key of [
+        'rc:{acct:42}:bindings',
+        'rcx:{acct:42}:state',
+        'rc:{acct:0}:state',
+        'rc:{acct:042}:state',
+        'rc:{acct:4}2}:state',
+        'rc:{acct:}:state',
+      ]) {
         assert.equal(accountIdOfStateKey(prefix, key), null, key);
       }
     });
@@ -254,7 +284,11 @@ describe('reconcile-accounts job', function () {
         bindings: { kind: 'list', nonces: new Map(Object.entries(nonces)) },
         ...overrides,
       });
-      const copy = (bindings: Record<string, string>, pending: Record<string, [string, number]> = {}, overrides: Partial<RedisCopy> = {}): RedisCopy => ({
+      const copy = (
+        bindings: Record<string, string>,
+        pending: Record<string, [string, number]> = {},
+        overrides: Partial<RedisCopy> = {},
+      ): RedisCopy => ({
         status: 'active',
         expiresAt: '2099-12-31',
         revision: 7,
@@ -274,8 +308,18 @@ describe('reconcile-accounts job', function () {
         ['reserved under another nonce', ledger({ a: 'n1', b: 'n2' }), copy({ a: 'n1' }, { b: ['nX', live] }), ['binding-set']],
         ['reserved, not yet committed', ledger({ a: 'n1' }), copy({ a: 'n1' }, { b: ['n2', live] }), []],
         ['same machines, another nonce', ledger({ a: 'n1' }), copy({ a: 'nX' }), ['binding-set']],
-        ['digest agrees', ledger({}, { bindingCount: 1, bindings: { kind: 'digest', digest: bindingDigest([['a', 'n1']]) } }), copy({ a: 'n1' }), []],
-        ['digest differs', ledger({}, { bindingCount: 1, bindings: { kind: 'digest', digest: bindingDigest([['b', 'n1']]) } }), copy({ a: 'n1' }), ['binding-set']],
+        [
+          'digest agrees',
+          ledger({}, { bindingCount: 1, bindings: { kind: 'digest', digest: bindingDigest([['a', 'n1']]) } }),
+          copy({ a: 'n1' }),
+          [],
+        ],
+        [
+          'digest differs',
+          ledger({}, { bindingCount: 1, bindings: { kind: 'digest', digest: bindingDigest([['b', 'n1']]) } }),
+          copy({ a: 'n1' }),
+          ['binding-set'],
+        ],
       ];
       for (const [name, ledgerView, redisCopy, expected] of cases) {
         it(name, function () {

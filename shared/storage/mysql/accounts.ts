@@ -151,7 +151,10 @@ export interface Accounts {
   findByName(name: string): Promise<AccountRecord | null>;
   findById(id: number): Promise<AccountRecord | null>;
   /** Null when the name is taken. The audit entry, when given, commits with the account or not at all. */
-  create(input: { name: string; passwordHash: string; settings: AccountSettings; policy?: AccountPolicy }, audit?: AuditStamp): Promise<number | null>;
+  create(
+    input: { name: string; passwordHash: string; settings: AccountSettings; policy?: AccountPolicy },
+    audit?: AuditStamp,
+  ): Promise<number | null>;
   /**
    * One staff change, atomic: the stored settings are read under the row
    * lock, merged with the given ones, checked with the rules they were saved
@@ -204,14 +207,21 @@ export function createAccounts(pool: Pool): Accounts {
           // Under the account's row lock, which every binding change takes first: the count cannot move.
           const [count] = await selectRows(connection, 'SELECT COUNT(*) AS n FROM bindings WHERE account_id = ?', [stored.id]);
           const used = Number(count?.n);
-          if (after.settings.maxRegistrations < used) return { kind: 'seats-below-bound', used, requested: after.settings.maxRegistrations };
+          if (after.settings.maxRegistrations < used)
+            return { kind: 'seats-below-bound', used, requested: after.settings.maxRegistrations };
         }
         await execute(
           connection,
           `UPDATE accounts SET password_hash = ?, status = ?, version = ?, expires_at = ?, max_registrations = ?,
              allowed_ips = ?, allowed_domains = ?, allowed_app_names = ?, max_unbinds_per_day = ?, release_after_silent_seconds = ?,
              revision = revision + 1, edit_revision = edit_revision + 1 WHERE id = ?`,
-          [change.passwordHash ?? stored.password_hash, ...settingsValues(after.settings), policy.maxUnbindsPerDay, policy.releaseAfterSilentSeconds, stored.id],
+          [
+            change.passwordHash ?? stored.password_hash,
+            ...settingsValues(after.settings),
+            policy.maxUnbindsPerDay,
+            policy.releaseAfterSilentSeconds,
+            stored.id,
+          ],
         );
         const { describe, ...who } = change.audit;
         await insertAuditEntry(connection, { ...who, ...describe(before, after), accountId: stored.id });

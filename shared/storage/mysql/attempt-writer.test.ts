@@ -53,7 +53,10 @@ function heldStore() {
 }
 
 describe('attempt writer (the buffer between answers and MySQL)', function () {
-  const writerOver = (store: Pick<Attempts, 'insert' | 'prune'>, options: { flushIntervalMs?: number; maxPendingNodes?: number; keptPerAccount?: number } = {}) => {
+  const writerOver = (
+    store: Pick<Attempts, 'insert' | 'prune'>,
+    options: { flushIntervalMs?: number; maxPendingNodes?: number; keptPerAccount?: number } = {},
+  ) => {
     const counts = { dropped: 0, errors: 0 };
     const writer = createAttemptWriter(store, {
       flushIntervalMs: options.flushIntervalMs ?? 3_600_000,

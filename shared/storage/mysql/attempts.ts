@@ -30,7 +30,11 @@ export interface Attempts {
 
 const answeredCode = z.enum([...(Object.keys(OVERALL_CAUSES) as OverallCode[]), FALLBACK_CAUSE.code]);
 const nodeCode = z.enum(Object.keys(NODE_CAUSES) as NodeCode[]);
-const jsonText = <T extends z.ZodType>(schema: T) => z.string().transform((text) => JSON.parse(text) as unknown).pipe(schema);
+const jsonText = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((text) => JSON.parse(text) as unknown)
+    .pipe(schema);
 
 const attemptRow = z.object({
   id: z.coerce.number().int().positive(),
@@ -135,7 +139,10 @@ export function createAttempts(pool: Pool, retention: { keptPerAccount: number; 
     const rows = await selectRows(
       pool,
       groups
-        .map(() => '(SELECT account_id, credentials_passed, id FROM attempts WHERE account_id = ? AND credentials_passed = ? ORDER BY id DESC LIMIT 1 OFFSET ?)')
+        .map(
+          () =>
+            '(SELECT account_id, credentials_passed, id FROM attempts WHERE account_id = ? AND credentials_passed = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
+        )
         .join(' UNION ALL '),
       groups.flatMap(([accountId, passed]) => [accountId, passed, retention.keptPerAccount]),
     );

@@ -82,11 +82,21 @@ export interface AuditLog {
 
 /** The one insert into the audit log; storage modules call it inside the transaction of the change it records. */
 export async function insertAuditEntry(db: Pool | PoolConnection, entry: AuditInput): Promise<void> {
-  const json = (value: Record<string, unknown> | null | undefined) => (value === undefined || value === null ? null : JSON.stringify(value));
+  const json = (value: Record<string, unknown> | null | undefined) =>
+    value === undefined || value === null ? null : JSON.stringify(value);
   await execute(
     db,
     'INSERT INTO audit_log (actor, action, account_id, details, before_json, after_json, source_address, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    [entry.actor, entry.action, entry.accountId, JSON.stringify(entry.details), json(entry.before), json(entry.after), entry.sourceAddress ?? null, entry.requestId ?? null],
+    [
+      entry.actor,
+      entry.action,
+      entry.accountId,
+      JSON.stringify(entry.details),
+      json(entry.before),
+      json(entry.after),
+      entry.sourceAddress ?? null,
+      entry.requestId ?? null,
+    ],
   );
 }
 

@@ -19,9 +19,7 @@ export interface BindingInput {
 
 /** What the ledger decided alone, for when Redis keeps disagreeing with it (contention). */
 export type LedgerDecision =
-  | { kind: 'committed'; used: number; nonces: string[]; revision: number }
-  | { kind: 'fits' }
-  | { kind: 'over'; overflowIndices: number[] };
+  { kind: 'committed'; used: number; nonces: string[]; revision: number } | { kind: 'fits' } | { kind: 'over'; overflowIndices: number[] };
 
 export type LedgerWrite =
   | { kind: 'committed'; used: number }
@@ -104,7 +102,17 @@ async function countBindings(connection: PoolConnection, accountId: number): Pro
   return Number(count?.n);
 }
 
-const bindingValues = (accountId: number) => (n: BindingInput) => [accountId, n.machineCode, n.nonce, n.nodeId, n.ip, n.domain, n.appName, n.mac, n.appVersion];
+const bindingValues = (accountId: number) => (n: BindingInput) => [
+  accountId,
+  n.machineCode,
+  n.nonce,
+  n.nodeId,
+  n.ip,
+  n.domain,
+  n.appName,
+  n.mac,
+  n.appVersion,
+];
 
 const INSERT_BINDINGS = 'INSERT INTO bindings (account_id, machine_code, nonce, node_id, ip, domain, app_name, mac, app_version) VALUES ?';
 /** Re-registration refreshes what the node reported; the nonce, and with it the token, stays. */
@@ -112,7 +120,8 @@ const UPSERT_BINDINGS = `${INSERT_BINDINGS}
   ON DUPLICATE KEY UPDATE node_id = VALUES(node_id), ip = VALUES(ip), domain = VALUES(domain), app_name = VALUES(app_name),
     mac = VALUES(mac), app_version = VALUES(app_version), registered_at = CURRENT_TIMESTAMP(3)`;
 const LAST_SEEN_CHUNK = 500;
-const SNAPSHOT_BINDINGS = 'SELECT machine_code, nonce, COALESCE(UNIX_TIMESTAMP(last_seen_at), 0) AS last_seen FROM bindings WHERE account_id = ?';
+const SNAPSHOT_BINDINGS =
+  'SELECT machine_code, nonce, COALESCE(UNIX_TIMESTAMP(last_seen_at), 0) AS last_seen FROM bindings WHERE account_id = ?';
 
 export function createBindings(pool: Pool): Bindings {
   return {
@@ -126,7 +135,12 @@ export function createBindings(pool: Pool): Bindings {
         const isAllNew = newIndices.length === nodes.length;
         const existing = isAllNew ? new Map<string, string>() : await boundNonces(connection, accountId, codes);
         const boundCount = await countBindings(connection, accountId);
-        const seats = checkSeats({ machineCodes: codes, isBound: (code) => existing.has(code), boundCount, maxRegistrations: account.maxRegistrations });
+        const seats = checkSeats({
+          machineCodes: codes,
+          isBound: (code) => existing.has(code),
+          boundCount,
+          maxRegistrations: account.maxRegistrations,
+        });
         const agrees =
           seats.overflowIndices.length === 0 &&
           seats.newIndices.length === newIndices.length &&
@@ -151,14 +165,24 @@ export function createBindings(pool: Pool): Bindings {
         const codes = nodes.map((node) => node.machineCode);
         const existing = await boundNonces(connection, accountId, codes);
         const boundCount = await countBindings(connection, accountId);
-        const seats = checkSeats({ machineCodes: codes, isBound: (code) => existing.has(code), boundCount, maxRegistrations: account.maxRegistrations });
+        const seats = checkSeats({
+          machineCodes: codes,
+          isBound: (code) => existing.has(code),
+          boundCount,
+          maxRegistrations: account.maxRegistrations,
+        });
         if (seats.overflowIndices.length > 0) return { kind: 'over', overflowIndices: seats.overflowIndices };
         if (!commit) return { kind: 'fits' };
         const rows = nodes.map((node) => ({ ...node, nonce: existing.get(node.machineCode) ?? node.nonce }));
         await execute(connection, UPSERT_BINDINGS, [rows.map(bindingValues(accountId))]);
         const hasNew = seats.newIndices.length > 0;
         if (hasNew) await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
-        return { kind: 'committed', used: seatsUsedAfter(boundCount, seats), nonces: rows.map((row) => row.nonce), revision: account.revision + (hasNew ? 1 : 0) };
+        return {
+          kind: 'committed',
+          used: seatsUsedAfter(boundCount, seats),
+          nonces: rows.map((row) => row.nonce),
+          revision: account.revision + (hasNew ? 1 : 0),
+        };
       });
     },
 
@@ -181,7 +205,10 @@ export function createBindings(pool: Pool): Bindings {
         // The account row first, in the same lock order as registrations and unbindings.
         const account = await lockAccount(connection, accountId);
         if (!account) return { released: false, revision: 0 };
-        const deleted = await execute(connection, 'DELETE FROM bindings WHERE account_id = ? AND machine_code = ?', [accountId, machineCode]);
+        const deleted = await execute(connection, 'DELETE FROM bindings WHERE account_id = ? AND machine_code = ?', [
+          accountId,
+          machineCode,
+        ]);
         if (deleted.affectedRows === 0) return { released: false, revision: account.revision };
         await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
         await insertAuditEntry(connection, { ...audit, accountId });
@@ -199,7 +226,11 @@ export function createBindings(pool: Pool): Bindings {
           revision: Number(account.revision),
           status: String(account.status),
           expiresAt: String(account.expires_at),
-          bindings: rows.map((row) => ({ machineCode: String(row.machine_code), nonce: String(row.nonce), lastSeen: Math.floor(Number(row.last_seen)) })),
+          bindings: rows.map((row) => ({
+            machineCode: String(row.machine_code),
+            nonce: String(row.nonce),
+            lastSeen: Math.floor(Number(row.last_seen)),
+          })),
         };
       });
     },
@@ -232,7 +263,10 @@ export function createBindings(pool: Pool): Bindings {
       );
       const items = rows.slice(0, limit);
       const last = items[items.length - 1];
-      return { items: items.map((row) => bindingRow.parse(row)), nextCursor: rows.length > limit && last ? encodeCursor(Number(last.id)) : null };
+      return {
+        items: items.map((row) => bindingRow.parse(row)),
+        nextCursor: rows.length > limit && last ? encodeCursor(Number(last.id)) : null,
+      };
     },
 
     async list(accountId) {

@@ -44,7 +44,10 @@ const summaryRow = z.object({
   status: z.string(),
   expires_at: z.string(),
   binding_count: z.coerce.number().int().nonnegative(),
-  digest: z.string().regex(/^\d{1,20}$/).nullable(),
+  digest: z
+    .string()
+    .regex(/^\d{1,20}$/)
+    .nullable(),
 });
 
 const revisionRow = z.object({ revision: z.coerce.number().int() });

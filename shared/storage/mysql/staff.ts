@@ -60,7 +60,15 @@ const tokenRow = z.object({
 
 function toStaff(row: unknown): StaffRecord {
   const r = staffRow.parse(row);
-  return { id: r.id, email: r.email, role: r.role, passwordHash: r.password_hash, disabled: r.disabled, createdAt: r.created_at, lastLoginAt: r.last_login_at };
+  return {
+    id: r.id,
+    email: r.email,
+    role: r.role,
+    passwordHash: r.password_hash,
+    disabled: r.disabled,
+    createdAt: r.created_at,
+    lastLoginAt: r.last_login_at,
+  };
 }
 
 function toToken(row: unknown): ActiveToken {
@@ -120,7 +128,11 @@ export function createStaffDirectory(pool: Pool): StaffDirectory {
       return inTransaction(pool, async (connection) => {
         let id: number;
         try {
-          const result = await execute(connection, 'INSERT INTO staff (email, role, password_hash) VALUES (?, ?, ?)', [input.email, input.role, input.passwordHash]);
+          const result = await execute(connection, 'INSERT INTO staff (email, role, password_hash) VALUES (?, ?, ?)', [
+            input.email,
+            input.role,
+            input.passwordHash,
+          ]);
           id = result.insertId;
         } catch (error) {
           if (isDuplicateKey(error)) return null;
@@ -137,7 +149,10 @@ export function createStaffDirectory(pool: Pool): StaffDirectory {
 
     async list({ limit, cursor }) {
       const after = decodeCursor(cursor);
-      const rows = await selectRows(pool, `SELECT ${STAFF_COLUMNS} FROM staff WHERE id < ? ORDER BY id DESC LIMIT ?`, [after ?? Number.MAX_SAFE_INTEGER, limit + 1]);
+      const rows = await selectRows(pool, `SELECT ${STAFF_COLUMNS} FROM staff WHERE id < ? ORDER BY id DESC LIMIT ?`, [
+        after ?? Number.MAX_SAFE_INTEGER,
+        limit + 1,
+      ]);
       return pageOf(rows.map(toStaff), limit);
     },
 
@@ -146,8 +161,15 @@ export function createStaffDirectory(pool: Pool): StaffDirectory {
         const [row] = await selectRows(connection, `SELECT ${STAFF_COLUMNS} FROM staff WHERE email = ? FOR UPDATE`, [email]);
         if (!row) return null;
         const current = toStaff(row);
-        await execute(connection, 'UPDATE staff SET role = ?, disabled = ? WHERE id = ?', [change.role ?? current.role, change.disabled ?? current.disabled, current.id]);
-        if (change.disabled === true) await execute(connection, 'UPDATE api_tokens SET revoked_at = CURRENT_TIMESTAMP(3) WHERE created_by = ? AND revoked_at IS NULL', [current.id]);
+        await execute(connection, 'UPDATE staff SET role = ?, disabled = ? WHERE id = ?', [
+          change.role ?? current.role,
+          change.disabled ?? current.disabled,
+          current.id,
+        ]);
+        if (change.disabled === true)
+          await execute(connection, 'UPDATE api_tokens SET revoked_at = CURRENT_TIMESTAMP(3) WHERE created_by = ? AND revoked_at IS NULL', [
+            current.id,
+          ]);
         await insertAuditEntry(connection, { ...audit, accountId: null });
         const [after] = await selectRows(connection, `SELECT ${STAFF_COLUMNS} FROM staff WHERE id = ?`, [current.id]);
         return toStaff(after);
@@ -187,13 +209,21 @@ export function createStaffDirectory(pool: Pool): StaffDirectory {
       const rows =
         createdBy === undefined
           ? await selectRows(pool, `${TOKEN_SELECT} WHERE t.revoked_at IS NULL AND t.id < ? ORDER BY t.id DESC LIMIT ?`, [after, limit + 1])
-          : await selectRows(pool, `${TOKEN_SELECT} WHERE t.revoked_at IS NULL AND t.created_by = ? AND t.id < ? ORDER BY t.id DESC LIMIT ?`, [createdBy, after, limit + 1]);
+          : await selectRows(
+              pool,
+              `${TOKEN_SELECT} WHERE t.revoked_at IS NULL AND t.created_by = ? AND t.id < ? ORDER BY t.id DESC LIMIT ?`,
+              [createdBy, after, limit + 1],
+            );
       return pageOf(rows.map(toToken), limit);
     },
 
     revokeToken(id, audit) {
       return inTransaction(pool, async (connection) => {
-        const result = await execute(connection, 'UPDATE api_tokens SET revoked_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND revoked_at IS NULL', [id]);
+        const result = await execute(
+          connection,
+          'UPDATE api_tokens SET revoked_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND revoked_at IS NULL',
+          [id],
+        );
         if (result.affectedRows === 0) return false;
         await insertAuditEntry(connection, { ...audit, accountId: null });
         return true;

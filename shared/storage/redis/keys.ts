@@ -63,7 +63,16 @@ export function loginKeys(prefix: string, address: string, account: string): Log
 
 /** KEYS of both login scripts, in their headers' order. */
 export function loginKeyList(keys: LoginKeys): string[] {
-  return [keys.pairFailures, keys.pairInFlight, keys.addressFailures, keys.addressInFlight, keys.accountFailures, keys.accountInFlight, keys.pairHistory, keys.trusted];
+  return [
+    keys.pairFailures,
+    keys.pairInFlight,
+    keys.addressFailures,
+    keys.addressInFlight,
+    keys.accountFailures,
+    keys.accountInFlight,
+    keys.pairHistory,
+    keys.trusted,
+  ];
 }
 
 /** Escapes SCAN's glob characters (the configured prefix has none today; this keeps it literal if that changes). */

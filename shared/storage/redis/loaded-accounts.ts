@@ -109,7 +109,9 @@ export function createLoadedAccounts(redis: Redis, prefix: string): LoadedAccoun
       if (withBindings) {
         const parsed = hashReply.safeParse(bindingsReply);
         if (!parsed.success) return unexpected('HGETALL bindings', bindingsReply);
-        bindings = new Map(Object.entries(parsed.data).map(([machineCode, text]) => [machineCode, decodeBindingRecord(text)?.nonce ?? UNREADABLE_NONCE]));
+        bindings = new Map(
+          Object.entries(parsed.data).map(([machineCode, text]) => [machineCode, decodeBindingRecord(text)?.nonce ?? UNREADABLE_NONCE]),
+        );
       }
       return {
         status: status ?? '',

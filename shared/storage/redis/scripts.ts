@@ -65,9 +65,7 @@ export type BindReply =
 export type LoadReply = 'LOADED' | 'ALREADY' | 'STALE';
 
 export type VerifyReply =
-  | { kind: 'NOT_LOADED' }
-  | { kind: 'NOT_BOUND' }
-  | { kind: 'BOUND'; status: string; expiresAt: string; isLastSeenRecorded: boolean };
+  { kind: 'NOT_LOADED' } | { kind: 'NOT_BOUND' } | { kind: 'BOUND'; status: string; expiresAt: string; isLastSeenRecorded: boolean };
 
 export type ReserveLoginReply = { kind: 'RESERVED' } | { kind: 'BUSY' } | { kind: 'THROTTLED'; retryAfterSeconds: number };
 
@@ -96,15 +94,27 @@ function isReplyArray(reply: unknown): reply is Array<string | number> {
 export interface Scripts {
   bindNodes(
     keys: AccountKeys,
-    input: { maxRegistrations: number; commit: boolean; nowSeconds: number; pendingTtlSeconds: number; nodes: ReadonlyArray<{ machineCode: string; nonce: string }> },
+    input: {
+      maxRegistrations: number;
+      commit: boolean;
+      nowSeconds: number;
+      pendingTtlSeconds: number;
+      nodes: ReadonlyArray<{ machineCode: string; nonce: string }>;
+    },
   ): Promise<BindReply>;
   commitBindings(keys: AccountKeys, nodes: ReadonlyArray<{ machineCode: string; nonce: string }>): Promise<number>;
   undoBindNodes(keys: AccountKeys, nodes: ReadonlyArray<{ machineCode: string; nonce: string }>): Promise<number>;
   loadAccount(keys: AccountKeys, snapshot: AccountSnapshot): Promise<LoadReply>;
   unbindNodes(keys: AccountKeys, machineCodes: readonly string[]): Promise<number>;
   invalidateAccount(keys: AccountKeys, revision: number): Promise<void>;
-  verifyBinding(keys: AccountKeys, input: { machineCode: string; nonce: string; nowSeconds: number; lastSeenIntervalSeconds: number }): Promise<VerifyReply>;
-  reserveLogin(keys: LoginKeys, input: { nowMs: number; id: string; reservationTtlMs: number; limits: LoginLimits }): Promise<ReserveLoginReply>;
+  verifyBinding(
+    keys: AccountKeys,
+    input: { machineCode: string; nonce: string; nowSeconds: number; lastSeenIntervalSeconds: number },
+  ): Promise<VerifyReply>;
+  reserveLogin(
+    keys: LoginKeys,
+    input: { nowMs: number; id: string; reservationTtlMs: number; limits: LoginLimits },
+  ): Promise<ReserveLoginReply>;
   /** False when the reservation had already expired. */
   settleLogin(keys: LoginKeys, input: { id: string; outcome: LoginOutcome; limits: LoginLimits }): Promise<boolean>;
 }
@@ -118,7 +128,16 @@ export function createScripts(redis: Redis): Scripts {
 
   return {
     async bindNodes(keys, { maxRegistrations, commit, nowSeconds, pendingTtlSeconds, nodes }) {
-      const reply = await run('bindNodes', [keys.state, keys.bindings, keys.pending, maxRegistrations, commit ? '1' : '0', nowSeconds, pendingTtlSeconds, ...pairsOf(nodes)]);
+      const reply = await run('bindNodes', [
+        keys.state,
+        keys.bindings,
+        keys.pending,
+        maxRegistrations,
+        commit ? '1' : '0',
+        nowSeconds,
+        pendingTtlSeconds,
+        ...pairsOf(nodes),
+      ]);
       if (!isReplyArray(reply)) return unexpected('bindNodes', reply);
       const [kind, seats, ...rest] = reply;
       if (kind === 'NOT_LOADED' && reply.length === 1) return { kind };
@@ -140,8 +159,19 @@ export function createScripts(redis: Redis): Scripts {
     },
 
     async loadAccount(keys, snapshot) {
-      const records = snapshot.bindings.flatMap((binding) => [binding.machineCode, encodeBindingRecord({ nonce: binding.nonce, seconds: binding.lastSeen })]);
-      const reply = await run('loadAccount', [keys.state, keys.bindings, keys.floor, snapshot.revision, snapshot.status, snapshot.expiresAt, ...records]);
+      const records = snapshot.bindings.flatMap((binding) => [
+        binding.machineCode,
+        encodeBindingRecord({ nonce: binding.nonce, seconds: binding.lastSeen }),
+      ]);
+      const reply = await run('loadAccount', [
+        keys.state,
+        keys.bindings,
+        keys.floor,
+        snapshot.revision,
+        snapshot.status,
+        snapshot.expiresAt,
+        ...records,
+      ]);
       return reply === 'LOADED' || reply === 'ALREADY' || reply === 'STALE' ? reply : unexpected('loadAccount', reply);
     },
 

@@ -40,7 +40,12 @@ async function fromToken(deps: AdminServiceDeps, secret: string): Promise<Princi
   // lastUsedAt is for people reading the token list: a minute's precision spares a write per request.
   const lastUsedMs = token.lastUsedAt === null ? 0 : Date.parse(`${token.lastUsedAt.replace(' ', 'T')}Z`);
   if (deps.now() - lastUsedMs > TOKEN_TOUCH_INTERVAL_MS) await deps.staff.touchToken(token.id);
-  return { staffId: token.createdBy, email: token.createdByEmail, role: lowerRole(token.role, token.creatorRole), actor: `token:${token.name}` };
+  return {
+    staffId: token.createdBy,
+    email: token.createdByEmail,
+    role: lowerRole(token.role, token.creatorRole),
+    actor: `token:${token.name}`,
+  };
 }
 
 async function fromSession(deps: AdminServiceDeps, req: Request, sessionId: string): Promise<Principal> {

@@ -40,7 +40,10 @@ export interface UpdateAccountInput extends Origin {
   expectedRevision?: number;
 }
 
-export interface Invalid { kind: 'invalid'; problems: FieldProblem[] }
+export interface Invalid {
+  kind: 'invalid';
+  problems: FieldProblem[];
+}
 export type CreateOutcome = Applied<AccountUsage> | Invalid | { kind: 'name-taken' };
 export type UpdateOutcome =
   | Applied<AccountUsage>
@@ -59,7 +62,10 @@ async function reload(deps: Pick<AdminDeps, 'accounts' | 'directory'>, accountId
 }
 
 function origin(input: Origin): Origin {
-  return { ...(input.sourceAddress === undefined ? {} : { sourceAddress: input.sourceAddress }), ...(input.requestId === undefined ? {} : { requestId: input.requestId }) };
+  return {
+    ...(input.sourceAddress === undefined ? {} : { sourceAddress: input.sourceAddress }),
+    ...(input.requestId === undefined ? {} : { requestId: input.requestId }),
+  };
 }
 
 function fieldsOf(fields: AccountFields): Record<string, unknown> {
@@ -93,7 +99,14 @@ export async function createAccount(deps: Deps, input: CreateAccountInput): Prom
   const created = fieldsOf({ settings: validation.settings, policy });
   const accountId = await deps.accounts.create(
     { name: input.name, passwordHash, settings: validation.settings, policy },
-    { actor: deps.actor, action: 'account.create', details: { name: input.name, settings: validation.settings }, before: null, after: created, ...origin(input) },
+    {
+      actor: deps.actor,
+      action: 'account.create',
+      details: { name: input.name, settings: validation.settings },
+      before: null,
+      after: created,
+      ...origin(input),
+    },
   );
   if (accountId === null) return { kind: 'name-taken' };
   const usage = await reload(deps, accountId);
@@ -107,7 +120,8 @@ export async function updateAccount(deps: Deps, input: UpdateAccountInput): Prom
   if (problems.length > 0) return { kind: 'invalid', problems };
 
   const passwordHash = input.password === undefined ? undefined : await deps.hashPassword(input.password);
-  const isPasswordOnly = passwordHash !== undefined && Object.keys(input.settings).length === 0 && Object.keys(input.policy ?? {}).length === 0;
+  const isPasswordOnly =
+    passwordHash !== undefined && Object.keys(input.settings).length === 0 && Object.keys(input.policy ?? {}).length === 0;
   const updated = await deps.accounts.update(input.name, {
     ...(passwordHash === undefined ? {} : { passwordHash }),
     settings: input.settings,
@@ -120,7 +134,10 @@ export async function updateAccount(deps: Deps, input: UpdateAccountInput): Prom
       describe: (before, after) => {
         const { changes, ...sides } = changedFields(before, after);
         // A password reset says that it happened, never what it was set to.
-        return { details: { name: input.name, changes, isPasswordChanged: passwordHash !== undefined }, ...(isPasswordOnly ? { before: null, after: null } : sides) };
+        return {
+          details: { name: input.name, changes, isPasswordChanged: passwordHash !== undefined },
+          ...(isPasswordOnly ? { before: null, after: null } : sides),
+        };
       },
     },
   });

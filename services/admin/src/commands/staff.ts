@@ -5,7 +5,8 @@ import { passwordProblems } from '../account-input';
 import type { Origin } from './accounts';
 
 /** Creating a staff member, for the command line (`staff:create`, the first admin) and the staff API alike. */
-export type CreateStaffOutcome = { kind: 'created'; staff: StaffRecord } | { kind: 'invalid'; problems: FieldProblem[] } | { kind: 'email-taken' };
+export type CreateStaffOutcome =
+  { kind: 'created'; staff: StaffRecord } | { kind: 'invalid'; problems: FieldProblem[] } | { kind: 'email-taken' };
 
 /** Staff passwords guard every customer: longer than a customer's minimum. */
 const MIN_STAFF_PASSWORD = 10;
@@ -17,7 +18,9 @@ export async function createStaffMember(
   const problems: FieldProblem[] = [
     ...(isStaffEmail(input.email) ? [] : [{ field: 'email', message: 'an email address of at most 254 characters' }]),
     ...passwordProblems(input.password),
-    ...(Array.from(input.password).length >= MIN_STAFF_PASSWORD ? [] : [{ field: 'password', message: `at least ${MIN_STAFF_PASSWORD} characters` }]),
+    ...(Array.from(input.password).length >= MIN_STAFF_PASSWORD
+      ? []
+      : [{ field: 'password', message: `at least ${MIN_STAFF_PASSWORD} characters` }]),
   ];
   if (problems.length > 0) return { kind: 'invalid', problems };
   const staff = await deps.staff.create(

@@ -38,7 +38,9 @@ export class AdminError extends Error {
 
 export function sendAdminError(res: Response, error: AdminError): void {
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-  res.status(ADMIN_ERRORS[error.code].status).json({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });
+  res
+    .status(ADMIN_ERRORS[error.code].status)
+    .json({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });
 }
 
 /** A field-by-field refusal (rule 3), every problem at once. */
@@ -58,9 +60,18 @@ export function adminErrorHandler(logger: Logger): ErrorRequestHandler {
       next(error);
       return;
     }
-    if (error instanceof AdminError) { sendAdminError(res, error); return; }
-    if (error instanceof InvalidCursor) { sendAdminError(res, validationFailed([{ field: 'cursor', message: error.message }])); return; }
-    if (isBodyError(error)) { sendAdminError(res, new AdminError('BAD_REQUEST')); return; }
+    if (error instanceof AdminError) {
+      sendAdminError(res, error);
+      return;
+    }
+    if (error instanceof InvalidCursor) {
+      sendAdminError(res, validationFailed([{ field: 'cursor', message: error.message }]));
+      return;
+    }
+    if (isBodyError(error)) {
+      sendAdminError(res, new AdminError('BAD_REQUEST'));
+      return;
+    }
     logger.error({ err: error, requestId: requestIdOf(res), method: req.method, path: req.path }, 'unhandled error in the staff service');
     sendAdminError(res, new AdminError('INTERNAL'));
   };

@@ -25,11 +25,28 @@ const jsonSchema = (schema: z.ZodType) => {
 const COMMON: Array<keyof typeof ADMIN_ERRORS> = ['UNAUTHENTICATED', 'FORBIDDEN', 'CSRF_FAILED', 'INTERNAL'];
 
 const OPERATIONS: Record<string, Record<string, Operation>> = {
-  '/sessions': { post: { summary: 'Log in (console session)', body: requests.credentials, ok: { status: 200, schema: responses.session }, errors: ['BAD_REQUEST', 'UNAUTHENTICATED', 'VALIDATION_FAILED', 'THROTTLED'] } },
+  '/sessions': {
+    post: {
+      summary: 'Log in (console session)',
+      body: requests.credentials,
+      ok: { status: 200, schema: responses.session },
+      errors: ['BAD_REQUEST', 'UNAUTHENTICATED', 'VALIDATION_FAILED', 'THROTTLED'],
+    },
+  },
   '/sessions/current': { delete: { summary: 'Log out', ok: { status: 204 }, errors: COMMON } },
   '/accounts': {
-    get: { summary: 'List accounts, newest first', query: queries.accounts, ok: { status: 200, schema: pageOf(responses.account) }, errors: [...COMMON, 'VALIDATION_FAILED'] },
-    post: { summary: 'Create an account', body: requests.newAccount, ok: { status: 201, schema: responses.account }, errors: [...COMMON, 'BAD_REQUEST', 'VALIDATION_FAILED', 'CONFLICT'] },
+    get: {
+      summary: 'List accounts, newest first',
+      query: queries.accounts,
+      ok: { status: 200, schema: pageOf(responses.account) },
+      errors: [...COMMON, 'VALIDATION_FAILED'],
+    },
+    post: {
+      summary: 'Create an account',
+      body: requests.newAccount,
+      ok: { status: 201, schema: responses.account },
+      errors: [...COMMON, 'BAD_REQUEST', 'VALIDATION_FAILED', 'CONFLICT'],
+    },
   },
   '/accounts/{name}': {
     get: { summary: 'One account (ETag: its revision)', ok: { status: 200, schema: responses.account }, errors: [...COMMON, 'NOT_FOUND'] },
@@ -40,32 +57,90 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       errors: [...COMMON, 'BAD_REQUEST', 'NOT_FOUND', 'CONFLICT', 'PRECONDITION_FAILED', 'VALIDATION_FAILED', 'PRECONDITION_REQUIRED'],
     },
   },
-  '/accounts/{name}/password': { post: { summary: "Set the customer's password", body: requests.newPassword, ok: { status: 204 }, errors: [...COMMON, 'BAD_REQUEST', 'NOT_FOUND', 'VALIDATION_FAILED'] } },
-  '/accounts/{name}/bindings': { get: { summary: 'Bound machines', query: queries.page, ok: { status: 200, schema: pageOf(responses.binding) }, errors: [...COMMON, 'NOT_FOUND', 'VALIDATION_FAILED'] } },
-  '/accounts/{name}/attempts': {
-    get: { summary: 'Recent registrations and unbindings, newest first', query: queries.page, ok: { status: 200, schema: pageOf(responses.attempt) }, errors: [...COMMON, 'NOT_FOUND', 'VALIDATION_FAILED'] },
+  '/accounts/{name}/password': {
+    post: {
+      summary: "Set the customer's password",
+      body: requests.newPassword,
+      ok: { status: 204 },
+      errors: [...COMMON, 'BAD_REQUEST', 'NOT_FOUND', 'VALIDATION_FAILED'],
+    },
   },
-  '/accounts/{name}/bindings/{machineCode}': { delete: { summary: 'Release one machine', ok: { status: 204 }, errors: [...COMMON, 'NOT_FOUND'] } },
-  '/audit': { get: { summary: 'The audit trail, newest first (text/csv on request)', query: queries.audit, ok: { status: 200, schema: pageOf(responses.auditEntry) }, errors: [...COMMON, 'NOT_FOUND', 'VALIDATION_FAILED'] } },
+  '/accounts/{name}/bindings': {
+    get: {
+      summary: 'Bound machines',
+      query: queries.page,
+      ok: { status: 200, schema: pageOf(responses.binding) },
+      errors: [...COMMON, 'NOT_FOUND', 'VALIDATION_FAILED'],
+    },
+  },
+  '/accounts/{name}/attempts': {
+    get: {
+      summary: 'Recent registrations and unbindings, newest first',
+      query: queries.page,
+      ok: { status: 200, schema: pageOf(responses.attempt) },
+      errors: [...COMMON, 'NOT_FOUND', 'VALIDATION_FAILED'],
+    },
+  },
+  '/accounts/{name}/bindings/{machineCode}': {
+    delete: { summary: 'Release one machine', ok: { status: 204 }, errors: [...COMMON, 'NOT_FOUND'] },
+  },
+  '/audit': {
+    get: {
+      summary: 'The audit trail, newest first (text/csv on request)',
+      query: queries.audit,
+      ok: { status: 200, schema: pageOf(responses.auditEntry) },
+      errors: [...COMMON, 'NOT_FOUND', 'VALIDATION_FAILED'],
+    },
+  },
   '/staff': {
     get: { summary: 'Staff members', query: queries.page, ok: { status: 200, schema: pageOf(responses.staff) }, errors: COMMON },
-    post: { summary: 'Create a staff member', body: requests.newStaff, ok: { status: 201, schema: responses.staff }, errors: [...COMMON, 'BAD_REQUEST', 'VALIDATION_FAILED', 'CONFLICT'] },
+    post: {
+      summary: 'Create a staff member',
+      body: requests.newStaff,
+      ok: { status: 201, schema: responses.staff },
+      errors: [...COMMON, 'BAD_REQUEST', 'VALIDATION_FAILED', 'CONFLICT'],
+    },
   },
-  '/staff/{email}': { patch: { summary: 'Change role or disable', body: requests.staffChange, ok: { status: 200, schema: responses.staff }, errors: [...COMMON, 'BAD_REQUEST', 'NOT_FOUND', 'VALIDATION_FAILED'] } },
+  '/staff/{email}': {
+    patch: {
+      summary: 'Change role or disable',
+      body: requests.staffChange,
+      ok: { status: 200, schema: responses.staff },
+      errors: [...COMMON, 'BAD_REQUEST', 'NOT_FOUND', 'VALIDATION_FAILED'],
+    },
+  },
   '/tokens': {
-    get: { summary: 'API tokens (an operator sees their own)', query: queries.page, ok: { status: 200, schema: pageOf(responses.token) }, errors: COMMON },
-    post: { summary: 'Create an API token (its secret is shown once)', body: requests.newToken, ok: { status: 201, schema: responses.tokenCreated }, errors: [...COMMON, 'BAD_REQUEST', 'VALIDATION_FAILED'] },
+    get: {
+      summary: 'API tokens (an operator sees their own)',
+      query: queries.page,
+      ok: { status: 200, schema: pageOf(responses.token) },
+      errors: COMMON,
+    },
+    post: {
+      summary: 'Create an API token (its secret is shown once)',
+      body: requests.newToken,
+      ok: { status: 201, schema: responses.tokenCreated },
+      errors: [...COMMON, 'BAD_REQUEST', 'VALIDATION_FAILED'],
+    },
   },
   '/tokens/{id}': { delete: { summary: 'Revoke an API token', ok: { status: 204 }, errors: [...COMMON, 'NOT_FOUND'] } },
   '/openapi.json': { get: { summary: 'This document', ok: { status: 200, description: 'OpenAPI 3.1' }, errors: ['INTERNAL'] } },
 };
 
 function parametersOf(path: string, query: z.ZodObject | undefined) {
-  const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((match) => ({ name: match[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((match) => ({
+    name: match[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
   const schema = query ? jsonSchema(query) : { properties: {} };
   const properties = (schema.properties ?? {}) as Record<string, unknown>;
   const required = new Set((schema.required as string[] | undefined) ?? []);
-  return [...inPath, ...Object.entries(properties).map(([name, property]) => ({ name, in: 'query', required: required.has(name), schema: property }))];
+  return [
+    ...inPath,
+    ...Object.entries(properties).map(([name, property]) => ({ name, in: 'query', required: required.has(name), schema: property })),
+  ];
 }
 
 let document: unknown;
@@ -90,14 +165,19 @@ export function openApiDocument(): unknown {
               summary: operation.summary,
               ...(path === '/sessions' ? { security: [] } : {}),
               parameters: parametersOf(path, operation.query),
-              ...(operation.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(operation.body) } } } } : {}),
+              ...(operation.body
+                ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(operation.body) } } } }
+                : {}),
               responses: {
                 [operation.ok.status]: {
                   description: operation.ok.description ?? 'OK',
                   ...(operation.ok.schema ? { content: { 'application/json': { schema: jsonSchema(operation.ok.schema) } } } : {}),
                 },
                 ...Object.fromEntries(
-                  operation.errors.map((code) => [String(ADMIN_ERRORS[code].status), { description: code, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]),
+                  operation.errors.map((code) => [
+                    String(ADMIN_ERRORS[code].status),
+                    { description: code, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+                  ]),
                 ),
               },
             },

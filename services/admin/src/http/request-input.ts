@@ -9,7 +9,10 @@ import { validationFailed } from './admin-errors';
  * included: a staff typo is never silently ignored.
  */
 function pathOf(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text === '' ? String(part) : `${text}.${String(part)}`), '');
+  return path.reduce<string>(
+    (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text === '' ? String(part) : `${text}.${String(part)}`),
+    '',
+  );
 }
 
 export function fieldProblems(error: z.ZodError): Array<{ field: string; message: string }> {
@@ -40,7 +43,9 @@ export const pageQuery = {
 /** A query string's values: a parameter given twice is refused rather than guessed at. */
 export function queryOf<T>(schema: z.ZodType<T>, req: Request): T {
   const query = req.query as Record<string, unknown>;
-  const repeated = Object.entries(query).filter(([, value]) => typeof value !== 'string').map(([field]) => ({ field, message: 'give it once, as text' }));
+  const repeated = Object.entries(query)
+    .filter(([, value]) => typeof value !== 'string')
+    .map(([field]) => ({ field, message: 'give it once, as text' }));
   if (repeated.length > 0) throw validationFailed(repeated);
   return parseInput(schema, query);
 }

@@ -82,7 +82,14 @@ export const responses = {
     lastSeenAt: nullableTime,
   }),
   staff: z.object({ email: z.string(), role: z.enum(STAFF_ROLES), disabled: z.boolean(), createdAt: time, lastLoginAt: nullableTime }),
-  token: z.object({ id: z.string(), name: z.string(), role: z.enum(STAFF_ROLES), createdBy: z.string(), createdAt: time, lastUsedAt: nullableTime }),
+  token: z.object({
+    id: z.string(),
+    name: z.string(),
+    role: z.enum(STAFF_ROLES),
+    createdBy: z.string(),
+    createdAt: time,
+    lastUsedAt: nullableTime,
+  }),
   tokenCreated: z.object({ id: z.string(), name: z.string(), role: z.enum(STAFF_ROLES), token: z.string() }),
   auditEntry: z.object({
     id: z.string(),

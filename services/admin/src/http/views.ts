@@ -57,11 +57,24 @@ export function bindingView(row: BindingView): BindingJson {
 }
 
 export function staffView(staff: StaffRecord): StaffJson {
-  return { email: staff.email, role: staff.role, disabled: staff.disabled, createdAt: isoTime(staff.createdAt), lastLoginAt: isoTime(staff.lastLoginAt) };
+  return {
+    email: staff.email,
+    role: staff.role,
+    disabled: staff.disabled,
+    createdAt: isoTime(staff.createdAt),
+    lastLoginAt: isoTime(staff.lastLoginAt),
+  };
 }
 
 export function tokenView(token: TokenRecord): TokenJson {
-  return { id: String(token.id), name: token.name, role: token.role, createdBy: token.createdByEmail, createdAt: isoTime(token.createdAt), lastUsedAt: isoTime(token.lastUsedAt) };
+  return {
+    id: String(token.id),
+    name: token.name,
+    role: token.role,
+    createdBy: token.createdByEmail,
+    createdAt: isoTime(token.createdAt),
+    lastUsedAt: isoTime(token.lastUsedAt),
+  };
 }
 
 export function auditView(entry: AuditEntry): AuditEntryJson {

@@ -38,7 +38,11 @@ function answerUpdate(res: Response, outcome: UpdateOutcome, status = 200): void
     case 'revision-mismatch':
       throw new AdminError('PRECONDITION_FAILED', { revision: outcome.revision });
     case 'seats-below-bound':
-      throw new AdminError('CONFLICT', { used: outcome.used, requested: outcome.requested, releaseFirst: outcome.used - outcome.requested }, 'More machines are bound than the new limit: release some first.');
+      throw new AdminError(
+        'CONFLICT',
+        { used: outcome.used, requested: outcome.requested, releaseFirst: outcome.used - outcome.requested },
+        'More machines are bound than the new limit: release some first.',
+      );
     case 'applied':
       res.status(status).setHeader('ETag', `"${outcome.value.record.editRevision}"`);
       if (status === 204) res.end();
@@ -108,14 +112,28 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
     const principal = assertAllowed(res, actionForAccountChange(Object.keys(change)));
     const revision = expectedRevision(req);
     const { maxUnbindsPerDay, releaseAfterSilentSeconds, ...settings } = change;
-    const policy = { ...(maxUnbindsPerDay === undefined ? {} : { maxUnbindsPerDay }), ...(releaseAfterSilentSeconds === undefined ? {} : { releaseAfterSilentSeconds }) };
-    const outcome = await updateAccount(useCaseDeps(deps, principal), { name: req.params.name, settings, policy, expectedRevision: revision, ...originOf(req, res) });
+    const policy = {
+      ...(maxUnbindsPerDay === undefined ? {} : { maxUnbindsPerDay }),
+      ...(releaseAfterSilentSeconds === undefined ? {} : { releaseAfterSilentSeconds }),
+    };
+    const outcome = await updateAccount(useCaseDeps(deps, principal), {
+      name: req.params.name,
+      settings,
+      policy,
+      expectedRevision: revision,
+      ...originOf(req, res),
+    });
     answerUpdate(res, outcome);
   });
 
   router.post('/accounts/:name/password', requires('account.password'), async (req, res) => {
     const { password } = bodyOf(requests.newPassword, req);
-    const outcome = await updateAccount(useCaseDeps(deps, assertAllowed(res, 'account.password')), { name: req.params.name as string, password, settings: {}, ...originOf(req, res) });
+    const outcome = await updateAccount(useCaseDeps(deps, assertAllowed(res, 'account.password')), {
+      name: req.params.name as string,
+      password,
+      settings: {},
+      ...originOf(req, res),
+    });
     answerUpdate(res, outcome, 204);
   });
 
@@ -134,7 +152,11 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
 
   router.delete('/accounts/:name/bindings/:machineCode', requires('binding.release'), async (req, res) => {
     const principal = assertAllowed(res, 'binding.release');
-    const outcome = await releaseBinding(useCaseDeps(deps, principal), { name: req.params.name as string, machineCode: req.params.machineCode as string, ...originOf(req, res) });
+    const outcome = await releaseBinding(useCaseDeps(deps, principal), {
+      name: req.params.name as string,
+      machineCode: req.params.machineCode as string,
+      ...originOf(req, res),
+    });
     if (outcome.kind === 'not-found') throw new AdminError('NOT_FOUND', undefined, 'No such account.');
     if (outcome.kind === 'not-bound') throw new AdminError('NOT_FOUND', undefined, 'That machine is not bound to this account.');
     res.status(204).end();

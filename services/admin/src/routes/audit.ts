@@ -39,7 +39,11 @@ export function auditRoutes(deps: AdminServiceDeps): Router {
     const items = page.items.map(auditView);
     if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
       if (page.nextCursor !== null) res.setHeader('X-Next-Cursor', page.nextCursor);
-      const rows = items.map((item) => CSV_COLUMNS.map((column) => (column === 'before' || column === 'after' ? (item[column] === null ? '' : JSON.stringify(item[column])) : (item[column] ?? ''))));
+      const rows = items.map((item) =>
+        CSV_COLUMNS.map((column) =>
+          column === 'before' || column === 'after' ? (item[column] === null ? '' : JSON.stringify(item[column])) : (item[column] ?? ''),
+        ),
+      );
       res.type('text/csv; charset=utf-8').send(stringify(rows, { header: true, columns: [...CSV_COLUMNS] }));
       return;
     }

@@ -15,7 +15,8 @@ export function sessionRoutes(deps: AdminServiceDeps): Router {
   router.post('/sessions', async (req, res) => {
     const { email, password } = bodyOf(requests.credentials, req);
     const outcome = await logIn(deps, { email, password, address: sourceAddress(req) });
-    if (outcome.kind === 'throttled') throw new AdminError('THROTTLED', undefined, undefined, { 'Retry-After': String(outcome.retryAfterSeconds) });
+    if (outcome.kind === 'throttled')
+      throw new AdminError('THROTTLED', undefined, undefined, { 'Retry-After': String(outcome.retryAfterSeconds) });
     if (outcome.kind === 'refused') throw new AdminError('UNAUTHENTICATED', undefined, 'Unknown email or wrong password.');
     res.cookie(SESSION_COOKIE, outcome.sessionId, { ...cookie, maxAge: deps.config.admin.sessionMaxMs });
     res.json({ staff: { email: outcome.staff.email, role: outcome.staff.role }, csrfToken: outcome.csrfToken });

@@ -20,7 +20,10 @@ export function staffRoutes(deps: AdminServiceDeps): Router {
 
   router.post('/staff', requires('staff.manage'), async (req, res) => {
     const body = bodyOf(requests.newStaff, req);
-    const outcome = await createStaffMember({ ...deps, actor: assertAllowed(res, 'staff.manage').actor }, { ...body, ...originOf(req, res) });
+    const outcome = await createStaffMember(
+      { ...deps, actor: assertAllowed(res, 'staff.manage').actor },
+      { ...body, ...originOf(req, res) },
+    );
     if (outcome.kind === 'invalid') throw validationFailed(outcome.problems);
     if (outcome.kind === 'email-taken') throw new AdminError('CONFLICT', undefined, 'A staff member with this email exists.');
     res.status(201).json(staffView(outcome.staff));

@@ -15,7 +15,10 @@ export function tokenRoutes(deps: AdminServiceDeps): Router {
   const router = Router();
   router.get('/tokens', async (req, res) => {
     const principal = assertAllowed(res, 'token.own');
-    const page = await deps.staff.listTokens({ ...queryOf(queries.page, req), ...(isAllowed(principal.role, 'token.any') ? {} : { createdBy: principal.staffId }) });
+    const page = await deps.staff.listTokens({
+      ...queryOf(queries.page, req),
+      ...(isAllowed(principal.role, 'token.any') ? {} : { createdBy: principal.staffId }),
+    });
     res.json({ items: page.items.map(tokenView), nextCursor: page.nextCursor });
   });
 
@@ -26,7 +29,14 @@ export function tokenRoutes(deps: AdminServiceDeps): Router {
     const secret = createTokenSecret();
     const token = await deps.staff.createToken(
       { name, role, createdBy: principal.staffId, secret },
-      { actor: principal.actor, action: 'token.create', details: { name, role }, before: null, after: { name, role }, ...originOf(req, res) },
+      {
+        actor: principal.actor,
+        action: 'token.create',
+        details: { name, role },
+        before: null,
+        after: { name, role },
+        ...originOf(req, res),
+      },
     );
     res.status(201).json({ id: String(token.id), name: token.name, role: token.role, token: secret });
   });
@@ -36,8 +46,16 @@ export function tokenRoutes(deps: AdminServiceDeps): Router {
     const id = /^[1-9]\d{0,15}$/.test(req.params.id) ? Number(req.params.id) : null;
     const token = id === null ? null : await deps.staff.findToken(id);
     // Someone else's token is "not found" to an operator: its existence is not theirs to learn.
-    if (!token || (token.createdBy !== principalOf(res).staffId && !isAllowed(principal.role, 'token.any'))) throw new AdminError('NOT_FOUND', undefined, 'No such token.');
-    await deps.staff.revokeToken(token.id, { actor: principal.actor, action: 'token.revoke', details: { id: token.id, name: token.name }, before: { name: token.name, role: token.role }, after: null, ...originOf(req, res) });
+    if (!token || (token.createdBy !== principalOf(res).staffId && !isAllowed(principal.role, 'token.any')))
+      throw new AdminError('NOT_FOUND', undefined, 'No such token.');
+    await deps.staff.revokeToken(token.id, {
+      actor: principal.actor,
+      action: 'token.revoke',
+      details: { id: token.id, name: token.name },
+      before: { name: token.name, role: token.role },
+      after: null,
+      ...originOf(req, res),
+    });
     res.status(204).end();
   });
   return router;

@@ -59,7 +59,10 @@ export async function startTestAdmin(overrides: Record<string, string> = {}): Pr
     staffAgent: async (role) => logIn(await createStaff(role)),
     async token(role, creatorRole = role) {
       const creator = await staffAgentOf(creatorRole);
-      const answer = await creator.agent.post(`${API}/tokens`).set('X-CSRF-Token', creator.csrfToken).send({ name: `t-${randomBytes(3).toString('hex')}`, role });
+      const answer = await creator.agent
+        .post(`${API}/tokens`)
+        .set('X-CSRF-Token', creator.csrfToken)
+        .send({ name: `t-${randomBytes(3).toString('hex')}`, role });
       if (answer.status !== 201) throw new Error(`token failed: ${answer.status} ${JSON.stringify(answer.body)}`);
       return (answer.body as { token: string }).token;
     },

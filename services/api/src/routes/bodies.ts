@@ -11,15 +11,16 @@ import type { RegistrationNode, RegistrationRequest, UnbindingRequest, Verificat
  * dropped, so `__proto__` and friends never reach the use cases.
  */
 const text = z.string();
-const optionalText = z.string().nullish().transform((value) => value ?? undefined);
+const optionalText = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? undefined);
 
 const registrationShape: z.ZodType<RegistrationRequest> = z.object({
   account: text,
   password: text,
   appVersion: text,
-  nodes: z.array(
-    z.object({ nodeId: text, ip: text, domain: optionalText, appName: text, machineCode: text, mac: optionalText }),
-  ),
+  nodes: z.array(z.object({ nodeId: text, ip: text, domain: optionalText, appName: text, machineCode: text, mac: optionalText })),
 });
 
 const unbindingShape: z.ZodType<UnbindingRequest> = z.object({
@@ -70,7 +71,10 @@ function* credentialChecks(body: { account: string; password: string }): Generat
   yield ['password', body.password.length > 0 && body.password.isWellFormed() && Buffer.byteLength(body.password) <= 72];
 }
 
-function* nodeListChecks(nodes: ReadonlyArray<{ nodeId: string; machineCode: string }>, nodeChecks: (index: number) => Iterable<FieldCheck>): Generator<FieldCheck> {
+function* nodeListChecks(
+  nodes: ReadonlyArray<{ nodeId: string; machineCode: string }>,
+  nodeChecks: (index: number) => Iterable<FieldCheck>,
+): Generator<FieldCheck> {
   yield ['nodes', nodes.length >= 1 && nodes.length <= MAX_NODES];
   const nodeIds = new Set<string>();
   const machineCodes = new Set<string>();

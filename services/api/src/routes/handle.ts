@@ -16,17 +16,20 @@ const ignoreAccount = (): void => undefined;
  * that keep them, hand the attempt to its buffer after answering. Nothing
  * else happens in a route. Other methods on the path get 405.
  */
-export function mountNodeRoute<Body, Result>(app: Express, options: {
-  path: string;
-  /** The largest body a valid request of this route can need. */
-  bodyLimitBytes: number;
-  parse: (raw: unknown) => Parsed<Body>;
-  run: (body: Body, req: Request, onAccount: (subject: AttemptSubject) => void) => Promise<Outcome<Result>>;
-  outcomes: Counter<'result' | 'cause'>;
-  latency: Histogram<'route' | 'method' | 'status'>;
-  /** Registrations and unbindings; heartbeats keep none and pay nothing for it. */
-  attempts?: AttemptRecording<Result>;
-}): void {
+export function mountNodeRoute<Body, Result>(
+  app: Express,
+  options: {
+    path: string;
+    /** The largest body a valid request of this route can need. */
+    bodyLimitBytes: number;
+    parse: (raw: unknown) => Parsed<Body>;
+    run: (body: Body, req: Request, onAccount: (subject: AttemptSubject) => void) => Promise<Outcome<Result>>;
+    outcomes: Counter<'result' | 'cause'>;
+    latency: Histogram<'route' | 'method' | 'status'>;
+    /** Registrations and unbindings; heartbeats keep none and pay nothing for it. */
+    attempts?: AttemptRecording<Result>;
+  },
+): void {
   const { attempts } = options;
   // Label children made once: the heartbeat path should not hash label sets per request.
   const succeeded = options.outcomes.labels('success', 'none');

@@ -10,8 +10,14 @@ export function healthRoute(deps: { redis: Redis; pool: Pool }): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const [redis, mysql] = await Promise.all([
-      pingRedis(deps.redis).then(() => 'ok', () => 'unavailable'),
-      pingMysql(deps.pool).then(() => 'ok', () => 'unavailable'),
+      pingRedis(deps.redis).then(
+        () => 'ok',
+        () => 'unavailable',
+      ),
+      pingMysql(deps.pool).then(
+        () => 'ok',
+        () => 'unavailable',
+      ),
     ]);
     res.status(redis === 'ok' && mysql === 'ok' ? 200 : 503).json({ redis, mysql });
   });

@@ -24,7 +24,11 @@ export interface AttemptRecording<Result> {
   start(req: Request, res: Response): PendingAttempt<Result>;
 }
 
-export function recordAttempts(kind: AttemptKind, writer: Pick<AttemptWriter, 'record'>, now: () => Date): AttemptRecording<NamedNodesBody> {
+export function recordAttempts(
+  kind: AttemptKind,
+  writer: Pick<AttemptWriter, 'record'>,
+  now: () => Date,
+): AttemptRecording<NamedNodesBody> {
   return {
     start(req, res) {
       let subject: AttemptSubject | undefined;

@@ -43,7 +43,9 @@ export async function authenticateAccount(
   let isValid: boolean;
   try {
     account = await context.accounts.findByName(credentials.account);
-    isValid = await context.loginCompares.run(credentials.account, () => context.passwords.verify(credentials.password, account?.passwordHash));
+    isValid = await context.loginCompares.run(credentials.account, () =>
+      context.passwords.verify(credentials.password, account?.passwordHash),
+    );
   } catch (error) {
     await settle(context, reservation, 'abandoned');
     throw error;

@@ -25,7 +25,12 @@ export function unbindNodes(context: UseCaseContext, body: UnbindingRequest, cal
     const overall = unbindingAccountCauses(certificate, context.now());
     if (overall.length > 0) return refuseOverall(...overall);
 
-    const wasBound = new Set(await context.bindingStore.unbind(certificate.id, body.nodes.map((node) => node.machineCode)));
+    const wasBound = new Set(
+      await context.bindingStore.unbind(
+        certificate.id,
+        body.nodes.map((node) => node.machineCode),
+      ),
+    );
     const nodes = body.nodes.map(({ nodeId, machineCode }) => ({ nodeId, machineCode }));
     const notBound = nodes.filter((node) => !wasBound.has(node.machineCode));
     if (notBound.length === 0) return { kind: 'succeeded', body: { result: 'success', nodes } };

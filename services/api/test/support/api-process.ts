@@ -34,7 +34,10 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
   const url = `http://127.0.0.1:${port}`;
   for (let attempt = 0; ; attempt++) {
     if (child.exitCode !== null) throw new Error(`API process exited with ${child.exitCode} before listening`);
-    const isUp = await fetch(`${url}/healthz`).then((response) => response.ok, () => false);
+    const isUp = await fetch(`${url}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (isUp) break;
     if (attempt > 200) throw new Error('API process did not listen within 20 s');
     await sleep(100);

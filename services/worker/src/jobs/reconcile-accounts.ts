@@ -185,7 +185,12 @@ async function compareAccount(deps: ReconcileDeps, accountId: number, options: R
   const first: LedgerView = { ...summary, bindings: { kind: 'count' } };
   const counted = await deps.loaded.read(accountId, { withBindings: false });
   if (!counted) return { result: 'gone' };
-  const mismatch = (reasons: MismatchReason[], copy: RedisCopy): Check => ({ result: 'mismatch', reasons, revision: first.revision, loadedRevision: copy.revision });
+  const mismatch = (reasons: MismatchReason[], copy: RedisCopy): Check => ({
+    result: 'mismatch',
+    reasons,
+    revision: first.revision,
+    loadedRevision: copy.revision,
+  });
 
   const found = differences(first, counted, options.nowSeconds);
   if (found.length > 0) {

@@ -5,7 +5,13 @@ import type { Counter } from 'prom-client';
 import { RUN_KEY_PREFIX, testConfig } from '#shared/testing/test-environment';
 import { registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
 import { createWorkerDeps, type WorkerDeps } from '../../src/deps';
-import { RECONCILE_DEFAULTS, reconcileAccounts, type ReconcileDeps, type ReconcileOptions, type ReconcileSummary } from '../../src/jobs/reconcile-accounts';
+import {
+  RECONCILE_DEFAULTS,
+  reconcileAccounts,
+  type ReconcileDeps,
+  type ReconcileOptions,
+  type ReconcileSummary,
+} from '../../src/jobs/reconcile-accounts';
 
 /**
  * An API and a worker over this run's real stores, sharing a Redis key prefix
@@ -52,7 +58,10 @@ export function verifyNode(api: TestApi, node: BoundNode) {
 }
 
 /** Runs the job until its walk completes a pass (the first run starts one when the last pass completed). */
-export async function reconcilePass(deps: ReconcileDeps, options: Partial<Omit<ReconcileOptions, 'nowSeconds'>> = {}): Promise<ReconcileSummary[]> {
+export async function reconcilePass(
+  deps: ReconcileDeps,
+  options: Partial<Omit<ReconcileOptions, 'nowSeconds'>> = {},
+): Promise<ReconcileSummary[]> {
   const runs: ReconcileSummary[] = [];
   for (let run = 0; run < 5000; run++) {
     runs.push(await reconcileAccounts(deps, { ...RECONCILE_DEFAULTS, ...options, nowSeconds: Math.floor(Date.now() / 1000) }));
@@ -72,5 +81,7 @@ export function totalOf(runs: readonly ReconcileSummary[], result: keyof Reconci
 export async function counterValue<L extends string>(counter: Counter<L>, labels: Partial<Record<L, string>>): Promise<number> {
   const { values } = await counter.get();
   const entries = Object.entries(labels);
-  return values.filter((value) => entries.every(([name, wanted]) => value.labels[name as L] === wanted)).reduce((sum, value) => sum + value.value, 0);
+  return values
+    .filter((value) => entries.every(([name, wanted]) => value.labels[name as L] === wanted))
+    .reduce((sum, value) => sum + value.value, 0);
 }
