@@ -102,6 +102,18 @@ async function countBindings(connection: PoolConnection, accountId: number): Pro
   return Number(count?.n);
 }
 
+/** The seat rule against the ledger, under the account's row lock the caller holds. */
+async function seatsInLedger(
+  connection: PoolConnection,
+  accountId: number,
+  machineCodes: readonly string[],
+  existing: ReadonlyMap<string, string>,
+  maxRegistrations: number,
+) {
+  const boundCount = await countBindings(connection, accountId);
+  return { boundCount, seats: checkSeats({ machineCodes, isBound: (code) => existing.has(code), boundCount, maxRegistrations }) };
+}
+
 const bindingValues = (accountId: number) => (n: BindingInput) => [
   accountId,
   n.machineCode,
@@ -134,13 +146,7 @@ export function createBindings(pool: Pool): Bindings {
         // key refuses it), which spares the common first registration one round trip.
         const isAllNew = newIndices.length === nodes.length;
         const existing = isAllNew ? new Map<string, string>() : await boundNonces(connection, accountId, codes);
-        const boundCount = await countBindings(connection, accountId);
-        const seats = checkSeats({
-          machineCodes: codes,
-          isBound: (code) => existing.has(code),
-          boundCount,
-          maxRegistrations: account.maxRegistrations,
-        });
+        const { boundCount, seats } = await seatsInLedger(connection, accountId, codes, existing, account.maxRegistrations);
         const agrees =
           seats.overflowIndices.length === 0 &&
           seats.newIndices.length === newIndices.length &&
@@ -164,13 +170,7 @@ export function createBindings(pool: Pool): Bindings {
         if (!account) throw new Error(`account ${accountId} is not in the ledger`);
         const codes = nodes.map((node) => node.machineCode);
         const existing = await boundNonces(connection, accountId, codes);
-        const boundCount = await countBindings(connection, accountId);
-        const seats = checkSeats({
-          machineCodes: codes,
-          isBound: (code) => existing.has(code),
-          boundCount,
-          maxRegistrations: account.maxRegistrations,
-        });
+        const { boundCount, seats } = await seatsInLedger(connection, accountId, codes, existing, account.maxRegistrations);
         if (seats.overflowIndices.length > 0) return { kind: 'over', overflowIndices: seats.overflowIndices };
         if (!commit) return { kind: 'fits' };
         const rows = nodes.map((node) => ({ ...node, nonce: existing.get(node.machineCode) ?? node.nonce }));
