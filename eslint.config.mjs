@@ -3,6 +3,7 @@
 // same tsconfig the build uses (projectService). Formatting is prettier's job (.prettierrc.json).
 import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
@@ -30,5 +31,10 @@ export default defineConfig(
   {
     files: ['**/*.mjs'],
     extends: [js.configs.recommended],
+  },
+  {
+    // The staff console's scripts run in the browser (no build step, served as they are).
+    files: ['services/admin/src/console/assets/**/*.mjs'],
+    languageOptions: { globals: globals.browser },
   },
 );

@@ -3,6 +3,7 @@ import express, { Router, type Express } from 'express';
 import helmet from 'helmet';
 import { responseHeaders } from '#shared/http/response-headers';
 import { authenticate, requires } from './auth/principal';
+import { consoleRoutes } from './console';
 import { adminErrorHandler, adminNotFound } from './http/admin-errors';
 import { openApiDocument } from './http/openapi';
 import { accountRoutes } from './routes/accounts';
@@ -51,6 +52,8 @@ export function buildAdminApp(deps: AdminServiceDeps): Express {
   app.get('/admin/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
+
+  app.use('/admin', consoleRoutes());
 
   const api = Router();
   api.use(express.json({ limit: BODY_LIMIT, strict: true, type: () => true }), cookieParser());
