@@ -312,6 +312,38 @@ describe('staff API', function () {
     });
   });
 
+  describe('secrets', function () {
+    it('never writes a password, hash or token into the audit trail', async function () {
+      const name = await newAccount({ password: 'Initial-Secret-1' });
+      await root.agent
+        .post(`${API}/accounts/${name}/password`)
+        .set('X-CSRF-Token', root.csrfToken)
+        .send({ password: 'Reset-Secret-2' })
+        .expect(204);
+      const created = await root.agent
+        .post(`${API}/tokens`)
+        .set('X-CSRF-Token', root.csrfToken)
+        .send({ name: 'audited', role: 'viewer' })
+        .expect(201);
+      const staffPassword = 'Staff-Secret-3 long enough';
+      await root.agent
+        .post(`${API}/staff`)
+        .set('X-CSRF-Token', root.csrfToken)
+        .send({ email: `audited-${randomBytes(3).toString('hex')}@vendor.example`, role: 'viewer', password: staffPassword })
+        .expect(201);
+      const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT details, before_json, after_json FROM audit_log');
+      const trail = JSON.stringify(rows);
+      for (const secret of ['Initial-Secret-1', 'Reset-Secret-2', staffPassword, (created.body as { token: string }).token, '$2b$']) {
+        assert.ok(!trail.includes(secret), `${secret} in the audit trail`);
+      }
+      const [[reset]] = await db.query<mysql.RowDataPacket[]>(
+        "SELECT l.before_json, l.after_json FROM audit_log l JOIN accounts a ON a.id = l.account_id WHERE a.name = ? AND l.action = 'account.password_reset'",
+        [name],
+      );
+      assert.deepEqual([reset?.before_json, reset?.after_json], [null, null]);
+    });
+  });
+
   describe('editing an account', function () {
     it('lets one of two edits against the same revision through and answers the other 412', async function () {
       const name = await newAccount();
