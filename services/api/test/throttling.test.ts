@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import request from 'supertest';
 import { expectFallback, expectOverall } from '#shared/testing/expect-causes';
 import { registrationBody, startTestApi, type TestApi } from '#shared/testing/test-api';
@@ -109,5 +111,39 @@ describe('failed-login throttling at the default limits', function () {
     assert.equal(checked, 106);
     expectFallback(await register(wrong, '192.0.2.1'), 429);
     assert.equal((await register(registrationBody(account, 1), '192.0.2.200')).status, 200, 'the customer is not locked out');
+  });
+});
+
+describe('failed and throttled logins as security events', function () {
+  let api: TestApi;
+  const lines: Array<Record<string, unknown>> = [];
+
+  before(async function () {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    api = await startTestApi({ TRUST_PROXY: 'loopback', THROTTLE_PAIR_LIMIT: '2' }, { logger: pino({ level: 'info' }, sink) });
+  });
+  after(async function () {
+    await api.close();
+  });
+
+  it('logs each failure and each throttled attempt with account and address, never the password', async function () {
+    const account = await api.createAccount();
+    const wrong = { ...registrationBody(account, 1), password: 'guess-7f3a' };
+    for (let i = 0; i < 3; i++) await request(api.app).post('/v1/registrations').set('X-Forwarded-For', '198.51.100.77').send(wrong);
+    const events = lines.filter((line) => typeof line.event === 'string' && line.account === account.name);
+    assert.deepEqual(
+      events.map((line) => [line.event, line.address]),
+      [
+        ['login.failed', '198.51.100.77'],
+        ['login.failed', '198.51.100.77'],
+        ['login.throttled', '198.51.100.77'],
+      ],
+    );
+    assert.ok(!JSON.stringify(lines).includes('guess-7f3a'));
   });
 });
