@@ -52,9 +52,12 @@ export function createAccountDirectory(pool: Pool): AccountDirectory {
         conditions.push('a.expires_at <= ?');
         params.push(expiringBy);
       }
+      // A name prefix is read along the name index and its matches sorted: walking the primary key
+      // newest first until enough names match reads most of the table for a rare prefix.
+      const index = query !== undefined && query !== '' ? 'FORCE INDEX (uq_accounts_name)' : '';
       const rows = await selectRows(
         pool,
-        `SELECT ${ACCOUNT_COLUMNS}, (SELECT COUNT(*) FROM bindings b WHERE b.account_id = a.id) AS used FROM accounts a
+        `SELECT ${ACCOUNT_COLUMNS}, (SELECT COUNT(*) FROM bindings b WHERE b.account_id = a.id) AS used FROM accounts a ${index}
          WHERE ${conditions.join(' AND ')} ORDER BY a.id DESC LIMIT ?`,
         [...params, limit + 1],
       );
