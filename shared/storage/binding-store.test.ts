@@ -154,7 +154,7 @@ describe('binding store', function () {
     const account = await api.createAccount();
     const { store } = storeWith();
     await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a'), node('b')] });
-    assert.deepEqual(await store.unbind(account.id, ['a', 'z']), ['a']);
+    assert.deepEqual(await store.unbind(account.id, ['a', 'z']), { kind: 'unbound', bound: ['a'] });
     assert.deepEqual(Object.keys(await ledgerNonces(account)), ['b']);
   });
 });

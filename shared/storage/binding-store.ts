@@ -34,6 +34,13 @@ export type BindResult =
   | { kind: 'fits' }
   | { kind: 'over'; overflowIndices: number[] };
 
+/**
+ * The machines among the request's that were bound, now unbound; or, when
+ * they would take the account past its unbinding quota, how long until they
+ * would fit, with every binding left as it was.
+ */
+export type UnbindResult = { kind: 'unbound'; bound: string[] } | { kind: 'over-quota'; retryAfterSeconds: number };
+
 export type VerifyResult =
   /** `isLastSeenRecorded`: this heartbeat is the one of its interval that updates last-seen. */
   { kind: 'bound'; status: string; expiresAt: string; isLastSeenRecorded: boolean } | { kind: 'not-bound' };
@@ -41,8 +48,8 @@ export type VerifyResult =
 export interface BindingStore {
   /** Throws StoreFailure when a store fails; nothing is then bound in either. */
   bind(input: { accountId: number; maxRegistrations: number; commit: boolean; nodes: readonly NodeToBind[] }): Promise<BindResult>;
-  /** The machines among `machineCodes` that were bound, now unbound. Throws StoreFailure, leaving every binding as it was. */
-  unbind(accountId: number, machineCodes: readonly string[]): Promise<string[]>;
+  /** A node's unbinding, counted against the quota. Throws StoreFailure, leaving every binding as it was. */
+  unbind(accountId: number, machineCodes: readonly string[]): Promise<UnbindResult>;
   verify(input: {
     accountId: number;
     machineCode: string;
@@ -256,11 +263,11 @@ export function createBindingStore(deps: {
     return decideInLedger(input.accountId, keys, proposals, ledgerAlone);
   }
 
-  async function unbind(accountId: number, machineCodes: readonly string[]): Promise<string[]> {
+  async function unbind(accountId: number, machineCodes: readonly string[]): Promise<UnbindResult> {
     const keys = keysOf(accountId);
     let result;
     try {
-      result = await bindings.unbind(accountId, machineCodes, async (bound) => {
+      result = await bindings.unbind({ accountId, machineCodes, nowMs: deps.now() }, async (bound) => {
         await scripts.unbindNodes(keys, bound);
       });
     } catch (error) {
@@ -268,9 +275,10 @@ export function createBindingStore(deps: {
       await forget(keys);
       throw counted(error, 'unbind');
     }
+    if (result.kind === 'over-quota') return result;
     // Fences out refills read before the delete; Redis is already right if this fails.
     if (result.bound.length > 0) await forget(keys, result.revision);
-    return result.bound;
+    return { kind: 'unbound', bound: result.bound };
   }
 
   /** MySQL answers alone: for a Redis that is down, and to confirm a "not bound" from a Redis that may be stale. */

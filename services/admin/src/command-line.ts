@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ACCOUNT_STATUSES, type AccountStatus } from '#shared/domain/account';
-import type { AccountSettings } from '#shared/domain/account-settings';
+import { NO_POLICY, validateAccountPolicy, type AccountPolicy, type AccountSettings } from '#shared/domain/account-settings';
 import { STAFF_ROLES, type StaffRole } from '#shared/domain/staff';
 import { checkAccountName, checkGivenSettings, checkPassword } from './account-input';
 import type { CreateAccountInput, UpdateAccountInput } from './commands/accounts';
@@ -21,10 +21,12 @@ const SETTINGS_OPTIONS = [
   'allowed-domains',
   'allowed-app-names',
 ] as const;
+const POLICY_OPTIONS = ['max-unbinds-per-day'] as const;
+const ACCOUNT_OPTIONS = [...SETTINGS_OPTIONS, ...POLICY_OPTIONS];
 
 const COMMANDS = {
-  'accounts:create': ['name', 'password', ...SETTINGS_OPTIONS],
-  'accounts:update': ['name', 'password', ...SETTINGS_OPTIONS],
+  'accounts:create': ['name', 'password', ...ACCOUNT_OPTIONS],
+  'accounts:update': ['name', 'password', ...ACCOUNT_OPTIONS],
   'accounts:show': ['name'],
   'accounts:list': [],
   'bindings:release': ['name', 'machine-code'],
@@ -51,8 +53,9 @@ export const USAGE = `usage: npm run --silent cli -- <command> [options]
 
   accounts:create --name N --password P --version V --expires YYYY-MM-DD --max-registrations K
                   [--allowed-ips a,b] [--allowed-domains a,b] [--allowed-app-names a,b]
-                  [--status active|frozen|disabled]
-  accounts:update --name N [any option of accounts:create]   (--allowed-ips "" clears a list)
+                  [--status active|frozen|disabled] [--max-unbinds-per-day K]
+  accounts:update --name N [any option of accounts:create]   (--allowed-ips "" clears a list,
+                  --max-unbinds-per-day "" the unbinding quota)
   accounts:show --name N
   accounts:list
   bindings:release --name N --machine-code M
@@ -99,6 +102,17 @@ function readSettings(values: Values): { given: Partial<AccountSettings>; proble
   return { given, problems: [...problems, ...checkGivenSettings(given)] };
 }
 
+/** The unbinding quota: an empty value is no limit (how staff clear it). */
+function readPolicy(values: Values): { given: Partial<AccountPolicy>; problems: string[] } {
+  const value = values['max-unbinds-per-day'];
+  if (value === undefined) return { given: {}, problems: [] };
+  const maxUnbindsPerDay = value.trim() === '' ? null : wholeNumber(value);
+  const problems = validateAccountPolicy({ ...NO_POLICY, maxUnbindsPerDay }).map(
+    (problem) => `max-unbinds-per-day: ${problem.message.replace(/^null/, 'empty')}`,
+  );
+  return { given: { maxUnbindsPerDay }, problems };
+}
+
 function required(values: Values, names: readonly string[]): string[] {
   return names.filter((name) => values[name] === undefined).map((name) => `--${name} is required`);
 }
@@ -112,11 +126,13 @@ function fail(problems: string[]): Build {
 function buildCreate(values: Values): Build {
   const missing = required(values, ['name', 'password', 'version', 'expires', 'max-registrations']);
   const { given, problems } = readSettings(values);
+  const policy = readPolicy(values);
   const all = [
     ...missing,
     ...(values.name === undefined ? [] : checkAccountName(values.name)),
     ...(values.password === undefined ? [] : checkPassword(values.password)),
     ...problems,
+    ...policy.problems,
   ];
   const { name, password } = values;
   const { version, expiresAt, maxRegistrations } = given;
@@ -139,24 +155,35 @@ function buildCreate(values: Values): Build {
     allowedDomains: given.allowedDomains ?? [],
     allowedAppNames: given.allowedAppNames ?? [],
   };
-  return { ok: true, invocation: { command: 'accounts:create', input: { name, password, settings } } };
+  const input: CreateAccountInput =
+    values['max-unbinds-per-day'] === undefined
+      ? { name, password, settings }
+      : { name, password, settings, policy: { ...NO_POLICY, ...policy.given } };
+  return { ok: true, invocation: { command: 'accounts:create', input } };
 }
 
 function buildUpdate(values: Values): Build {
   const { given, problems } = readSettings(values);
-  const isChangingSomething = values.password !== undefined || SETTINGS_OPTIONS.some((option) => values[option] !== undefined);
+  const policy = readPolicy(values);
+  const isChangingSomething = values.password !== undefined || ACCOUNT_OPTIONS.some((option) => values[option] !== undefined);
   const all = [
     ...required(values, ['name']),
     ...(values.name === undefined ? [] : checkAccountName(values.name)),
     ...(values.password === undefined ? [] : checkPassword(values.password)),
     ...(isChangingSomething
       ? []
-      : [`nothing to change: give at least one of --password, ${SETTINGS_OPTIONS.map((o) => `--${o}`).join(', ')}`]),
+      : [`nothing to change: give at least one of --password, ${ACCOUNT_OPTIONS.map((o) => `--${o}`).join(', ')}`]),
     ...problems,
+    ...policy.problems,
   ];
   const { name, password } = values;
   if (all.length > 0 || name === undefined) return fail(all);
-  const input: UpdateAccountInput = password === undefined ? { name, settings: given } : { name, password, settings: given };
+  const input: UpdateAccountInput = {
+    name,
+    ...(password === undefined ? {} : { password }),
+    settings: given,
+    ...(values['max-unbinds-per-day'] === undefined ? {} : { policy: policy.given }),
+  };
   return { ok: true, invocation: { command: 'accounts:update', input } };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AccountSnapshot } from '#shared/domain/account-snapshot';
 import { checkSeats, seatsUsedAfter } from '#shared/domain/seats';
+import { checkUnbindQuota, secondsUntilLeaves, UNBIND_WINDOW_SECONDS } from '#shared/domain/unbind-quota';
 import { insertAuditEntry, type AuditStamp } from './audit';
 import { decodeCursor, encodeCursor, type Page } from './cursor';
 import { execute, inSnapshot, inTransaction, isDuplicateKey, selectRows, type Pool, type PoolConnection } from './pool';
@@ -25,6 +26,11 @@ export type LedgerWrite =
   | { kind: 'committed'; used: number }
   /** The ledger disagrees with what Redis decided (stale Redis, or staff changed seats): nothing written. */
   | { kind: 'disagrees' };
+
+export type LedgerUnbind =
+  | { kind: 'unbound'; bound: string[]; revision: number }
+  /** The bound machines would take the account past its unbinding quota: nothing unbound. */
+  | { kind: 'over-quota'; retryAfterSeconds: number };
 
 const bindingRow = z.object({
   machine_code: z.string(),
@@ -55,15 +61,17 @@ export interface Bindings {
    */
   decideRegistration(accountId: number, nodes: readonly BindingInput[], commit: boolean): Promise<LedgerDecision>;
   /**
-   * Deletes the bound ones among `machineCodes` in one transaction; `beforeCommit`
-   * runs after the delete and before the commit (the Redis side), and a throw
-   * from it rolls everything back.
+   * A node's unbinding: deletes the bound ones among `machineCodes` in one
+   * transaction and records them against the unbinding quota, counted under
+   * the account's row lock so that concurrent unbindings cannot overshoot it;
+   * over the quota, nothing is deleted. `beforeCommit` runs after the delete
+   * and before the commit (the Redis side), and a throw from it rolls
+   * everything back. `nowMs` (Unix milliseconds) times the quota's window.
    */
   unbind(
-    accountId: number,
-    machineCodes: readonly string[],
+    input: { accountId: number; machineCodes: readonly string[]; nowMs: number },
     beforeCommit: (bound: string[]) => Promise<void>,
-  ): Promise<{ bound: string[]; revision: number }>;
+  ): Promise<LedgerUnbind>;
   /**
    * Staff releasing one seat: deletes the binding, bumps the account's
    * revision (so the caller can fence Redis with it) and writes the audit
@@ -84,8 +92,48 @@ export interface Bindings {
 }
 
 async function lockAccount(connection: PoolConnection, accountId: number) {
-  const [row] = await selectRows(connection, 'SELECT max_registrations, revision FROM accounts WHERE id = ? FOR UPDATE', [accountId]);
-  return row ? { maxRegistrations: Number(row.max_registrations), revision: Number(row.revision) } : null;
+  const [row] = await selectRows(
+    connection,
+    'SELECT max_registrations, max_unbinds_per_day, revision FROM accounts WHERE id = ? FOR UPDATE',
+    [accountId],
+  );
+  return row
+    ? {
+        maxRegistrations: Number(row.max_registrations),
+        maxUnbindsPerDay: row.max_unbinds_per_day === null ? null : Number(row.max_unbinds_per_day),
+        revision: Number(row.revision),
+      }
+    : null;
+}
+
+/**
+ * The quota against the ledger, under the account's row lock the caller
+ * holds: prunes the events that left the window, then counts the rest. The
+ * reads lock (FOR UPDATE) so that they see the latest commit, not the
+ * transaction's snapshot.
+ */
+async function checkQuotaInLedger(
+  connection: PoolConnection,
+  input: { accountId: number; limit: number | null; requested: number; nowMs: number },
+): Promise<{ kind: 'fits' } | { kind: 'over-quota'; retryAfterSeconds: number }> {
+  const { accountId, limit, requested, nowMs } = input;
+  await execute(connection, 'DELETE FROM unbind_events WHERE account_id = ? AND unbound_at <= FROM_UNIXTIME(?)', [
+    accountId,
+    nowMs / 1000 - UNBIND_WINDOW_SECONDS,
+  ]);
+  if (limit === null) return { kind: 'fits' };
+  const [count] = await selectRows(connection, 'SELECT COUNT(*) AS n FROM unbind_events WHERE account_id = ? FOR UPDATE', [accountId]);
+  const check = checkUnbindQuota({ limit, countedInWindow: Number(count?.n), requested });
+  if (check.kind === 'fits') return check;
+  if (check.kind === 'never') return { kind: 'over-quota', retryAfterSeconds: secondsUntilLeaves(null, nowMs) };
+  // The request fits once the mustLeave-th oldest event has left the window.
+  const [leaving] = await selectRows(
+    connection,
+    'SELECT UNIX_TIMESTAMP(unbound_at) AS at FROM unbind_events WHERE account_id = ? ORDER BY unbound_at LIMIT 1 OFFSET ? FOR UPDATE',
+    [accountId, check.mustLeave - 1],
+  );
+  const leavingAtMs = leaving ? Math.round(Number(leaving.at) * 1000) : null;
+  return { kind: 'over-quota', retryAfterSeconds: secondsUntilLeaves(leavingAtMs, nowMs) };
 }
 
 async function boundNonces(connection: PoolConnection, accountId: number, machineCodes: readonly string[]) {
@@ -186,17 +234,29 @@ export function createBindings(pool: Pool): Bindings {
       });
     },
 
-    unbind(accountId, machineCodes, beforeCommit) {
-      return inTransaction(pool, async (connection) => {
+    unbind({ accountId, machineCodes, nowMs }, beforeCommit) {
+      return inTransaction(pool, async (connection): Promise<LedgerUnbind> => {
         const account = await lockAccount(connection, accountId);
-        if (!account) return { bound: [], revision: 0 };
+        if (!account) return { kind: 'unbound', bound: [], revision: 0 };
         const existing = await boundNonces(connection, accountId, machineCodes);
         const bound = machineCodes.filter((code) => existing.has(code));
-        if (bound.length === 0) return { bound, revision: account.revision };
+        if (bound.length === 0) return { kind: 'unbound', bound, revision: account.revision };
+        const quota = await checkQuotaInLedger(connection, {
+          accountId,
+          limit: account.maxUnbindsPerDay,
+          requested: bound.length,
+          nowMs,
+        });
+        if (quota.kind === 'over-quota') return quota;
         await execute(connection, 'DELETE FROM bindings WHERE account_id = ? AND machine_code IN (?)', [accountId, bound]);
+        await execute(
+          connection,
+          `INSERT INTO unbind_events (account_id, unbound_at) VALUES ${bound.map(() => '(?, FROM_UNIXTIME(?))').join(', ')}`,
+          bound.flatMap(() => [accountId, nowMs / 1000]),
+        );
         await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
         await beforeCommit(bound);
-        return { bound, revision: account.revision + 1 };
+        return { kind: 'unbound', bound, revision: account.revision + 1 };
       });
     },
 

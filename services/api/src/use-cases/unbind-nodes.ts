@@ -14,7 +14,9 @@ export interface Unbound {
 /**
  * Unbinds each node on its own: machines not bound to the account carry
  * NOT_BOUND while the others are unbound. A store failure changes nothing
- * and is carried by every node of the request.
+ * and is carried by every node of the request. Over the unbinding quota the
+ * request is refused whole, answered like throttling (429, Retry-After,
+ * the fallback cause), and nothing is unbound.
  */
 export function unbindNodes(context: UseCaseContext, body: UnbindingRequest, caller: Caller): Promise<Outcome<Unbound>> {
   return answeringStoreFailures(body.nodes, async () => {
@@ -25,12 +27,12 @@ export function unbindNodes(context: UseCaseContext, body: UnbindingRequest, cal
     const overall = unbindingAccountCauses(certificate, context.now());
     if (overall.length > 0) return refuseOverall(...overall);
 
-    const wasBound = new Set(
-      await context.bindingStore.unbind(
-        certificate.id,
-        body.nodes.map((node) => node.machineCode),
-      ),
+    const unbound = await context.bindingStore.unbind(
+      certificate.id,
+      body.nodes.map((node) => node.machineCode),
     );
+    if (unbound.kind === 'over-quota') return { kind: 'throttled', retryAfterSeconds: unbound.retryAfterSeconds };
+    const wasBound = new Set(unbound.bound);
     const nodes = body.nodes.map(({ nodeId, machineCode }) => ({ nodeId, machineCode }));
     const notBound = nodes.filter((node) => !wasBound.has(node.machineCode));
     if (notBound.length === 0) return { kind: 'succeeded', body: { result: 'success', nodes } };
