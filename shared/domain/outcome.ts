@@ -17,6 +17,8 @@ export interface Refused {
   nodes: NodeRefusal[];
   /** Unbinding only: the nodeIds that were unbound although others were not. */
   unbound?: string[];
+  /** A registration's dry run: the answer says so (contract v1.1). */
+  isDryRun?: boolean;
 }
 
 export interface Throttled {

@@ -8,6 +8,8 @@ export interface RegistrationRequest {
   password: string;
   appVersion: string;
   nodes: RegistrationNode[];
+  /** Run every check, bind nothing (contract v1.1 "Dry run"). */
+  dryRun?: boolean | undefined;
 }
 
 export interface RegistrationNode {

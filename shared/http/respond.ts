@@ -34,13 +34,21 @@ function refusalAnswer(refused: Refused): HttpAnswer {
     overall: refused.overall.map(({ code, details }) => ({ code, message: OVERALL_CAUSES[code].message, ...(details ? { details } : {}) })),
     nodes: nodes.map(({ causes, ...ids }) => ({ ...ids, causes: causes.map((code) => ({ code, message: NODE_CAUSES[code].message })) })),
     ...(refused.unbound && refused.overall.length === 0 ? { unbound: refused.unbound } : {}),
+    ...(refused.isDryRun ? { dryRun: true } : {}),
   };
   const codes = [...refused.overall.map((cause) => cause.code), ...nodes.flatMap((node) => node.causes)];
   return { status: refusalStatus(refused), body, codes: [...new Set(codes)] };
 }
 
+/**
+ * The statuses the fallback cause answers with (rule 7 and v1.1): an
+ * unexpected error, throttling, an unknown route or method, and an
+ * Idempotency-Key still in flight (409) or reused with another body (422).
+ */
+export type FallbackStatus = 500 | 429 | 404 | 405 | 409 | 422;
+
 /** Display rule 5 and rule 7: one fallback cause, never any detail. */
-export function fallbackAnswer(status: number, headers?: Record<string, string>): HttpAnswer {
+export function fallbackAnswer(status: FallbackStatus, headers?: Record<string, string>): HttpAnswer {
   return {
     status,
     body: { result: 'failure', overall: [{ code: FALLBACK_CAUSE.code, message: FALLBACK_CAUSE.message }], nodes: [] },

@@ -40,12 +40,19 @@ export type BindResult =
  * would fit, with every binding left as it was.
  */
 export type UnbindResult = { kind: 'unbound'; bound: string[] } | { kind: 'over-quota'; retryAfterSeconds: number };
+export type PreviewResult = { kind: 'fits'; used: number } | { kind: 'over'; overflowIndices: number[] };
 
 export type VerifyResult =
   /** `isLastSeenRecorded`: this heartbeat is the one of its interval that updates last-seen. */
   { kind: 'bound'; status: string; expiresAt: string; isLastSeenRecorded: boolean } | { kind: 'not-bound' };
 
 export interface BindingStore {
+  /**
+   * A dry run's seat check: the ledger counts under the account's row lock,
+   * as the real registration's commit would, and writes nothing anywhere.
+   * Throws StoreFailure when MySQL fails.
+   */
+  preview(input: { accountId: number; nodes: readonly NodeToBind[] }): Promise<PreviewResult>;
   /** Throws StoreFailure when a store fails; nothing is then bound in either. */
   bind(input: { accountId: number; maxRegistrations: number; commit: boolean; nodes: readonly NodeToBind[] }): Promise<BindResult>;
   /** A node's unbinding, counted against the quota. Throws StoreFailure, leaving every binding as it was. */
@@ -71,7 +78,7 @@ export const PENDING_TTL_SECONDS = 60;
 /** Refills of Redis (each reading MySQL afresh) before the ledger decides alone. */
 const MAX_REFILLS = 4;
 
-type Operation = 'bind' | 'load' | 'persist' | 'unbind' | 'verify';
+type Operation = 'bind' | 'preview' | 'load' | 'persist' | 'unbind' | 'verify';
 
 /**
  * What the seat script reserved: the rows to persist (nonces as Redis
@@ -263,6 +270,18 @@ export function createBindingStore(deps: {
     return decideInLedger(input.accountId, keys, proposals, ledgerAlone);
   }
 
+  async function preview(input: Parameters<BindingStore['preview']>[0]): Promise<PreviewResult> {
+    const rows = input.nodes.map((node) => ({ ...node, nonce: createNonce() }));
+    let decision;
+    try {
+      decision = await bindings.decideRegistration(input.accountId, rows, false);
+    } catch (error) {
+      throw counted(error, 'preview');
+    }
+    if (decision.kind === 'committed') throw new Error('the ledger committed a count-only decision');
+    return decision;
+  }
+
   async function unbind(accountId: number, machineCodes: readonly string[]): Promise<UnbindResult> {
     const keys = keysOf(accountId);
     let result;
@@ -321,6 +340,7 @@ export function createBindingStore(deps: {
 
   return {
     bind,
+    preview,
     unbind,
     verify,
     invalidate: (accountId, revision) => scripts.invalidateAccount(keysOf(accountId), revision),

@@ -39,8 +39,8 @@ export function buildApp(deps: ApiDeps, options: { serveMetrics: boolean } = { s
   app.use(responseHeaders(API_HELMET));
   // Heartbeats are most of the traffic: their route is matched first.
   mountVerificationsRoute(app, deps.context);
-  mountRegistrationsRoute(app, deps.context, deps.attempts);
-  mountUnbindingsRoute(app, deps.context, deps.attempts);
+  mountRegistrationsRoute(app, deps.context, deps.attempts, deps.idempotency);
+  mountUnbindingsRoute(app, deps.context, deps.attempts, deps.idempotency);
   app.use(healthRoute({ redis: deps.redis, pool: deps.pool }));
   if (options.serveMetrics) app.use(metricsRoute(deps.metrics.registry));
   app.use(notFound);

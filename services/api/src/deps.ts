@@ -14,6 +14,7 @@ import { createLastSeenWriter } from '#shared/storage/mysql/last-seen-writer';
 import { createPool, type Pool } from '#shared/storage/mysql/pool';
 import { loadOrCreateSecret } from '#shared/storage/mysql/settings';
 import { connectRedis } from '#shared/storage/redis/client';
+import { createIdempotencyStore, type IdempotencyStore } from '#shared/storage/redis/idempotency';
 import { createScripts } from '#shared/storage/redis/scripts';
 import { createThrottle } from '#shared/storage/redis/throttle';
 import type { UseCaseContext } from './use-cases/context';
@@ -28,6 +29,8 @@ export interface ApiDeps {
   context: UseCaseContext;
   /** Registrations and unbindings record their answers here, off the request's path. */
   attempts: AttemptWriter;
+  /** Idempotency-Key records of registrations and unbindings. */
+  idempotency: IdempotencyStore;
   close(): Promise<void>;
 }
 
@@ -75,6 +78,7 @@ export async function createApiDeps(config: Readonly<Config>, options: { now?: (
     pool,
     context,
     attempts,
+    idempotency: createIdempotencyStore(redis, config.redisKeyPrefix),
     async close() {
       await Promise.all([lastSeen.close(), attempts.close()]);
       redis.disconnect();

@@ -20,7 +20,10 @@ export interface BindingInput {
 
 /** What the ledger decided alone, for when Redis keeps disagreeing with it (contention). */
 export type LedgerDecision =
-  { kind: 'committed'; used: number; nonces: string[]; revision: number } | { kind: 'fits' } | { kind: 'over'; overflowIndices: number[] };
+  | { kind: 'committed'; used: number; nonces: string[]; revision: number }
+  /** Only counted: `used` is what committing would have answered. */
+  | { kind: 'fits'; used: number }
+  | { kind: 'over'; overflowIndices: number[] };
 
 export type LedgerWrite =
   | { kind: 'committed'; used: number }
@@ -220,7 +223,7 @@ export function createBindings(pool: Pool): Bindings {
         const existing = await boundNonces(connection, accountId, codes);
         const { boundCount, seats } = await seatsInLedger(connection, accountId, codes, existing, account.maxRegistrations);
         if (seats.overflowIndices.length > 0) return { kind: 'over', overflowIndices: seats.overflowIndices };
-        if (!commit) return { kind: 'fits' };
+        if (!commit) return { kind: 'fits', used: seatsUsedAfter(boundCount, seats) };
         const rows = nodes.map((node) => ({ ...node, nonce: existing.get(node.machineCode) ?? node.nonce }));
         await execute(connection, UPSERT_BINDINGS, [rows.map(bindingValues(accountId))]);
         const hasNew = seats.newIndices.length > 0;

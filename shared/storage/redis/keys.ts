@@ -113,3 +113,11 @@ export function adminSessionKey(prefix: string, sessionId: string): string {
 export function staffSessionsKey(prefix: string, staffId: number): string {
   return `${prefix}admin:staff:${staffId}:sessions`;
 }
+
+/**
+ * One Idempotency-Key of one account name on one path: the caller's key and
+ * account name reach Redis only hashed (length-prefixed, like the throttle's).
+ */
+export function idempotencyKey(prefix: string, scope: { path: string; account: string; key: string }): string {
+  return `${prefix}idem:${opaquePart(scope.path, scope.account, scope.key)}`;
+}

@@ -21,6 +21,7 @@ const registrationShape: z.ZodType<RegistrationRequest> = z.object({
   password: text,
   appVersion: text,
   nodes: z.array(z.object({ nodeId: text, ip: text, domain: optionalText, appName: text, machineCode: text, mac: optionalText })),
+  dryRun: z.boolean().optional(),
 });
 
 const unbindingShape: z.ZodType<UnbindingRequest> = z.object({

@@ -1,12 +1,13 @@
-import { type Express, type Request, type RequestHandler } from 'express';
+import { type Express, type Request, type RequestHandler, type Response } from 'express';
 import { methodNotAllowed } from '#shared/http/error-handler';
 import type { AttemptSubject } from '#shared/domain/attempt';
 import type { Outcome } from '#shared/domain/outcome';
 import { jsonBody } from '#shared/http/json-body';
-import { answerFor, send } from '#shared/http/respond';
+import { answerFor, fallbackAnswer, send } from '#shared/http/respond';
 import type { Counter, Histogram } from 'prom-client';
 import { MAX_BODY_DEPTH, type Parsed } from './bodies';
-import type { AttemptRecording } from './record-attempts';
+import { fingerprintOf, isFinal, keep, readIdempotencyKey, replayed, type Idempotency } from './idempotency';
+import type { AttemptRecording, PendingAttempt } from './record-attempts';
 
 const ignoreAccount = (): void => undefined;
 
@@ -28,6 +29,8 @@ export function mountNodeRoute<Body, Result>(
     latency: Histogram<'route' | 'method' | 'status'>;
     /** Registrations and unbindings; heartbeats keep none and pay nothing for it. */
     attempts?: AttemptRecording<Result>;
+    /** Registrations and unbindings honour Idempotency-Key, scoped by the account the body names. */
+    idempotency?: Idempotency & { accountOf: (body: Body) => string };
   },
 ): void {
   const { attempts } = options;
@@ -43,20 +46,76 @@ export function mountNodeRoute<Body, Result>(
     timer.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
   };
 
+  /** Answers an outcome, counted, timed and recorded as an attempt. */
+  const answerOutcome = (res: Response, outcome: Outcome<Result>, startedAt: bigint, attempt: PendingAttempt<Result> | undefined): void => {
+    const answer = answerFor(outcome);
+    if (answer.status === 200 && answer.codes.length === 0) succeeded.inc();
+    else for (const cause of answer.codes.length > 0 ? answer.codes : ['none']) options.outcomes.inc({ result: 'failure', cause });
+    send(res, answer);
+    observe(answer.status, startedAt);
+    attempt?.answered(outcome, answer.status);
+  };
+
+  /**
+   * With an Idempotency-Key the claim decides: the first request runs and
+   * keeps its final answer, a repeat gets that answer again, and the rest
+   * (still in flight, another body) get the fallback cause. Nothing but the
+   * first run reaches the use case, so repeats count for no attempt.
+   */
+  const answerOnce = async (
+    idempotency: NonNullable<typeof options.idempotency>,
+    request: { req: Request; res: Response; body: Body; key: string },
+    startedAt: bigint,
+    attempt?: PendingAttempt<Result>,
+  ) => {
+    const { req, res, body, key } = request;
+    const scope = { path: options.path, account: idempotency.accountOf(body), key };
+    const claim = await idempotency.store.claim(scope, fingerprintOf(req.body));
+    if (claim.kind !== 'claimed') {
+      const answer =
+        claim.kind === 'replay' ? replayed(claim.answer, idempotency.tokens) : fallbackAnswer(claim.kind === 'in-flight' ? 409 : 422);
+      send(res, answer);
+      observe(answer.status, startedAt);
+      return;
+    }
+    let outcome: Outcome<Result>;
+    try {
+      outcome = await options.run(body, req, attempt?.onAccount ?? ignoreAccount);
+    } catch (error) {
+      await claim
+        .release()
+        .catch((releaseError: unknown) => idempotency.logger.warn({ err: releaseError }, 'could not release an idempotency key'));
+      throw error;
+    }
+    const answer = answerFor(outcome);
+    // A key that cannot be kept is released instead: a retry then runs again, which a registration and an unbinding allow.
+    const settled = isFinal(answer) ? Promise.resolve().then(() => claim.keep(keep(answer, idempotency.tokens))) : claim.release();
+    await settled.catch(async (error: unknown) => {
+      idempotency.logger.warn({ err: error }, 'could not keep an idempotent answer');
+      await claim.release().catch(() => undefined);
+    });
+    answerOutcome(res, outcome, startedAt, attempt);
+  };
+
   const handler: RequestHandler = async (req, res) => {
     const startedAt = process.hrtime.bigint();
     const attempt = attempts?.start(req, res);
     try {
       const parsed = options.parse(req.body);
-      const outcome: Outcome<Result> = parsed.ok
-        ? await options.run(parsed.body, req, attempt?.onAccount ?? ignoreAccount)
-        : { kind: 'refused', overall: [parsed.cause], nodes: [] };
-      const answer = answerFor(outcome);
-      if (answer.status === 200 && answer.codes.length === 0) succeeded.inc();
-      else for (const cause of answer.codes.length > 0 ? answer.codes : ['none']) options.outcomes.inc({ result: 'failure', cause });
-      send(res, answer);
-      observe(answer.status, startedAt);
-      attempt?.answered(outcome, answer.status);
+      if (!parsed.ok) {
+        answerOutcome(res, { kind: 'refused', overall: [parsed.cause], nodes: [] }, startedAt, attempt);
+        return;
+      }
+      const { idempotency } = options;
+      const idempotencyKey = idempotency ? readIdempotencyKey(req) : { ok: true as const, key: undefined };
+      if (!idempotencyKey.ok) {
+        const cause = { code: 'INCORRECT_PARAMETER' as const, details: { field: 'Idempotency-Key' } };
+        answerOutcome(res, { kind: 'refused', overall: [cause], nodes: [] }, startedAt, attempt);
+      } else if (idempotency && idempotencyKey.key !== undefined) {
+        await answerOnce(idempotency, { req, res, body: parsed.body, key: idempotencyKey.key }, startedAt, attempt);
+      } else {
+        answerOutcome(res, await options.run(parsed.body, req, attempt?.onAccount ?? ignoreAccount), startedAt, attempt);
+      }
     } catch (error) {
       observe(500, startedAt);
       attempt?.failed();

@@ -1,5 +1,6 @@
 import type { Express } from 'express';
 import type { AttemptWriter } from '#shared/storage/mysql/attempt-writer';
+import type { IdempotencyStore } from '#shared/storage/redis/idempotency';
 import { registerCluster } from '../use-cases/register-cluster';
 import type { UseCaseContext } from '../use-cases/context';
 import { BODY_LIMITS, parseRegistration } from './bodies';
@@ -7,7 +8,12 @@ import { mountNodeRoute } from './handle';
 import { sourceAddress } from '#shared/http/source-address';
 import { recordAttempts } from './record-attempts';
 
-export function mountRegistrationsRoute(app: Express, context: UseCaseContext, attempts: AttemptWriter): void {
+export function mountRegistrationsRoute(
+  app: Express,
+  context: UseCaseContext,
+  attempts: AttemptWriter,
+  idempotency: IdempotencyStore,
+): void {
   mountNodeRoute(app, {
     path: '/v1/registrations',
     bodyLimitBytes: BODY_LIMITS.registration,
@@ -15,6 +21,7 @@ export function mountRegistrationsRoute(app: Express, context: UseCaseContext, a
     run: (body, req, onAccount) => registerCluster(context, body, { address: sourceAddress(req), onAccount }),
     outcomes: context.metrics.outcomes.registrations,
     latency: context.metrics.httpDuration,
+    idempotency: { store: idempotency, tokens: context.tokens, logger: context.logger, accountOf: (body) => body.account },
     attempts: recordAttempts('registration', attempts, context.now),
   });
 }

@@ -1,5 +1,6 @@
 import type { Express } from 'express';
 import type { AttemptWriter } from '#shared/storage/mysql/attempt-writer';
+import type { IdempotencyStore } from '#shared/storage/redis/idempotency';
 import { unbindNodes } from '../use-cases/unbind-nodes';
 import type { UseCaseContext } from '../use-cases/context';
 import { BODY_LIMITS, parseUnbinding } from './bodies';
@@ -7,7 +8,7 @@ import { mountNodeRoute } from './handle';
 import { sourceAddress } from '#shared/http/source-address';
 import { recordAttempts } from './record-attempts';
 
-export function mountUnbindingsRoute(app: Express, context: UseCaseContext, attempts: AttemptWriter): void {
+export function mountUnbindingsRoute(app: Express, context: UseCaseContext, attempts: AttemptWriter, idempotency: IdempotencyStore): void {
   mountNodeRoute(app, {
     path: '/v1/unbindings',
     bodyLimitBytes: BODY_LIMITS.unbinding,
@@ -15,6 +16,7 @@ export function mountUnbindingsRoute(app: Express, context: UseCaseContext, atte
     run: (body, req, onAccount) => unbindNodes(context, body, { address: sourceAddress(req), onAccount }),
     outcomes: context.metrics.outcomes.unbindings,
     latency: context.metrics.httpDuration,
+    idempotency: { store: idempotency, tokens: context.tokens, logger: context.logger, accountOf: (body) => body.account },
     attempts: recordAttempts('unbinding', attempts, context.now),
   });
 }

@@ -13,62 +13,93 @@ export interface Registered {
   expiresAt: string;
   maxRegistrations: number;
   used: number;
-  nodes: Array<{ nodeId: string; machineCode: string; token: string }>;
+  /** A dry run's nodes carry no token: nothing was bound that it could verify. */
+  nodes: Array<{ nodeId: string; machineCode: string; token?: string }>;
+  dryRun?: true;
 }
 
 /**
  * Registers every node of a cluster, or none. Stages run in the contract's
  * order and the first that fails answers alone: credentials, account causes,
  * then node causes (ranges and seats together, display rules 1 and 3).
+ * A dry run runs the same stages (its login counts for throttling like any
+ * other) and binds nothing; every answer it gives says so.
  */
-export function registerCluster(context: UseCaseContext, body: RegistrationRequest, caller: Caller): Promise<Outcome<Registered>> {
-  return answeringStoreFailures(body.nodes, async () => {
-    const auth = await authenticateAccount(context, body, caller);
-    if (auth.kind !== 'authenticated') return auth;
-    const { certificate } = auth.account;
+export async function registerCluster(context: UseCaseContext, body: RegistrationRequest, caller: Caller): Promise<Outcome<Registered>> {
+  const outcome = await answeringStoreFailures(body.nodes, () => checkAndBind(context, body, caller));
+  if (body.dryRun !== true) return outcome;
+  switch (outcome.kind) {
+    case 'succeeded':
+      return { kind: 'succeeded', body: { ...outcome.body, dryRun: true } };
+    case 'refused':
+      return { ...outcome, isDryRun: true };
+    case 'throttled':
+      return outcome;
+  }
+}
 
-    const overall = registrationAccountCauses(certificate, body.appVersion, context.now());
-    if (overall.length > 0) return refuseOverall(...overall);
+async function checkAndBind(context: UseCaseContext, body: RegistrationRequest, caller: Caller): Promise<Outcome<Registered>> {
+  const auth = await authenticateAccount(context, body, caller);
+  if (auth.kind !== 'authenticated') return auth;
+  const { certificate } = auth.account;
 
-    const rangeCauses = body.nodes.map((node) => nodeRangeCauses(certificate, node));
-    const result = await context.bindingStore.bind({
-      accountId: certificate.id,
+  const overall = registrationAccountCauses(certificate, body.appVersion, context.now());
+  if (overall.length > 0) return refuseOverall(...overall);
+
+  const rangeCauses = body.nodes.map((node) => nodeRangeCauses(certificate, node));
+  const isInRange = rangeCauses.every((causes) => causes.length === 0);
+  const nodes = body.nodes.map((node) => ({
+    machineCode: node.machineCode,
+    nodeId: node.nodeId,
+    ip: node.ip,
+    domain: node.domain === undefined ? null : normaliseHostName(node.domain),
+    appName: node.appName,
+    mac: node.mac ?? null,
+    appVersion: body.appVersion,
+  }));
+  const succeeded = (used: number, answered: Registered['nodes']): Outcome<Registered> => ({
+    kind: 'succeeded',
+    body: {
+      result: 'success',
+      account: certificate.name,
+      expiresAt: certificate.expiresAt,
       maxRegistrations: certificate.maxRegistrations,
-      commit: rangeCauses.every((causes) => causes.length === 0),
-      nodes: body.nodes.map((node) => ({
-        machineCode: node.machineCode,
-        nodeId: node.nodeId,
-        ip: node.ip,
-        domain: node.domain === undefined ? null : normaliseHostName(node.domain),
-        appName: node.appName,
-        mac: node.mac ?? null,
-        appVersion: body.appVersion,
-      })),
-    });
-
-    if (result.kind === 'bound') {
-      return {
-        kind: 'succeeded',
-        body: {
-          result: 'success',
-          account: certificate.name,
-          expiresAt: certificate.expiresAt,
-          maxRegistrations: certificate.maxRegistrations,
-          used: result.used,
-          nodes: body.nodes.map((node, index) => ({
-            nodeId: node.nodeId,
-            machineCode: node.machineCode,
-            token: context.tokens.derive(certificate.id, result.nonces[index] as string, node.machineCode),
-          })),
-        },
-      };
-    }
-    const overflow = result.kind === 'over' ? result.overflowIndices : [];
-    return refuseNodes(
+      used,
+      nodes: answered,
+    },
+  });
+  const refused = (overflow: readonly number[]) =>
+    refuseNodes(
       nodeFailures(rangeCauses, overflow).map(({ index, causes }) => {
         const node = body.nodes[index] as RegistrationNode;
         return { nodeId: node.nodeId, machineCode: node.machineCode, causes };
       }),
     );
+
+  if (body.dryRun === true) {
+    const seats = await context.bindingStore.preview({ accountId: certificate.id, nodes });
+    if (seats.kind === 'over') return refused(seats.overflowIndices);
+    return isInRange
+      ? succeeded(
+          seats.used,
+          body.nodes.map(({ nodeId, machineCode }) => ({ nodeId, machineCode })),
+        )
+      : refused([]);
+  }
+
+  const result = await context.bindingStore.bind({
+    accountId: certificate.id,
+    maxRegistrations: certificate.maxRegistrations,
+    commit: isInRange,
+    nodes,
   });
+  if (result.kind !== 'bound') return refused(result.kind === 'over' ? result.overflowIndices : []);
+  return succeeded(
+    result.used,
+    body.nodes.map((node, index) => ({
+      nodeId: node.nodeId,
+      machineCode: node.machineCode,
+      token: context.tokens.derive(certificate.id, result.nonces[index] as string, node.machineCode),
+    })),
+  );
 }
