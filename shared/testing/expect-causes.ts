@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import type { Response } from 'supertest';
 import { FALLBACK_CAUSE, NODE_CAUSES, OVERALL_CAUSES, type NodeCode, type OverallCode } from '#shared/domain/causes';
+import { expectResponseMatchesNodeOpenApi } from './node-openapi';
 
 /**
  * Assertions on the contract's failure shape: the status, the codes in order
  * and each exact message, so a test fails on a wrong word, not just a wrong status.
+ * Each also checks the answer against the served OpenAPI document (node-openapi.ts).
  */
 interface FailureBody {
   result: string;
@@ -28,6 +30,7 @@ export function expectOverall(response: Response, status: number, codes: Overall
   );
   body.overall.forEach((cause) => assert.equal(cause.message, OVERALL_CAUSES[cause.code as OverallCode].message));
   assert.deepEqual(body.nodes, [], 'display rule 2: only overall causes when there is one');
+  expectResponseMatchesNodeOpenApi(response);
   return body;
 }
 
@@ -41,6 +44,7 @@ export function expectNodeCauses(response: Response, status: number, expected: R
   );
   assert.deepEqual(actual, expected);
   body.nodes.flatMap((node) => node.causes).forEach((cause) => assert.equal(cause.message, NODE_CAUSES[cause.code as NodeCode].message));
+  expectResponseMatchesNodeOpenApi(response);
   return body;
 }
 
@@ -52,4 +56,5 @@ export function expectFallback(response: Response, status: number): void {
     nodes: [],
   });
   assert.match(String(response.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+  expectResponseMatchesNodeOpenApi(response);
 }

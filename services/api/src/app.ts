@@ -5,6 +5,7 @@ import { responseHeaders } from '#shared/http/response-headers';
 import type { ApiDeps } from './deps';
 import { healthRoute } from './routes/health';
 import { metricsRoute } from './routes/metrics';
+import { mountOpenApiRoute } from './routes/openapi';
 import { mountRegistrationsRoute } from './routes/registrations';
 import { mountUnbindingsRoute } from './routes/unbindings';
 import { mountVerificationsRoute } from './routes/verifications';
@@ -41,6 +42,7 @@ export function buildApp(deps: ApiDeps, options: { serveMetrics: boolean } = { s
   mountVerificationsRoute(app, deps.context);
   mountRegistrationsRoute(app, deps.context, deps.attempts, deps.idempotency);
   mountUnbindingsRoute(app, deps.context, deps.attempts, deps.idempotency);
+  mountOpenApiRoute(app);
   app.use(healthRoute({ redis: deps.redis, pool: deps.pool }));
   if (options.serveMetrics) app.use(metricsRoute(deps.metrics.registry));
   app.use(notFound);

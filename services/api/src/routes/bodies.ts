@@ -32,6 +32,9 @@ const unbindingShape: z.ZodType<UnbindingRequest> = z.object({
 
 const verificationShape: z.ZodType<VerificationRequest> = z.object({ machineCode: text, token: text });
 
+/** The shapes the routes validate with, for the OpenAPI document (services/api/src/openapi-document.ts). */
+export const REQUEST_SHAPES = { registration: registrationShape, unbinding: unbindingShape, verification: verificationShape } as const;
+
 export const MAX_NODES = 256;
 
 /**

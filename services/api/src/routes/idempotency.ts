@@ -14,7 +14,7 @@ export interface Idempotency {
 }
 
 /** 1–255 visible ASCII characters, as the contract fixes the header. */
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+export const KEY_PATTERN = /^[\x21-\x7E]{1,255}$/;
 
 /** The request's key, absent, or bad (empty, too long, not visible ASCII, or given twice). */
 export function readIdempotencyKey(req: Request): { ok: true; key: string | undefined } | { ok: false } {
