@@ -1,10 +1,11 @@
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 
 /**
  * The whole configuration, read from the environment once at start-up. Every
  * setting has a documented default (README, "Configuration") except
- * TOKEN_SECRET, which is generated on first start and kept in MySQL when not
- * given. Every problem is listed at once, then the process stops.
+ * TOKEN_SECRET and LEASE_SIGNING_KEY, which are generated on first start and
+ * kept in MySQL when not given. Every problem is listed at once, then the process stops.
  */
 const integer = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -44,6 +45,8 @@ const schema = z
     REDIS_COMMAND_TIMEOUT_MS: integer(1000, 50, 60000),
     BCRYPT_COST: integer(10, 4, 15),
     TOKEN_SECRET: z.string().min(32).optional(),
+    LEASE_SECONDS: integer(259_200, 60, 30 * 86_400),
+    LEASE_SIGNING_KEY: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TRUST_PROXY: z.string().default('false'),
     MIGRATE_ON_START: boolean(true),
@@ -77,6 +80,9 @@ const schema = z
         message: 'the demo account has a published password: it is never created when NODE_ENV=production',
       });
     }
+    if (e.LEASE_SIGNING_KEY !== undefined && !isEd25519Pem(readPem(e.LEASE_SIGNING_KEY))) {
+      ctx.addIssue({ code: 'custom', path: ['LEASE_SIGNING_KEY'], message: 'must be an Ed25519 private key as PKCS#8 PEM' });
+    }
     if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
       ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT' });
     }
@@ -109,6 +115,8 @@ export interface Config {
   redisCommandTimeoutMs: number;
   bcryptCost: number;
   tokenSecret: string | undefined;
+  /** Signed leases: how long one lasts (capped by the certificate's expiry day), and the signing key when given (PKCS#8 PEM). */
+  leases: { leaseSeconds: number; signingKeyPem: string | undefined };
   logLevel: Env['LOG_LEVEL'];
   trustProxy: boolean | number | string;
   migrateOnStart: boolean;
@@ -146,6 +154,19 @@ function isLoopbackHost(host: string): boolean {
 function parseTrustProxy(value: string): boolean | number | string {
   if (value === 'true' || value === 'false') return value === 'true';
   return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+/** A PEM given in one line (as many secret stores hold it) has its newlines as `\\n`. */
+function readPem(value: string): string {
+  return value.includes('\n') ? value : value.replaceAll('\\n', '\n');
+}
+
+function isEd25519Pem(pem: string): boolean {
+  try {
+    return createPrivateKey({ key: pem, format: 'pem' }).asymmetricKeyType === 'ed25519';
+  } catch {
+    return false;
+  }
 }
 
 export class ConfigError extends Error {}
@@ -191,6 +212,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     bcryptCost: e.BCRYPT_COST,
     tokenSecret: e.TOKEN_SECRET,
+    leases: Object.freeze({
+      leaseSeconds: e.LEASE_SECONDS,
+      signingKeyPem: e.LEASE_SIGNING_KEY === undefined ? undefined : readPem(e.LEASE_SIGNING_KEY),
+    }),
     logLevel: e.LOG_LEVEL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     migrateOnStart: e.MIGRATE_ON_START,

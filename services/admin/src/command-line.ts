@@ -32,6 +32,7 @@ const COMMANDS = {
   'bindings:release': ['name', 'machine-code'],
   'audit:list': ['name', 'limit'],
   'staff:create': ['email', 'role', 'password'],
+  'keys:rotate': [],
 } as const satisfies Record<string, readonly string[]>;
 
 type CommandName = keyof typeof COMMANDS;
@@ -45,7 +46,8 @@ export type Invocation =
   | { command: 'bindings:release'; input: ReleaseBindingInput }
   | { command: 'audit:list'; input: ListAuditInput }
   /** Without `password`, the CLI reads it from one line of standard input. */
-  | { command: 'staff:create'; input: { email: string; role: StaffRole; password?: string } };
+  | { command: 'staff:create'; input: { email: string; role: StaffRole; password?: string } }
+  | { command: 'keys:rotate' };
 
 export type ParsedCommandLine = { ok: true; invocation: Invocation } | { ok: false; problems: string[] };
 
@@ -61,6 +63,7 @@ export const USAGE = `usage: npm run --silent cli -- <command> [options]
   bindings:release --name N --machine-code M
   audit:list [--name N] [--limit K]
   staff:create --email E --role viewer|operator|admin [--password P]   (without --password: one line of stdin)
+  keys:rotate     a new lease signing key; the old one stays in the JWKS until its last lease expires
 
 Exit status: 0 done, 1 failed (or done with a warning on stderr), 2 usage error.
 Configuration comes from the same environment as the API (MYSQL_URL, REDIS_URL, ...).`;
@@ -240,6 +243,7 @@ const BUILDERS: Record<CommandName, (values: Values) => Build> = {
   'bindings:release': buildRelease,
   'audit:list': buildAuditList,
   'staff:create': buildStaffCreate,
+  'keys:rotate': () => ({ ok: true, invocation: { command: 'keys:rotate' } }),
 };
 
 /** Strict parsing: unknown options, positionals and missing values are errors; an option given twice is one too. */

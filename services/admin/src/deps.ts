@@ -2,12 +2,14 @@ import { userInfo } from 'node:os';
 import type { Config } from '#shared/config/env';
 import { createLogger } from '#shared/log/logger';
 import { createMetrics } from '#shared/metrics/registry';
+import { LEASE_KEYS_RELOAD_SECONDS } from '#shared/security/leases';
 import { createPasswords, type Passwords } from '#shared/security/passwords';
 import { createBindingStore, type BindingStore } from '#shared/storage/binding-store';
 import { createAccountDirectory, type AccountDirectory } from '#shared/storage/mysql/account-directory';
 import { createAccounts, type Accounts } from '#shared/storage/mysql/accounts';
 import { createAuditLog, type AuditLog } from '#shared/storage/mysql/audit';
 import { createBindings, type Bindings } from '#shared/storage/mysql/bindings';
+import { createLeaseKeys } from '#shared/storage/mysql/lease-keys';
 import { createPool } from '#shared/storage/mysql/pool';
 import { createStaffDirectory, type StaffDirectory } from '#shared/storage/mysql/staff';
 import { connectRedis, type Redis } from '#shared/storage/redis/client';
@@ -25,6 +27,10 @@ export interface AdminDeps {
   hashPassword(password: string): Promise<string>;
   /** After a committed change: every API process reloads the account from MySQL on its next request. */
   invalidate(accountId: number, revision: number): Promise<void>;
+  /** keys:rotate: a new lease signing key; the old one stays published for LEASE_SECONDS plus the API's reload interval. */
+  rotateLeaseKey(): Promise<{ kid: string; previous: { kid: string; visibleUntil: string } | null }>;
+  /** LEASE_SIGNING_KEY is set: the keys in MySQL are not the ones in use. */
+  isLeaseKeyGiven: boolean;
   close(): Promise<void>;
 }
 
@@ -78,6 +84,10 @@ export function createAdminDeps(config: Readonly<Config>): AdminDeps {
     staff: createStaffDirectory(pool),
     hashPassword: async (password) => (await passwords()).hash(password),
     invalidate: async (accountId, revision) => (await bindingStore()).invalidate(accountId, revision),
+    // A process that has not reloaded yet may still sign with the old key: it stays published that much longer.
+    rotateLeaseKey: () =>
+      createLeaseKeys(pool, { now: () => new Date() }).rotate(config.leases.leaseSeconds + LEASE_KEYS_RELOAD_SECONDS + 60),
+    isLeaseKeyGiven: config.leases.signingKeyPem !== undefined,
     async close() {
       redis?.disconnect();
       await pool.end();

@@ -92,6 +92,11 @@ export async function runCommand(deps: AdminDeps, invocation: Exclude<Invocation
       if (outcome.kind === 'email-taken') return refused(2, `email: a staff member with ${JSON.stringify(email)} exists`);
       return { exitCode: 0, output: { email: outcome.staff.email, role: outcome.staff.role }, messages: [] };
     }
+    case 'keys:rotate': {
+      if (deps.isLeaseKeyGiven)
+        return refused(2, 'LEASE_SIGNING_KEY is set: processes with it sign with that key alone; change it in their environment instead');
+      return { exitCode: 0, output: await deps.rotateLeaseKey(), messages: [] };
+    }
     case 'audit:list': {
       const outcome = await listAudit(deps, invocation.input);
       if (outcome.kind === 'not-found') return refused(1, noAccount(invocation.input.name ?? ''));

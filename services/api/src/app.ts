@@ -4,6 +4,7 @@ import { errorHandler, notFound } from '#shared/http/error-handler';
 import { responseHeaders } from '#shared/http/response-headers';
 import type { ApiDeps } from './deps';
 import { healthRoute } from './routes/health';
+import { mountKeysRoute } from './routes/keys';
 import { metricsRoute } from './routes/metrics';
 import { mountOpenApiRoute } from './routes/openapi';
 import { mountRegistrationsRoute } from './routes/registrations';
@@ -42,6 +43,7 @@ export function buildApp(deps: ApiDeps, options: { serveMetrics: boolean } = { s
   mountVerificationsRoute(app, deps.context);
   mountRegistrationsRoute(app, deps.context, deps.attempts, deps.idempotency);
   mountUnbindingsRoute(app, deps.context, deps.attempts, deps.idempotency);
+  mountKeysRoute(app, deps.leases);
   mountOpenApiRoute(app);
   app.use(healthRoute({ redis: deps.redis, pool: deps.pool }));
   if (options.serveMetrics) app.use(metricsRoute(deps.metrics.registry));

@@ -4,6 +4,7 @@ import type { Config } from '#shared/config/env';
 import { createLogger, type Logger } from '#shared/log/logger';
 import { createMetrics, type Metrics } from '#shared/metrics/registry';
 import { createTokenCodec } from '#shared/security/binding-token';
+import { createLeases, importLeaseKey, LEASE_KEYS_RELOAD_SECONDS, type Leases } from '#shared/security/leases';
 import { createPasswords } from '#shared/security/passwords';
 import { createBindingStore } from '#shared/storage/binding-store';
 import { createAccounts } from '#shared/storage/mysql/accounts';
@@ -11,12 +12,14 @@ import { createAttemptWriter, type AttemptWriter } from '#shared/storage/mysql/a
 import { createAttempts } from '#shared/storage/mysql/attempts';
 import { createBindings } from '#shared/storage/mysql/bindings';
 import { createLastSeenWriter } from '#shared/storage/mysql/last-seen-writer';
+import { createLeaseKeys } from '#shared/storage/mysql/lease-keys';
 import { createPool, type Pool } from '#shared/storage/mysql/pool';
 import { loadOrCreateSecret } from '#shared/storage/mysql/settings';
 import { connectRedis } from '#shared/storage/redis/client';
 import { createIdempotencyStore, type IdempotencyStore } from '#shared/storage/redis/idempotency';
 import { createScripts } from '#shared/storage/redis/scripts';
 import { createThrottle } from '#shared/storage/redis/throttle';
+import { createAccountNames } from './use-cases/account-names';
 import type { UseCaseContext } from './use-cases/context';
 
 /** The one place that builds the API's pools, scripts and repositories. */
@@ -27,6 +30,8 @@ export interface ApiDeps {
   redis: Redis;
   pool: Pool;
   context: UseCaseContext;
+  /** Lease signing and the JWKS of GET /v1/keys. */
+  leases: Leases;
   /** Registrations and unbindings record their answers here, off the request's path. */
   attempts: AttemptWriter;
   /** Idempotency-Key records of registrations and unbindings. */
@@ -56,11 +61,13 @@ export async function createApiDeps(config: Readonly<Config>, options: { now?: (
     onDropped: (count) => metrics.attemptsDropped.inc(count),
     onError: (error) => logger.warn({ err: error }, 'could not write or prune attempts'),
   });
+  const leases = await createLeaseSigning(config, pool, now, logger);
+  const accounts = createAccounts(pool);
   const context: UseCaseContext = {
     config,
     logger,
     metrics,
-    accounts: createAccounts(pool),
+    accounts,
     bindingStore: createBindingStore({ scripts, bindings, keyPrefix: config.redisKeyPrefix, metrics, logger, now: Date.now }),
     // Real time, whatever the use cases' clock: throttle windows are Redis TTLs.
     throttle: createThrottle({ scripts, prefix: config.redisKeyPrefix, limits: config.throttle, now: Date.now }),
@@ -68,6 +75,8 @@ export async function createApiDeps(config: Readonly<Config>, options: { now?: (
     loginCompares: createKeyedLimiter(config.loginComparesPerAccount),
     lastSeen,
     tokens: createTokenCodec(tokenSecret),
+    leases,
+    accountNames: createAccountNames(accounts, { max: 100_000 }),
     now,
   };
   return {
@@ -77,12 +86,35 @@ export async function createApiDeps(config: Readonly<Config>, options: { now?: (
     redis,
     pool,
     context,
+    leases,
     attempts,
     idempotency: createIdempotencyStore(redis, config.redisKeyPrefix),
     async close() {
+      leases.close();
       await Promise.all([lastSeen.close(), attempts.close()]);
       redis.disconnect();
       await pool.end();
     },
   };
+}
+
+/**
+ * LEASE_SIGNING_KEY, when given, is the one key (signing and published) and
+ * never reloads; otherwise the keys are MySQL's, the first generated on first
+ * start, read again every LEASE_KEYS_RELOAD_SECONDS.
+ */
+async function createLeaseSigning(config: Readonly<Config>, pool: Pool, now: () => Date, logger: Logger): Promise<Leases> {
+  const { signingKeyPem, leaseSeconds } = config.leases;
+  const common = {
+    leaseSeconds,
+    now,
+    maxCached: 200_000,
+    onReloadError: (error: unknown) => logger.warn({ err: error }, 'could not reload the lease keys'),
+  };
+  if (signingKeyPem !== undefined) {
+    const key = await importLeaseKey(signingKeyPem);
+    return createLeases({ ...common, load: () => Promise.resolve({ signing: key, published: [key] }), reloadIntervalMs: 0 });
+  }
+  const store = createLeaseKeys(pool, { now });
+  return createLeases({ ...common, load: () => store.load(), reloadIntervalMs: LEASE_KEYS_RELOAD_SECONDS * 1000 });
 }

@@ -150,6 +150,8 @@ export type AccountUpdate =
 export interface Accounts {
   findByName(name: string): Promise<AccountRecord | null>;
   findById(id: number): Promise<AccountRecord | null>;
+  /** The name alone (names never change): what a lease names the account by. */
+  nameOf(id: number): Promise<string | null>;
   /** Null when the name is taken. The audit entry, when given, commits with the account or not at all. */
   create(
     input: { name: string; passwordHash: string; settings: AccountSettings; policy?: AccountPolicy },
@@ -173,6 +175,12 @@ export function createAccounts(pool: Pool): Accounts {
   return {
     findByName: (name) => findOne('name', name),
     findById: (id) => findOne('id', id),
+    async nameOf(id) {
+      const [row] = await selectRows(pool, 'SELECT name FROM accounts WHERE id = ?', [id]);
+      const name: unknown = row?.name;
+      if (Buffer.isBuffer(name)) return name.toString('utf8');
+      return typeof name === 'string' ? name : null;
+    },
 
     create({ name, passwordHash, settings, policy }, audit) {
       return inTransaction(pool, async (connection) => {

@@ -83,10 +83,11 @@ export function replayed(kept: KeptAnswer, tokens: TokenCodec): HttpAnswer {
     const withNodes = body as NodesBody;
     answered = {
       ...withNodes,
-      nodes: withNodes.nodes.map((node, index) => ({
-        ...node,
-        token: tokens.derive(derivable.accountId, derivable.nonces[index] as string, node.machineCode),
-      })),
+      nodes: withNodes.nodes.map(({ lease, ...node }, index) => {
+        const token = tokens.derive(derivable.accountId, derivable.nonces[index] as string, node.machineCode);
+        // The token goes back where it was, before the lease: the same bytes as the first answer.
+        return lease === undefined ? { ...node, token } : { ...node, token, lease };
+      }),
     };
   }
   return { status: kept.status, body: answered, headers: { 'Idempotent-Replayed': 'true' }, codes: [] };

@@ -3,11 +3,13 @@ import type { Config } from '#shared/config/env';
 import type { Logger } from '#shared/log/logger';
 import type { Metrics } from '#shared/metrics/registry';
 import type { TokenCodec } from '#shared/security/binding-token';
+import type { Leases } from '#shared/security/leases';
 import type { Passwords } from '#shared/security/passwords';
 import type { BindingStore } from '#shared/storage/binding-store';
 import type { Accounts } from '#shared/storage/mysql/accounts';
 import type { LastSeenWriter } from '#shared/storage/mysql/last-seen-writer';
 import type { Throttle } from '#shared/storage/redis/throttle';
+import type { AccountNames } from './account-names';
 
 /** What the use cases need, and nothing of HTTP: they never see `req` or `res`. */
 export interface UseCaseContext {
@@ -22,5 +24,9 @@ export interface UseCaseContext {
   loginCompares: KeyedLimiter;
   lastSeen: LastSeenWriter;
   tokens: TokenCodec;
+  /** Signs (or hands out again) the lease of every success. */
+  leases: Leases;
+  /** The account name a verification's lease carries, known from the token's account id. */
+  accountNames: AccountNames;
   now: () => Date;
 }

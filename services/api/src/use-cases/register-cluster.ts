@@ -13,8 +13,8 @@ export interface Registered {
   expiresAt: string;
   maxRegistrations: number;
   used: number;
-  /** A dry run's nodes carry no token: nothing was bound that it could verify. */
-  nodes: Array<{ nodeId: string; machineCode: string; token?: string }>;
+  /** A dry run's nodes carry no token and no lease: nothing was bound that it could verify. */
+  nodes: Array<{ nodeId: string; machineCode: string; token?: string; lease?: string }>;
   dryRun?: true;
 }
 
@@ -94,12 +94,24 @@ async function checkAndBind(context: UseCaseContext, body: RegistrationRequest, 
     nodes,
   });
   if (result.kind !== 'bound') return refused(result.kind === 'over' ? result.overflowIndices : []);
-  return succeeded(
-    result.used,
-    body.nodes.map((node, index) => ({
-      nodeId: node.nodeId,
-      machineCode: node.machineCode,
-      token: context.tokens.derive(certificate.id, result.nonces[index] as string, node.machineCode),
-    })),
+  // The lease comes after the token: an Idempotency-Key replay adds the token back last, and answers the same bytes.
+  const answered = await Promise.all(
+    body.nodes.map(async (node, index) => {
+      const nonce = result.nonces[index] as string;
+      const lease = await context.leases.issue({
+        accountId: certificate.id,
+        machineCode: node.machineCode,
+        nonce,
+        expiresAt: certificate.expiresAt,
+        accountName: () => certificate.name,
+      });
+      return {
+        nodeId: node.nodeId,
+        machineCode: node.machineCode,
+        token: context.tokens.derive(certificate.id, nonce, node.machineCode),
+        lease,
+      };
+    }),
   );
+  return succeeded(result.used, answered);
 }

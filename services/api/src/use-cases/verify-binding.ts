@@ -7,6 +7,8 @@ import type { UseCaseContext } from './context';
 export interface Valid {
   result: 'valid';
   expiresAt: string;
+  /** The node's offline allowance (contract "Signed leases"); a refusal carries none. */
+  lease: string;
 }
 
 function notBound(machineCode: string): Refused {
@@ -22,7 +24,8 @@ function toStatus(value: string): AccountStatus {
 /**
  * The heartbeat: no bcrypt, no MySQL on the hot path. The token is checked
  * (HMAC, constant time) before any store is asked, then one Redis round trip
- * confirms the binding, records last-seen and returns the certificate state.
+ * confirms the binding, records last-seen and returns the certificate state;
+ * the lease is the one handed out before while less than half used up.
  */
 export async function verifyBinding(context: UseCaseContext, body: VerificationRequest): Promise<Outcome<Valid>> {
   const token = context.tokens.parse(body.token, body.machineCode);
@@ -42,5 +45,13 @@ export async function verifyBinding(context: UseCaseContext, body: VerificationR
   if (binding.isLastSeenRecorded) context.lastSeen.record(token.accountId, body.machineCode, nowSeconds);
   const overall = verificationAccountCauses({ status: toStatus(binding.status), expiresAt: binding.expiresAt }, now);
   if (overall.length > 0) return refuseOverall(...overall);
-  return { kind: 'succeeded', body: { result: 'valid', expiresAt: binding.expiresAt } };
+  // Most heartbeats re-use the lease they got last time; only a new one asks for the account's name.
+  const lease = await context.leases.issue({
+    accountId: token.accountId,
+    machineCode: body.machineCode,
+    nonce: token.nonce,
+    expiresAt: binding.expiresAt,
+    accountName: () => context.accountNames.of(token.accountId),
+  });
+  return { kind: 'succeeded', body: { result: 'valid', expiresAt: binding.expiresAt, lease } };
 }
