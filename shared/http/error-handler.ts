@@ -9,7 +9,7 @@ import { requestIdOf } from './response-headers';
  * body-parser refuses a body (bad JSON, too large, bad charset, a broken
  * gzip stream) with a 4xx status; nothing else in the app throws with one.
  */
-function isBodyError(error: unknown): boolean {
+export function isBodyError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { status } = error as { status?: unknown };
   return typeof status === 'number' && status >= 400 && status < 500;

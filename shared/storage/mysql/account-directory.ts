@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AccountStatus } from '#shared/domain/account';
 import { ACCOUNT_COLUMNS, toAccountRecord, type AccountRecord } from './accounts';
-import { decodeCursor, encodeCursor, type Page } from './cursor';
+import { decodeCursor, pageOf, type Page } from './cursor';
 import { selectRows, type Pool } from './pool';
 
 /**
@@ -61,9 +61,8 @@ export function createAccountDirectory(pool: Pool): AccountDirectory {
          WHERE ${conditions.join(' AND ')} ORDER BY a.id DESC LIMIT ?`,
         [...params, limit + 1],
       );
-      const items = rows.slice(0, limit).map((row) => ({ record: toAccountRecord(row), used: usedColumn.parse(row).used }));
-      const last = items[items.length - 1];
-      return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.record.certificate.id) : null };
+      const usages = rows.map((row) => ({ record: toAccountRecord(row), used: usedColumn.parse(row).used }));
+      return pageOf(usages, limit, (usage) => usage.record.certificate.id);
     },
 
     async listWithUsage() {

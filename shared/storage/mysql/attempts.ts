@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ATTEMPT_KINDS, type Attempt, type AttemptRecord, type AttemptSubject } from '#shared/domain/attempt';
 import { FALLBACK_CAUSE, NODE_CAUSES, OVERALL_CAUSES, type NodeCode, type OverallCode } from '#shared/domain/causes';
 import { execute, inTransaction, selectRows, type Pool } from './pool';
-import { decodeCursor, encodeCursor, type Page } from './cursor';
+import { decodeCursor, pageOf, type Page } from './cursor';
 
 /**
  * The attempts support reads (migration 0006): what each registration and
@@ -176,10 +176,13 @@ export function createAttempts(pool: Pool, retention: { keptPerAccount: number; 
          WHERE account_id = ? AND at >= ? ${before === null ? '' : 'AND id < ?'} ORDER BY id DESC LIMIT ?`,
         [accountId, ageLimit(), ...(before === null ? [] : [before]), limit + 1],
       );
-      const page = rows.slice(0, limit).map((row) => attemptRow.parse(row));
-      const last = page.at(-1);
+      const page = pageOf(
+        rows.map((row) => attemptRow.parse(row)),
+        limit,
+        (r) => r.id,
+      );
       return {
-        items: page.map((r) => ({
+        items: page.items.map((r) => ({
           at: toIsoUtc(r.at),
           kind: r.kind,
           result: r.result,
@@ -189,7 +192,7 @@ export function createAttempts(pool: Pool, retention: { keptPerAccount: number; 
           sourceAddress: r.source_address,
           requestId: r.request_id,
         })),
-        nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null,
+        nextCursor: page.nextCursor,
       };
     },
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeCursor, encodeCursor, type Page } from './cursor';
+import { decodeCursor, pageOf, type Page } from './cursor';
 import { execute, selectRows, type Pool, type PoolConnection } from './pool';
 
 /**
@@ -130,7 +130,7 @@ export function createAuditLog(pool: Pool): AuditLog {
        ORDER BY l.id DESC LIMIT ?`,
       [...params, query.limit + 1],
     );
-    const entries = rows.slice(0, query.limit).map((row): AuditEntry => {
+    const entries = rows.map((row): AuditEntry => {
       const r = auditRow.parse(row);
       return {
         id: r.id,
@@ -146,7 +146,6 @@ export function createAuditLog(pool: Pool): AuditLog {
         requestId: r.request_id,
       };
     });
-    const last = entries[entries.length - 1];
-    return { items: entries, nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null };
+    return pageOf(entries, query.limit, (entry) => entry.id);
   }
 }

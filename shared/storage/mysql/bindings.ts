@@ -3,7 +3,7 @@ import type { AccountSnapshot } from '#shared/domain/account-snapshot';
 import { checkSeats, seatsUsedAfter } from '#shared/domain/seats';
 import { checkUnbindQuota, secondsUntilLeaves, UNBIND_WINDOW_SECONDS } from '#shared/domain/unbind-quota';
 import { insertAuditEntry, type AuditStamp } from './audit';
-import { decodeCursor, encodeCursor, type Page } from './cursor';
+import { decodeCursor, pageOf, type Page } from './cursor';
 import { execute, inSnapshot, inTransaction, isDuplicateKey, selectRows, type Pool, type PoolConnection } from './pool';
 
 /** One node's binding as the ledger keeps it. */
@@ -324,12 +324,8 @@ export function createBindings(pool: Pool): Bindings {
          FROM bindings WHERE account_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
         [accountId, decodeCursor(cursor) ?? Number.MAX_SAFE_INTEGER, limit + 1],
       );
-      const items = rows.slice(0, limit);
-      const last = items[items.length - 1];
-      return {
-        items: items.map((row) => bindingRow.parse(row)),
-        nextCursor: rows.length > limit && last ? encodeCursor(Number(last.id)) : null,
-      };
+      const page = pageOf(rows, limit, (row) => Number(row.id));
+      return { items: page.items.map((row) => bindingRow.parse(row)), nextCursor: page.nextCursor };
     },
 
     async list(accountId) {

@@ -8,6 +8,16 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/**
+ * One page from `limit + 1` rows read newest first: the extra row only says
+ * whether there is a next page, whose cursor is the id of this page's last item.
+ */
+export function pageOf<T>(rows: readonly T[], limit: number, idOf: (item: T) => number): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(idOf(last)) : null };
+}
+
 export function encodeCursor(lastId: number): string {
   return Buffer.from(`id:${lastId}`, 'utf8').toString('base64url');
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { STAFF_ROLES, type StaffRole } from '#shared/domain/staff';
 import { insertAuditEntry, type AuditStamp } from './audit';
 import { execute, inTransaction, isDuplicateKey, selectRows, type Pool } from './pool';
-import { decodeCursor, encodeCursor, type Page } from './cursor';
+import { decodeCursor, pageOf, type Page } from './cursor';
 
 /**
  * Staff identities and their API tokens (migration 0007). Passwords are
@@ -86,6 +86,8 @@ function toToken(row: unknown): ActiveToken {
   };
 }
 
+const byId = (record: { id: number }) => record.id;
+
 const STAFF_COLUMNS = 'id, email, role, password_hash, disabled, created_at, last_login_at';
 const TOKEN_SELECT = `SELECT t.id, t.name, t.role, t.created_by, s.email AS creator_email, s.role AS creator_role, s.disabled AS creator_disabled,
   t.created_at, t.last_used_at FROM api_tokens t JOIN staff s ON s.id = t.created_by`;
@@ -153,7 +155,7 @@ export function createStaffDirectory(pool: Pool): StaffDirectory {
         after ?? Number.MAX_SAFE_INTEGER,
         limit + 1,
       ]);
-      return pageOf(rows.map(toStaff), limit);
+      return pageOf(rows.map(toStaff), limit, byId);
     },
 
     update(email, change, audit) {
@@ -214,7 +216,7 @@ export function createStaffDirectory(pool: Pool): StaffDirectory {
               `${TOKEN_SELECT} WHERE t.revoked_at IS NULL AND t.created_by = ? AND t.id < ? ORDER BY t.id DESC LIMIT ?`,
               [createdBy, after, limit + 1],
             );
-      return pageOf(rows.map(toToken), limit);
+      return pageOf(rows.map(toToken), limit, byId);
     },
 
     revokeToken(id, audit) {
@@ -234,11 +236,4 @@ export function createStaffDirectory(pool: Pool): StaffDirectory {
       await execute(pool, 'UPDATE api_tokens SET last_used_at = CURRENT_TIMESTAMP(3) WHERE id = ?', [id]);
     },
   };
-}
-
-/** `limit + 1` rows were read: the extra one says whether there is a next page. */
-function pageOf<T extends { id: number }>(rows: T[], limit: number): Page<T> {
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
 }

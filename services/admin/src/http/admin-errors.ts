@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '#shared/log/logger';
 import { requestIdOf } from '#shared/http/response-headers';
+import { isBodyError } from '#shared/http/error-handler';
 import { InvalidCursor } from '#shared/storage/mysql/cursor';
 
 /**
@@ -46,12 +47,6 @@ export function sendAdminError(res: Response, error: AdminError): void {
 /** A field-by-field refusal (rule 3), every problem at once. */
 export function validationFailed(fields: ReadonlyArray<{ field: string; message: string }>): AdminError {
   return new AdminError('VALIDATION_FAILED', { fields: [...fields] });
-}
-
-/** body-parser's refusals carry a 4xx status; nothing else here throws with one. */
-function isBodyError(error: unknown): boolean {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 export function adminErrorHandler(logger: Logger): ErrorRequestHandler {
