@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, CompactSign } from 'jose';
+import { rememberBounded } from '#shared/concurrency/bounded-map';
 
 /**
  * Signed leases (contract "Signed leases"): a compact JWS, EdDSA over
@@ -153,14 +154,7 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
       : undefined;
   timer?.unref();
 
-  function remember(key: string, handed: Handed): void {
-    cache.delete(key);
-    if (cache.size >= options.maxCached) {
-      const oldest = cache.keys().next();
-      if (oldest.done !== true) cache.delete(oldest.value);
-    }
-    cache.set(key, handed);
-  }
+  const remember = (key: string, handed: Handed) => rememberBounded(cache, key, handed, options.maxCached);
 
   async function issue(request: LeaseRequest): Promise<string> {
     const nowSeconds = Math.floor(options.now().getTime() / 1000);

@@ -1,3 +1,4 @@
+import { rememberBounded } from '#shared/concurrency/bounded-map';
 import type { Accounts } from '#shared/storage/mysql/accounts';
 
 /**
@@ -21,11 +22,7 @@ export function createAccountNames(accounts: Pick<Accounts, 'nameOf'>, options: 
       if (known !== undefined) return known;
       const name = await accounts.nameOf(accountId);
       if (name === null) throw new Error(`account ${accountId} has no row`);
-      if (names.size >= options.max) {
-        const oldest = names.keys().next();
-        if (oldest.done !== true) names.delete(oldest.value);
-      }
-      names.set(accountId, name);
+      rememberBounded(names, accountId, name, options.max);
       return name;
     },
   };
