@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { calculateJwkThumbprint } from 'jose';
-import { createLeases, endOfExpiryDay, generateLeaseKeyPem, importLeaseKey, leaseExpiry } from './leases';
+import { createLeases, endOfExpiryDay, type HeldLease, generateLeaseKeyPem, importLeaseKey, leaseExpiry } from './leases';
 
 describe('leases', function () {
   it('ends a lease LEASE_SECONDS after signing, never past the end of the expiry day (next day 00:00 UTC)', function () {
@@ -19,34 +19,38 @@ describe('leases', function () {
     await assert.rejects(importLeaseKey(ec), /Ed25519/);
   });
 
-  it('re-uses a lease it handed out, never one of a former signing key, and publishes the keyring', async function () {
+  it('re-uses the lease held while it belongs to this binding, less than half used and of the signing key, and publishes the keyring', async function () {
     const first = await importLeaseKey(generateLeaseKeyPem());
     const second = await importLeaseKey(generateLeaseKeyPem());
     let keyring = { signing: first, published: [first] };
+    let now = new Date('2026-06-01T00:00:00Z');
     const leases = await createLeases({
       load: () => Promise.resolve(keyring),
       leaseSeconds: 3600,
-      now: () => new Date('2026-06-01T00:00:00Z'),
+      now: () => now,
       reloadIntervalMs: 0,
-      maxCached: 2,
       onReloadError: () => undefined,
     });
-    const request = (machineCode: string) => ({
-      accountId: 1,
-      machineCode,
-      nonce: 'n',
+    const request = (held: HeldLease | null, nonce = 'n') => ({
+      machineCode: 'a',
+      nonce,
       expiresAt: '2099-12-31',
       accountName: () => 'acme',
+      held,
     });
-    const a = await leases.issue(request('a'));
-    assert.equal(await leases.issue(request('a')), a);
-    await leases.issue(request('b'));
-    await leases.issue(request('c'));
-    // Ed25519 signatures are deterministic: a re-signed lease with the same claims is the same string, so compare kids.
+    const issued = await leases.issue(request(null));
+    const held = issued.signed;
+    assert.ok(held);
+    assert.deepEqual(await leases.issue(request(held)), { lease: held.lease, signed: null });
+    assert.ok((await leases.issue(request(held, 'another binding'))).signed, 'a new binding of the machine gets its own lease');
+    now = new Date('2026-06-01T00:30:00Z');
+    assert.ok((await leases.issue(request(held))).signed, 'half used up: signed again');
+    now = new Date('2026-06-01T00:10:00Z');
     keyring = { signing: second, published: [second, first] };
     await leases.refresh();
-    const after = await leases.issue(request('c'));
-    assert.match(Buffer.from(after.split('.')[0] as string, 'base64url').toString(), new RegExp(second.kid));
+    const after = await leases.issue(request(held));
+    assert.equal(after.signed?.kid, second.kid);
+    assert.match(Buffer.from(after.lease.split('.')[0] as string, 'base64url').toString(), new RegExp(second.kid));
     assert.deepEqual(
       leases.jwks().keys.map((key) => key.kid),
       [second.kid, first.kid],

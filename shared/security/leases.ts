@@ -1,6 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, CompactSign } from 'jose';
-import { rememberBounded } from '#shared/concurrency/bounded-map';
 
 /**
  * Signed leases (contract "Signed leases"): a compact JWS, EdDSA over
@@ -88,8 +87,17 @@ export async function signLease(key: LeaseKey, claims: LeaseClaims): Promise<str
     .sign(key.privateKey);
 }
 
+/** A lease handed out before, as kept beside its binding. */
+export interface HeldLease {
+  /** The binding's nonce when it was signed. */
+  nonce: string;
+  kid: string;
+  iat: number;
+  exp: number;
+  lease: string;
+}
+
 export interface LeaseRequest {
-  accountId: number;
   machineCode: string;
   /** The binding's nonce: a new binding of the machine never gets the old binding's lease. */
   nonce: string;
@@ -97,23 +105,24 @@ export interface LeaseRequest {
   expiresAt: string;
   /** Asked only when a lease must be signed, so a heartbeat that re-uses one looks nothing up. */
   accountName: () => string | Promise<string>;
+  /** The lease kept for this binding, if any. */
+  held: HeldLease | null;
+}
+
+export interface IssuedLease {
+  lease: string;
+  /** Set when the lease is new: the caller keeps it for the next heartbeat. */
+  signed: HeldLease | null;
 }
 
 export interface Leases {
-  /** A lease for a bound node: the one handed out before while less than half of it is used up, else a new one. */
-  issue(request: LeaseRequest): Promise<string>;
+  /** A lease for a bound node: the one held while less than half of it is used up, else a new one. */
+  issue(request: LeaseRequest): Promise<IssuedLease>;
   /** The JWKS of GET /v1/keys. */
   jwks(): { keys: LeaseJwk[] };
   /** Reads the keys again (the periodic reload calls it; tests call it after a rotation). */
   refresh(): Promise<void>;
   close(): void;
-}
-
-interface Handed {
-  lease: string;
-  kid: string;
-  iat: number;
-  exp: number;
 }
 
 export interface LeasesOptions {
@@ -123,14 +132,11 @@ export interface LeasesOptions {
   now: () => Date;
   /** 0: never reload (a key given in the environment does not change). */
   reloadIntervalMs: number;
-  /** Leases kept for re-use; the oldest is dropped first. */
-  maxCached: number;
   onReloadError: (error: unknown) => void;
 }
 
 export async function createLeases(options: LeasesOptions): Promise<Leases> {
   let keyring = await options.load();
-  const cache = new Map<string, Handed>();
   let reloading: Promise<void> | undefined;
 
   async function refresh(): Promise<void> {
@@ -154,23 +160,25 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
       : undefined;
   timer?.unref();
 
-  const remember = (key: string, handed: Handed) => rememberBounded(cache, key, handed, options.maxCached);
-
-  async function issue(request: LeaseRequest): Promise<string> {
+  async function issue(request: LeaseRequest): Promise<IssuedLease> {
     const nowSeconds = Math.floor(options.now().getTime() / 1000);
     const cap = endOfExpiryDay(request.expiresAt);
-    const key = `${request.accountId}\u0000${request.machineCode}\u0000${request.nonce}`;
     const { signing } = keyring;
-    const held = cache.get(key);
-    // Re-used while less than half used up, signed by the current key, and within a certificate expiry that may have moved.
-    if (held?.kid === signing.kid && held.exp <= cap && nowSeconds >= held.iat && nowSeconds < held.iat + (held.exp - held.iat) / 2) {
-      return held.lease;
+    const { held } = request;
+    // Re-used while it is this binding's, less than half used up, signed by the current key, and within a certificate expiry that may have moved.
+    if (
+      held?.nonce === request.nonce &&
+      held.kid === signing.kid &&
+      held.exp <= cap &&
+      nowSeconds >= held.iat &&
+      nowSeconds < held.iat + (held.exp - held.iat) / 2
+    ) {
+      return { lease: held.lease, signed: null };
     }
     const acct = await request.accountName();
     const exp = leaseExpiry(nowSeconds, options.leaseSeconds, request.expiresAt);
     const lease = await signLease(signing, { iss: LEASE_ISSUER, sub: request.machineCode, acct, iat: nowSeconds, exp });
-    remember(key, { lease, kid: signing.kid, iat: nowSeconds, exp });
-    return lease;
+    return { lease, signed: { nonce: request.nonce, kid: signing.kid, iat: nowSeconds, exp, lease } };
   }
 
   return {

@@ -157,4 +157,64 @@ describe('binding store', function () {
     assert.deepEqual(await store.unbind(account.id, ['a', 'z']), { kind: 'unbound', bound: ['a'] });
     assert.deepEqual(Object.keys(await ledgerNonces(account)), ['b']);
   });
+
+  it('refuses heartbeats of a released binding from Redis alone once MySQL confirmed it gone, until the machine is bound anew', async function () {
+    const account = await api.createAccount();
+    let ledgerReads = 0;
+    const { store } = storeWith((real) => ({
+      findBoundState(...args) {
+        ledgerReads++;
+        return real.findBoundState(...args);
+      },
+    }));
+    const bound = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a'), node('b')] });
+    assert.equal(bound.kind, 'bound');
+    const [nonce] = bound.nonces;
+    await store.unbind(account.id, ['a']);
+    const heartbeat = (n: string) =>
+      store.verify({
+        accountId: account.id,
+        machineCode: 'a',
+        nonce: n,
+        nowSeconds: Math.floor(Date.now() / 1000),
+        lastSeenIntervalSeconds: 60,
+      });
+    assert.deepEqual(await heartbeat(nonce as string), { kind: 'not-bound' });
+    assert.equal(ledgerReads, 1, 'the first heartbeat after the release asks MySQL');
+    for (let i = 0; i < 5; i++) assert.deepEqual(await heartbeat(nonce as string), { kind: 'not-bound' });
+    assert.equal(ledgerReads, 1, 'the next ones do not');
+    assert.ok((await api.deps.redis.ttl(keysOf(account).gone)) > 0, 'the note expires');
+
+    const again = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });
+    assert.equal(again.kind, 'bound');
+    assert.equal(await api.deps.redis.hexists(keysOf(account).gone, 'a'), 0, 'a new binding of the machine clears its note');
+    assert.equal((await heartbeat(again.nonces[0] as string)).kind, 'bound');
+  });
+
+  it('keeps a lease beside its binding for every process, and drops it with the binding', async function () {
+    const account = await api.createAccount();
+    const { store } = storeWith();
+    const bound = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });
+    assert.equal(bound.kind, 'bound');
+    const nonce = bound.nonces[0] as string;
+    const held = { nonce, kid: 'kid-1', iat: 1_700_000_000, exp: 1_700_086_400, lease: 'aGVhZA.cGF5bG9hZA.c2ln' };
+    await store.keepLeases(account.id, [
+      { machineCode: 'a', held },
+      { machineCode: 'a-never-bound', held },
+    ]);
+    const heartbeat = () =>
+      store.verify({
+        accountId: account.id,
+        machineCode: 'a',
+        nonce,
+        nowSeconds: Math.floor(Date.now() / 1000),
+        lastSeenIntervalSeconds: 60,
+      });
+    const verified = await heartbeat();
+    assert.equal(verified.kind, 'bound');
+    assert.deepEqual(verified.heldLease, held);
+    assert.deepEqual(await api.deps.redis.hkeys(keysOf(account).leases), ['a'], 'no lease kept for a machine Redis does not hold');
+    await store.unbind(account.id, ['a']);
+    assert.equal(await api.deps.redis.hexists(keysOf(account).leases, 'a'), 0);
+  });
 });

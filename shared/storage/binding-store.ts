@@ -1,6 +1,7 @@
 import type { Logger } from '#shared/log/logger';
 import type { Metrics } from '#shared/metrics/registry';
 import { createNonce } from '#shared/security/binding-token';
+import type { HeldLease } from '#shared/security/leases';
 import { StoreFailure } from './errors';
 import type { BindingInput, Bindings } from './mysql/bindings';
 import { accountKeys, type AccountKeys } from './redis/keys';
@@ -43,8 +44,16 @@ export type UnbindResult = { kind: 'unbound'; bound: string[] } | { kind: 'over-
 export type PreviewResult = { kind: 'fits'; used: number } | { kind: 'over'; overflowIndices: number[] };
 
 export type VerifyResult =
-  /** `isLastSeenRecorded`: this heartbeat is the one of its interval that updates last-seen. */
-  { kind: 'bound'; status: string; expiresAt: string; isLastSeenRecorded: boolean } | { kind: 'not-bound' };
+  | {
+      kind: 'bound';
+      status: string;
+      expiresAt: string;
+      /** This heartbeat is the one of its interval that updates last-seen. */
+      isLastSeenRecorded: boolean;
+      /** The lease kept beside the binding, when Redis answered and holds one. */
+      heldLease: HeldLease | null;
+    }
+  | { kind: 'not-bound' };
 
 export interface BindingStore {
   /**
@@ -64,6 +73,12 @@ export interface BindingStore {
     nowSeconds: number;
     lastSeenIntervalSeconds: number;
   }): Promise<VerifyResult>;
+  /**
+   * Keeps newly signed leases beside their bindings for every process to
+   * re-use. Best effort: a failure only means signing again, so it is counted
+   * and logged, never thrown.
+   */
+  keepLeases(accountId: number, leases: ReadonlyArray<{ machineCode: string; held: HeldLease }>): Promise<void>;
   /** After a staff change: the next request reloads the account from MySQL. */
   invalidate(accountId: number, revision: number): Promise<void>;
 }
@@ -75,10 +90,17 @@ export interface BindingStore {
  */
 export const PENDING_TTL_SECONDS = 60;
 
+/**
+ * How long heartbeats of a binding MySQL confirmed gone are refused from
+ * Redis alone after the last one. Nonces are never re-used, so the note
+ * cannot turn wrong; this only bounds what released machines leave behind.
+ */
+export const GONE_TTL_SECONDS = 600;
+
 /** Refills of Redis (each reading MySQL afresh) before the ledger decides alone. */
 const MAX_REFILLS = 4;
 
-type Operation = 'bind' | 'preview' | 'load' | 'persist' | 'unbind' | 'verify';
+type Operation = 'bind' | 'preview' | 'load' | 'persist' | 'unbind' | 'verify' | 'keep-leases';
 
 /**
  * What the seat script reserved: the rows to persist (nonces as Redis
@@ -304,8 +326,26 @@ export function createBindingStore(deps: {
   async function verifyInLedger(accountId: number, machineCode: string, nonce: string): Promise<VerifyResult> {
     const bound = await bindings.findBoundState(accountId, machineCode);
     return bound?.nonce === nonce
-      ? { kind: 'bound', status: bound.status, expiresAt: bound.expiresAt, isLastSeenRecorded: true }
+      ? { kind: 'bound', status: bound.status, expiresAt: bound.expiresAt, isLastSeenRecorded: true, heldLease: null }
       : { kind: 'not-bound' };
+  }
+
+  /** A heartbeat Redis could not place, confirmed (or not) by the ledger; a confirmed "gone" is noted so the next one needs no MySQL. */
+  async function confirmNotBound(
+    keys: AccountKeys,
+    input: { accountId: number; machineCode: string; nonce: string },
+  ): Promise<VerifyResult> {
+    const confirmed = await verifyInLedger(input.accountId, input.machineCode, input.nonce);
+    if (confirmed.kind === 'bound') {
+      await forget(keys);
+      return confirmed;
+    }
+    try {
+      await scripts.rememberGone(keys, { machineCode: input.machineCode, nonce: input.nonce, ttlSeconds: GONE_TTL_SECONDS });
+    } catch (error) {
+      counted(error, 'verify');
+    }
+    return confirmed;
   }
 
   async function verify(input: Parameters<BindingStore['verify']>[0]): Promise<VerifyResult> {
@@ -318,13 +358,12 @@ export function createBindingStore(deps: {
         counted(error, 'verify');
         return verifyInLedger(input.accountId, input.machineCode, input.nonce);
       }
-      if (reply.kind === 'BOUND')
-        return { kind: 'bound', status: reply.status, expiresAt: reply.expiresAt, isLastSeenRecorded: reply.isLastSeenRecorded };
-      if (reply.kind === 'NOT_BOUND') {
-        const confirmed = await verifyInLedger(input.accountId, input.machineCode, input.nonce);
-        if (confirmed.kind === 'bound') await forget(keys);
-        return confirmed;
+      if (reply.kind === 'BOUND') {
+        const { status, expiresAt, isLastSeenRecorded, heldLease } = reply;
+        return { kind: 'bound', status, expiresAt, isLastSeenRecorded, heldLease };
       }
+      if (reply.kind === 'GONE') return { kind: 'not-bound' };
+      if (reply.kind === 'NOT_BOUND') return confirmNotBound(keys, input);
       let refilled;
       try {
         refilled = await refill(input.accountId, keys);
@@ -343,6 +382,13 @@ export function createBindingStore(deps: {
     preview,
     unbind,
     verify,
+    async keepLeases(accountId, leases) {
+      try {
+        await scripts.keepLeases(keysOf(accountId), leases);
+      } catch (error) {
+        counted(error, 'keep-leases');
+      }
+    },
     invalidate: (accountId, revision) => scripts.invalidateAccount(keysOf(accountId), revision),
   };
 }

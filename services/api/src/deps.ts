@@ -108,7 +108,6 @@ async function createLeaseSigning(config: Readonly<Config>, pool: Pool, now: () 
   const common = {
     leaseSeconds,
     now,
-    maxCached: 200_000,
     onReloadError: (error: unknown) => logger.warn({ err: error }, 'could not reload the lease keys'),
   };
   if (signingKeyPem !== undefined) {

@@ -114,6 +114,20 @@ describe('signed leases (contract v1.1)', function () {
     assert.equal(((await verify(api, node.machineCode, node.token)).body as Verified).lease, lease);
   });
 
+  it('hands a heartbeat on another API process the lease this one signed: leases are kept beside the binding in Redis', async function () {
+    // A minute later, so a lease signed there afresh would differ (Ed25519 is deterministic: same claims, same string).
+    const other = await startTestApi({}, { now: () => new Date(Date.now() + 60_000) });
+    try {
+      const account = await api.createAccount({ expiresAt: '2099-12-31' });
+      const node = await bindOne(api, account);
+      const elsewhere = await verify(other, node.machineCode, node.token);
+      assert.equal(elsewhere.status, 200);
+      assert.equal((elsewhere.body as Verified).lease, node.lease);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('signs a new lease once the one held is half used up, and keeps the same string before', async function () {
     let nowMs = Date.parse('2026-06-01T00:00:00Z');
     const clocked = await startTestApi({}, { now: () => new Date(nowMs) });

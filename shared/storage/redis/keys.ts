@@ -14,11 +14,22 @@ export interface AccountKeys {
   pending: string;
   /** lowest revision a refill may load */
   floor: string;
+  /** hash machineCode -> lease record (lease-record.ts): the lease last handed to the bound node, for re-use by every process */
+  leases: string;
+  /** hash machineCode -> nonce of a binding MySQL confirmed is gone: its heartbeats are refused without asking MySQL again */
+  gone: string;
 }
 
 export function accountKeys(prefix: string, accountId: number): AccountKeys {
   const tag = `${prefix}{acct:${accountId}}`;
-  return { state: `${tag}:state`, bindings: `${tag}:bindings`, pending: `${tag}:pending`, floor: `${tag}:floor` };
+  return {
+    state: `${tag}:state`,
+    bindings: `${tag}:bindings`,
+    pending: `${tag}:pending`,
+    floor: `${tag}:floor`,
+    leases: `${tag}:leases`,
+    gone: `${tag}:gone`,
+  };
 }
 
 /**

@@ -13,14 +13,16 @@ import { expandIncludes, readScript, SCRIPT_FILES } from './scripts';
  */
 const PINNED_SHA1: Record<keyof typeof SCRIPT_FILES, string> = {
   bindNodes: '1f2fcd4562eb2b6991fdb14643f698d46b34ca43',
-  commitBindings: 'c9089ff65e3e7368b8a244e1637907e6ba89d2bf',
+  commitBindings: '728f620c6b6f48d3576492c47acf2469e069ea52',
   undoBindNodes: 'becd2a87e1fa83021f93385d5fa298911304befe',
   loadAccount: 'b77969228c5614d26a9d401e2449cfff8d4134b0',
-  unbindNodes: 'ae7b88fe5f30bd93bed9862f65775f07c5f67bb6',
-  invalidateAccount: '00e555053d35700b81d9fb0248fe0f216a389420',
-  verifyBinding: 'a57834a5b0580ef4a2eb0ddf10ddf72f23d2361c',
+  unbindNodes: '12df2b4d0e6d020f5625eabb81b61356e0cec047',
+  invalidateAccount: '5be7dda0b183b4601e5ac438c529fc0641e25c42',
+  verifyBinding: '2c5017122aa33bd76c03205a54bf35ecd170c7fe',
   reserveLogin: 'f574e16754540b16abc5f1bc65631383a7448e8b',
   settleLogin: '10f9482ff2312eae2d93f0848a2202e5e1ccf40d',
+  keepLeases: '579bb64149efb4177a2811119b95791ca4bb2af2',
+  rememberGone: 'c6ad94a924b2538c304c7b4c7a557d97edf1d6cc',
 };
 
 function sha1(text: string): string {

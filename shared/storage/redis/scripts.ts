@@ -4,7 +4,9 @@ import type { Redis } from 'ioredis';
 import type { AccountSnapshot } from '#shared/domain/account-snapshot';
 import { LUA_DIR } from '#shared/paths';
 import { StoreFailure, describeReply, guardStore } from '../errors';
+import type { HeldLease } from '#shared/security/leases';
 import { encodeBindingRecord } from './binding-record';
+import { decodeLeaseRecord, encodeLeaseRecord } from './lease-record';
 import { loginKeyList, type AccountKeys, type LoginKeys } from './keys';
 
 /**
@@ -15,12 +17,14 @@ import { loginKeyList, type AccountKeys, type LoginKeys } from './keys';
  */
 export const SCRIPT_FILES = {
   bindNodes: { file: 'bind-nodes.lua', keys: 3 },
-  commitBindings: { file: 'commit-bindings.lua', keys: 3 },
+  commitBindings: { file: 'commit-bindings.lua', keys: 4 },
   undoBindNodes: { file: 'undo-bind-nodes.lua', keys: 1 },
   loadAccount: { file: 'load-account.lua', keys: 3 },
-  unbindNodes: { file: 'unbind-nodes.lua', keys: 1 },
-  invalidateAccount: { file: 'invalidate-account.lua', keys: 4 },
-  verifyBinding: { file: 'verify-binding.lua', keys: 2 },
+  unbindNodes: { file: 'unbind-nodes.lua', keys: 2 },
+  invalidateAccount: { file: 'invalidate-account.lua', keys: 6 },
+  verifyBinding: { file: 'verify-binding.lua', keys: 4 },
+  keepLeases: { file: 'keep-leases.lua', keys: 3 },
+  rememberGone: { file: 'remember-gone.lua', keys: 1 },
   reserveLogin: { file: 'reserve-login.lua', keys: 8 },
   settleLogin: { file: 'settle-login.lua', keys: 8 },
 } as const;
@@ -65,7 +69,10 @@ export type BindReply =
 export type LoadReply = 'LOADED' | 'ALREADY' | 'STALE';
 
 export type VerifyReply =
-  { kind: 'NOT_LOADED' } | { kind: 'NOT_BOUND' } | { kind: 'BOUND'; status: string; expiresAt: string; isLastSeenRecorded: boolean };
+  | { kind: 'NOT_LOADED' }
+  | { kind: 'NOT_BOUND' }
+  | { kind: 'GONE' }
+  | { kind: 'BOUND'; status: string; expiresAt: string; isLastSeenRecorded: boolean; heldLease: HeldLease | null };
 
 export type ReserveLoginReply = { kind: 'RESERVED' } | { kind: 'BUSY' } | { kind: 'THROTTLED'; retryAfterSeconds: number };
 
@@ -111,6 +118,10 @@ export interface Scripts {
     keys: AccountKeys,
     input: { machineCode: string; nonce: string; nowSeconds: number; lastSeenIntervalSeconds: number },
   ): Promise<VerifyReply>;
+  /** The number kept: a lease of a binding Redis does not hold under that nonce is dropped. */
+  keepLeases(keys: AccountKeys, leases: ReadonlyArray<{ machineCode: string; held: HeldLease }>): Promise<number>;
+  /** MySQL confirmed no binding of the machine under this nonce. */
+  rememberGone(keys: AccountKeys, input: { machineCode: string; nonce: string; ttlSeconds: number }): Promise<void>;
   reserveLogin(
     keys: LoginKeys,
     input: { nowMs: number; id: string; reservationTtlMs: number; limits: LoginLimits },
@@ -149,7 +160,7 @@ export function createScripts(redis: Redis): Scripts {
     },
 
     async commitBindings(keys, nodes) {
-      const reply = await run('commitBindings', [keys.state, keys.bindings, keys.pending, ...pairsOf(nodes)]);
+      const reply = await run('commitBindings', [keys.state, keys.bindings, keys.pending, keys.gone, ...pairsOf(nodes)]);
       return typeof reply === 'number' ? reply : unexpected('commitBindings', reply);
     },
 
@@ -176,24 +187,45 @@ export function createScripts(redis: Redis): Scripts {
     },
 
     async unbindNodes(keys, machineCodes) {
-      const reply = await run('unbindNodes', [keys.bindings, ...machineCodes]);
+      const reply = await run('unbindNodes', [keys.bindings, keys.leases, ...machineCodes]);
       return typeof reply === 'number' ? reply : unexpected('unbindNodes', reply);
     },
 
     async invalidateAccount(keys, revision) {
-      const reply = await run('invalidateAccount', [keys.state, keys.bindings, keys.pending, keys.floor, revision]);
+      const reply = await run('invalidateAccount', [keys.state, keys.bindings, keys.pending, keys.floor, keys.leases, keys.gone, revision]);
       if (typeof reply !== 'number') unexpected('invalidateAccount', reply);
     },
 
     async verifyBinding(keys, { machineCode, nonce, nowSeconds, lastSeenIntervalSeconds }) {
-      const reply = await run('verifyBinding', [keys.state, keys.bindings, machineCode, nonce, nowSeconds, lastSeenIntervalSeconds]);
+      const reply = await run('verifyBinding', [
+        keys.state,
+        keys.bindings,
+        keys.leases,
+        keys.gone,
+        machineCode,
+        nonce,
+        nowSeconds,
+        lastSeenIntervalSeconds,
+      ]);
       if (!isReplyArray(reply)) return unexpected('verifyBinding', reply);
-      const [kind, status, expiresAt, isRecorded] = reply;
-      if ((kind === 'NOT_LOADED' || kind === 'NOT_BOUND') && reply.length === 1) return { kind };
-      if (kind === 'BOUND' && typeof status === 'string' && typeof expiresAt === 'string') {
-        return { kind, status, expiresAt, isLastSeenRecorded: isRecorded === 1 };
+      const [kind, status, expiresAt, isRecorded, lease] = reply;
+      if ((kind === 'NOT_LOADED' || kind === 'NOT_BOUND' || kind === 'GONE') && reply.length === 1) return { kind };
+      if (kind === 'BOUND' && typeof status === 'string' && typeof expiresAt === 'string' && typeof lease === 'string') {
+        return { kind, status, expiresAt, isLastSeenRecorded: isRecorded === 1, heldLease: decodeLeaseRecord(lease) };
       }
       return unexpected('verifyBinding', reply);
+    },
+
+    async keepLeases(keys, leases) {
+      if (leases.length === 0) return 0;
+      const triples = leases.flatMap(({ machineCode, held }) => [machineCode, held.nonce, encodeLeaseRecord(held)]);
+      const reply = await run('keepLeases', [keys.state, keys.bindings, keys.leases, ...triples]);
+      return typeof reply === 'number' ? reply : unexpected('keepLeases', reply);
+    },
+
+    async rememberGone(keys, { machineCode, nonce, ttlSeconds }) {
+      const reply = await run('rememberGone', [keys.gone, machineCode, nonce, ttlSeconds]);
+      if (reply !== 1) unexpected('rememberGone', reply);
     },
 
     async reserveLogin(keys, { nowMs, id, reservationTtlMs, limits }) {

@@ -95,23 +95,31 @@ async function checkAndBind(context: UseCaseContext, body: RegistrationRequest, 
   });
   if (result.kind !== 'bound') return refused(result.kind === 'over' ? result.overflowIndices : []);
   // The lease comes after the token: an Idempotency-Key replay adds the token back last, and answers the same bytes.
-  const answered = await Promise.all(
+  const issued = await Promise.all(
     body.nodes.map(async (node, index) => {
       const nonce = result.nonces[index] as string;
-      const lease = await context.leases.issue({
-        accountId: certificate.id,
+      const { lease, signed } = await context.leases.issue({
         machineCode: node.machineCode,
         nonce,
         expiresAt: certificate.expiresAt,
         accountName: () => certificate.name,
+        held: null,
       });
-      return {
+      const answer = {
         nodeId: node.nodeId,
         machineCode: node.machineCode,
         token: context.tokens.derive(certificate.id, nonce, node.machineCode),
         lease,
       };
+      return { answer, kept: signed && { machineCode: node.machineCode, held: signed } };
     }),
   );
-  return succeeded(result.used, answered);
+  await context.bindingStore.keepLeases(
+    certificate.id,
+    issued.flatMap(({ kept }) => (kept ? [kept] : [])),
+  );
+  return succeeded(
+    result.used,
+    issued.map(({ answer }) => answer),
+  );
 }

@@ -24,8 +24,9 @@ function toStatus(value: string): AccountStatus {
 /**
  * The heartbeat: no bcrypt, no MySQL on the hot path. The token is checked
  * (HMAC, constant time) before any store is asked, then one Redis round trip
- * confirms the binding, records last-seen and returns the certificate state;
- * the lease is the one handed out before while less than half used up.
+ * confirms the binding, records last-seen and returns the certificate state
+ * and the lease kept beside the binding, re-used while less than half used
+ * up; a binding MySQL confirmed gone is refused from Redis alone after that.
  */
 export async function verifyBinding(context: UseCaseContext, body: VerificationRequest): Promise<Outcome<Valid>> {
   const token = context.tokens.parse(body.token, body.machineCode);
@@ -45,13 +46,14 @@ export async function verifyBinding(context: UseCaseContext, body: VerificationR
   if (binding.isLastSeenRecorded) context.lastSeen.record(token.accountId, body.machineCode, nowSeconds);
   const overall = verificationAccountCauses({ status: toStatus(binding.status), expiresAt: binding.expiresAt }, now);
   if (overall.length > 0) return refuseOverall(...overall);
-  // Most heartbeats re-use the lease they got last time; only a new one asks for the account's name.
-  const lease = await context.leases.issue({
-    accountId: token.accountId,
+  // Most heartbeats re-use the lease kept beside the binding; only a new one asks for the account's name.
+  const { lease, signed } = await context.leases.issue({
     machineCode: body.machineCode,
     nonce: token.nonce,
     expiresAt: binding.expiresAt,
     accountName: () => context.accountNames.of(token.accountId),
+    held: binding.heldLease,
   });
+  if (signed) await context.bindingStore.keepLeases(token.accountId, [{ machineCode: body.machineCode, held: signed }]);
   return { kind: 'succeeded', body: { result: 'valid', expiresAt: binding.expiresAt, lease } };
 }
