@@ -13,7 +13,7 @@ export interface Metrics {
   redisRefills: Counter<'result'>;
   ledgerDecisions: Counter<never>;
   throttled: Counter<never>;
-  throttleUnavailable: Counter<never>;
+  throttleFallback: Counter<never>;
   lastSeenDropped: Counter<never>;
   attemptsDropped: Counter<never>;
   reconcileChecked: Counter<'result'>;
@@ -58,9 +58,9 @@ export function createMetrics(): Metrics {
       registers,
     }),
     throttled: new Counter({ name: 'regcloud_login_throttled_total', help: 'Logins refused by failed-login throttling', registers }),
-    throttleUnavailable: new Counter({
-      name: 'regcloud_throttle_unavailable_total',
-      help: 'Logins checked without throttling because Redis was unavailable',
+    throttleFallback: new Counter({
+      name: 'regcloud_login_throttle_fallback_total',
+      help: "Logins counted by this process's own limiter because Redis was unavailable (same limits, per process)",
       registers,
     }),
     lastSeenDropped: new Counter({

@@ -63,7 +63,16 @@ export async function createAdminServiceDeps(
     attempts: createAttempts(pool, { ...config.attempts, now: () => new Date(options.now?.() ?? Date.now()) }),
     staff: createStaffDirectory(pool),
     sessions: createAdminSessions(redis, config.redisKeyPrefix, { idleMs: config.admin.sessionIdleMs, maxMs: config.admin.sessionMaxMs }),
-    throttle: createThrottle({ scripts, prefix: `${config.redisKeyPrefix}admin:`, limits: config.admin.throttle, now: Date.now }),
+    throttle: createThrottle({
+      scripts,
+      prefix: `${config.redisKeyPrefix}admin:`,
+      limits: config.admin.throttle,
+      now: Date.now,
+      onFallback: (error) => {
+        metrics.throttleFallback.inc();
+        logger.warn({ err: error }, 'staff login throttling counts in this process: Redis is unavailable');
+      },
+    }),
     passwords: await createPasswords(config.bcryptCost),
     invalidate: (accountId, revision) => bindingStore.invalidate(accountId, revision),
     now: options.now ?? Date.now,

@@ -70,7 +70,16 @@ export async function createApiDeps(config: Readonly<Config>, options: { now?: (
     accounts,
     bindingStore: createBindingStore({ scripts, bindings, keyPrefix: config.redisKeyPrefix, metrics, logger, now: Date.now }),
     // Real time, whatever the use cases' clock: throttle windows are Redis TTLs.
-    throttle: createThrottle({ scripts, prefix: config.redisKeyPrefix, limits: config.throttle, now: Date.now }),
+    throttle: createThrottle({
+      scripts,
+      prefix: config.redisKeyPrefix,
+      limits: config.throttle,
+      now: Date.now,
+      onFallback: (error) => {
+        metrics.throttleFallback.inc();
+        logger.warn({ err: error }, 'login throttling counts in this process: Redis is unavailable');
+      },
+    }),
     passwords: await createPasswords(config.bcryptCost),
     loginCompares: createKeyedLimiter(config.loginComparesPerAccount),
     lastSeen,

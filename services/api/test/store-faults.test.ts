@@ -145,6 +145,26 @@ describe('store failures', function () {
     });
   });
 
+  describe('login throttling while Redis is away', function () {
+    it('counts failed logins in the process instead of letting them all through, and the metric says so', async function () {
+      const account = await api.createAccount();
+      const wrong = { ...registrationBody(account, 1), password: 'not the password' };
+      const limit = api.config.throttle.pair.limit;
+      redisProxy.cut();
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < limit + 2; i++) statuses.push((await register(wrong)).status);
+        assert.deepEqual(statuses.slice(0, limit), Array<number>(limit).fill(401), 'wrong passwords up to the limit');
+        assert.deepEqual(statuses.slice(limit), [429, 429], 'then throttled, as with Redis');
+        const fallback = (await api.deps.metrics.throttleFallback.get()).values[0]?.value ?? 0;
+        assert.ok(fallback >= limit + 2, `every login counted by the fallback (${fallback})`);
+      } finally {
+        redisProxy.restore();
+      }
+      await waitForRedis();
+    });
+  });
+
   describe('MYSQL_UPDATE_FAILED', function () {
     it('is carried by every node when the MySQL connection is cut, and nothing is bound', async function () {
       const account = await api.createAccount({ maxRegistrations: 2 });

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createLocalLoginCounter, type LoginCounter } from '#shared/concurrency/local-login-counter';
+import { StoreFailure } from '../errors';
 import { loginKeys, type LoginKeys } from './keys';
 import type { LoginLimits, LoginOutcome, Scripts } from './scripts';
 
@@ -11,10 +13,16 @@ export type { LoginLimits, LoginOutcome };
  * checked and settles it after (reserve-login.lua, settle-login.lua), so no
  * burst gets more attempts past the check than a limit allows. What the
  * limits guarantee and trade is in the README ("Security").
+ *
+ * When Redis cannot be asked, the same counting runs in this process
+ * (`fallback`, local-login-counter.ts) and `onFallback` is told, so an
+ * outage of Redis never opens logins to unlimited guessing.
  */
 export interface LoginReservation {
   id: string;
   keys: LoginKeys;
+  /** The counter that holds the reservation, which settles it too. */
+  counter: LoginCounter;
 }
 
 export type LoginCheck = { kind: 'reserved'; reservation: LoginReservation } | { kind: 'throttled'; retryAfterSeconds: number };
@@ -38,19 +46,55 @@ const BUSY_RETRY_AFTER_SECONDS = 1;
 const BUSY_FIRST_PAUSE_MS = 5;
 const BUSY_LONGEST_PAUSE_MS = 250;
 
+/** Counters the fallback keeps at most (a few hundred bytes each): a flood of addresses cannot grow a process without bound. */
+const FALLBACK_MAX_KEYS = 200_000;
+
 /** Full jitter over a doubling ceiling: waiting logins neither ask in step nor keep Redis busy. */
 const busyPause = (attempt: number) => sleep(Math.random() * Math.min(BUSY_LONGEST_PAUSE_MS, BUSY_FIRST_PAUSE_MS * 2 ** attempt));
 
-export function createThrottle(deps: { scripts: Scripts; prefix: string; limits: LoginLimits; now: () => number }): Throttle {
-  const { scripts, limits } = deps;
+export function createThrottle(deps: {
+  scripts: Scripts;
+  prefix: string;
+  limits: LoginLimits;
+  now: () => number;
+  /** Told of every login the fallback counts instead of Redis. */
+  onFallback: (error: StoreFailure) => void;
+  fallback?: LoginCounter;
+}): Throttle {
+  const { limits } = deps;
+  const fallback = deps.fallback ?? createLocalLoginCounter({ now: deps.now, maxKeys: FALLBACK_MAX_KEYS });
+  const shared: LoginCounter = {
+    reserve: (keys, input) => deps.scripts.reserveLogin(keys, input),
+    settle: (keys, input) => deps.scripts.settleLogin(keys, input),
+  };
+
+  async function reserveWith(
+    counter: LoginCounter,
+    keys: LoginKeys,
+    id: string,
+  ): Promise<{ counter: LoginCounter; reply: Awaited<ReturnType<LoginCounter['reserve']>> }> {
+    const input = { nowMs: deps.now(), id, reservationTtlMs: RESERVATION_TTL_MS, limits };
+    if (counter === fallback) return { counter, reply: await fallback.reserve(keys, input) };
+    try {
+      return { counter, reply: await shared.reserve(keys, input) };
+    } catch (error) {
+      if (!(error instanceof StoreFailure)) throw error;
+      deps.onFallback(error);
+      return { counter: fallback, reply: await fallback.reserve(keys, input) };
+    }
+  }
+
   return {
     async reserve(address, account) {
       const keys = loginKeys(deps.prefix, address, account);
       const id = randomBytes(9).toString('base64url');
       const deadline = deps.now() + BUSY_DEADLINE_MS;
+      let counter = shared;
       for (let attempt = 0; ; attempt++) {
-        const reply = await scripts.reserveLogin(keys, { nowMs: deps.now(), id, reservationTtlMs: RESERVATION_TTL_MS, limits });
-        if (reply.kind === 'RESERVED') return { kind: 'reserved', reservation: { id, keys } };
+        const asked = await reserveWith(counter, keys, id);
+        ({ counter } = asked);
+        const { reply } = asked;
+        if (reply.kind === 'RESERVED') return { kind: 'reserved', reservation: { id, keys, counter } };
         if (reply.kind === 'THROTTLED') return { kind: 'throttled', retryAfterSeconds: reply.retryAfterSeconds };
         if (deps.now() >= deadline) return { kind: 'throttled', retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS };
         await busyPause(attempt);
@@ -58,7 +102,7 @@ export function createThrottle(deps: { scripts: Scripts; prefix: string; limits:
     },
 
     async settle(reservation, outcome) {
-      await scripts.settleLogin(reservation.keys, { id: reservation.id, outcome, limits });
+      await reservation.counter.settle(reservation.keys, { id: reservation.id, outcome, limits });
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Refused, Throttled } from '#shared/domain/outcome';
 import { refuseOverall } from '#shared/domain/outcome';
 import type { AccountRecord } from '#shared/storage/mysql/accounts';
-import type { LoginCheck, LoginOutcome, LoginReservation } from '#shared/storage/redis/throttle';
+import type { LoginOutcome, LoginReservation } from '#shared/storage/redis/throttle';
 import type { Caller } from './caller';
 import type { UseCaseContext } from './context';
 
@@ -15,9 +15,8 @@ export type Authentication = { kind: 'authenticated'; account: AccountRecord } |
  * wait their turn (context.loginCompares), so a burst against one account
  * cannot take every core.
  *
- * Throttling fails open: when Redis cannot be asked, the login goes on (still
- * paying for bcrypt) and the miss is counted. Only logins depend on it; no
- * seat is ever granted without Redis and MySQL both agreeing.
+ * Throttling never fails open: when Redis cannot be asked, the throttle
+ * counts in this process instead (throttle.ts).
  */
 export async function authenticateAccount(
   context: UseCaseContext,
@@ -27,17 +26,13 @@ export async function authenticateAccount(
   const { throttle, metrics, logger } = context;
   const { address } = caller;
   const event = { account: credentials.account, address };
-  const check: LoginCheck | null = await throttle.reserve(address, credentials.account).catch((error: unknown) => {
-    metrics.throttleUnavailable.inc();
-    logger.warn({ err: error }, 'login throttling unavailable');
-    return null;
-  });
-  if (check?.kind === 'throttled') {
+  const check = await throttle.reserve(address, credentials.account);
+  if (check.kind === 'throttled') {
     metrics.throttled.inc();
     logger.warn({ event: 'login.throttled', ...event, retryAfterSeconds: check.retryAfterSeconds }, 'login throttled');
     return { kind: 'throttled', retryAfterSeconds: check.retryAfterSeconds };
   }
-  const reservation = check?.reservation ?? null;
+  const { reservation } = check;
 
   let account: AccountRecord | null;
   let isValid: boolean;
@@ -57,8 +52,7 @@ export async function authenticateAccount(
   return refuseOverall({ code: 'UNAUTHORIZED_ACCOUNT' });
 }
 
-async function settle(context: UseCaseContext, reservation: LoginReservation | null, outcome: LoginOutcome): Promise<void> {
-  if (!reservation) return;
+async function settle(context: UseCaseContext, reservation: LoginReservation, outcome: LoginOutcome): Promise<void> {
   await context.throttle.settle(reservation, outcome).catch((error: unknown) => {
     context.logger.warn({ err: error, outcome }, 'could not settle a login for throttling');
   });
