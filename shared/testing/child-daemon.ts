@@ -16,9 +16,14 @@ export interface ChildDaemon {
   port: number;
   /** The temp directory the server runs in; gone after stop(). */
   dir: string;
-  child: ChildProcess;
+  /** The server process now running (a new one after restart()). */
+  child: () => ChildProcess;
   /** Kills the server and removes its directory; idempotent (a function of its own: callers destructure it). */
   stop: () => Promise<void>;
+  /** Kills the server as a crash would (SIGKILL), keeping its directory and port for restart(). */
+  kill: () => Promise<void>;
+  /** Starts the server again in the same directory on the same port, and waits until it answers. */
+  restart: () => Promise<void>;
 }
 
 export interface ChildDaemonOptions {
@@ -85,9 +90,22 @@ export async function startChildDaemon(options: ChildDaemonOptions): Promise<Chi
       }
     }
     const port = await getFreePort();
-    const child = workspace.adopt(spawnLogged(options.command, options.args(port, dir), logPath));
+    let child = workspace.adopt(spawnLogged(options.command, options.args(port, dir), logPath));
     const outcome = await waitUntilReady(child, port, options);
-    if (outcome === 'ready') return { port, dir, child, stop: workspace.stop };
+    if (outcome === 'ready') {
+      const kill = async () => {
+        child.ref();
+        child.kill('SIGKILL');
+        await exited(child);
+      };
+      const restart = async () => {
+        child = workspace.adopt(spawnLogged(options.command, options.args(port, dir), logPath));
+        const again = await waitUntilReady(child, port, options);
+        if (again !== 'ready')
+          throw new Error(`private ${options.name} on port ${port} did not come back; log tail:\n${readTail(logPath)}`);
+      };
+      return { port, dir, child: () => child, stop: workspace.stop, kill, restart };
+    }
     const log = readTail(logPath);
     await workspace.stop();
     if (outcome === 'exited' && /address already in use/i.test(log) && attempt < START_ATTEMPTS) continue;

@@ -15,6 +15,10 @@ export interface PrivateMariadb {
   stop(): Promise<void>;
   pause(): void;
   resume(): void;
+  /** SIGKILL, as a crash: the data directory stays for restart(). */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port and data, after kill(). */
+  restart(): Promise<void>;
 }
 
 const INSTALL_DB = '/usr/bin/mariadb-install-db';
@@ -38,7 +42,7 @@ const USER_OPTIONS = process.getuid?.() === 0 ? ['--user=root'] : [];
 
 export async function startPrivateMariadb(): Promise<PrivateMariadb> {
   requireExecutables([INSTALL_DB, MARIADBD], 'mariadb-server');
-  const { port, child, stop } = await startChildDaemon({
+  const { port, child, stop, kill, restart } = await startChildDaemon({
     name: 'mariadbd',
     dirPrefix: 'regcloud-mariadb-',
     logFile: 'mariadbd.log',
@@ -53,8 +57,10 @@ export async function startPrivateMariadb(): Promise<PrivateMariadb> {
     port,
     url: `mysql://root@127.0.0.1:${port}/`,
     stop,
-    pause: () => child.kill('SIGSTOP'),
-    resume: () => child.kill('SIGCONT'),
+    pause: () => child().kill('SIGSTOP'),
+    resume: () => child().kill('SIGCONT'),
+    kill,
+    restart,
   };
 }
 

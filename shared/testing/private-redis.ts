@@ -9,6 +9,10 @@ export interface PrivateRedis {
   port: number;
   url: string;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash or an operator stopping the process. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, empty (nothing is persisted). */
+  restart(): Promise<void>;
 }
 
 const REDIS_SERVER = '/usr/bin/redis-server';
@@ -16,7 +20,7 @@ const READY_TIMEOUT_MS = 5_000;
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   requireExecutables([REDIS_SERVER], 'redis-server');
-  const { port, stop } = await startChildDaemon({
+  const { port, stop, kill, restart } = await startChildDaemon({
     name: 'redis-server',
     dirPrefix: 'regcloud-redis-',
     logFile: 'redis.log',
@@ -39,7 +43,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     isReady: answersPing,
     notReady: 'did not answer PING',
   });
-  return { port, url: `redis://127.0.0.1:${port}`, stop };
+  return { port, url: `redis://127.0.0.1:${port}`, stop, kill, restart };
 }
 
 /** True on +PONG; a refusal or -LOADING means "not yet". */

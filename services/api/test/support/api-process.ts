@@ -10,6 +10,8 @@ export interface ApiProcess {
   url: string;
   /** SIGTERM, then the exit code once the process is gone. */
   stop(): Promise<number | null>;
+  /** SIGKILL, as a crash: nothing is flushed or answered. */
+  kill(): Promise<void>;
 }
 
 /** This run's stores, for a process that needs no private one; the database is already migrated. */
@@ -47,6 +49,10 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
     },
   };
 }
