@@ -18,6 +18,8 @@ export interface Metrics {
   attemptsDropped: Counter<never>;
   reconcileChecked: Counter<'result'>;
   reconcileMismatches: Counter<'reason'>;
+  silentReleased: Counter<never>;
+  silentReleaseSkipped: Counter<never>;
 }
 
 export function createMetrics(): Metrics {
@@ -83,6 +85,16 @@ export function createMetrics(): Metrics {
       name: 'regcloud_reconcile_mismatches_total',
       help: 'Accounts whose Redis copy differed from MySQL and were invalidated, by the first difference found',
       labelNames: ['reason'] as const,
+      registers,
+    }),
+    silentReleased: new Counter({
+      name: 'regcloud_silent_bindings_released_total',
+      help: "Bindings released by the worker because their node was silent for the account's releaseAfterSilentSeconds",
+      registers,
+    }),
+    silentReleaseSkipped: new Counter({
+      name: 'regcloud_silent_release_skipped_total',
+      help: 'Accounts whose silent bindings were left for the next run because a store could not be read',
       registers,
     }),
   };

@@ -21,7 +21,7 @@ const SETTINGS_OPTIONS = [
   'allowed-domains',
   'allowed-app-names',
 ] as const;
-const POLICY_OPTIONS = ['max-unbinds-per-day'] as const;
+const POLICY_OPTIONS = ['max-unbinds-per-day', 'release-after-silent-seconds'] as const;
 const ACCOUNT_OPTIONS = [...SETTINGS_OPTIONS, ...POLICY_OPTIONS];
 
 const COMMANDS = {
@@ -56,8 +56,9 @@ export const USAGE = `usage: npm run --silent cli -- <command> [options]
   accounts:create --name N --password P --version V --expires YYYY-MM-DD --max-registrations K
                   [--allowed-ips a,b] [--allowed-domains a,b] [--allowed-app-names a,b]
                   [--status active|frozen|disabled] [--max-unbinds-per-day K]
+                  [--release-after-silent-seconds S]   (S >= 60: release bindings silent that long)
   accounts:update --name N [any option of accounts:create]   (--allowed-ips "" clears a list,
-                  --max-unbinds-per-day "" the unbinding quota)
+                  --max-unbinds-per-day "" the unbinding quota, --release-after-silent-seconds "" the release)
   accounts:show --name N
   accounts:list
   bindings:release --name N --machine-code M
@@ -105,16 +106,26 @@ function readSettings(values: Values): { given: Partial<AccountSettings>; proble
   return { given, problems: [...problems, ...checkGivenSettings(given)] };
 }
 
-/** The unbinding quota: an empty value is no limit (how staff clear it). */
+const POLICY_FIELDS = {
+  'max-unbinds-per-day': 'maxUnbindsPerDay',
+  'release-after-silent-seconds': 'releaseAfterSilentSeconds',
+} as const satisfies Record<(typeof POLICY_OPTIONS)[number], keyof AccountPolicy>;
+
+/** The unbinding quota and the silent-seat release: an empty value is none (how staff clear them). */
 function readPolicy(values: Values): { given: Partial<AccountPolicy>; problems: string[] } {
-  const value = values['max-unbinds-per-day'];
-  if (value === undefined) return { given: {}, problems: [] };
-  const maxUnbindsPerDay = value.trim() === '' ? null : wholeNumber(value);
-  const problems = validateAccountPolicy({ ...NO_POLICY, maxUnbindsPerDay }).map(
-    (problem) => `max-unbinds-per-day: ${problem.message.replace(/^null/, 'empty')}`,
+  const given: Partial<AccountPolicy> = {};
+  for (const option of POLICY_OPTIONS) {
+    const value = values[option];
+    if (value !== undefined) given[POLICY_FIELDS[option]] = value.trim() === '' ? null : wholeNumber(value);
+  }
+  const optionOf = new Map(POLICY_OPTIONS.map((option) => [POLICY_FIELDS[option] as string, option]));
+  const problems = validateAccountPolicy({ ...NO_POLICY, ...given }).map(
+    (problem) => `${optionOf.get(problem.field) ?? problem.field}: ${problem.message.replace(/^null/, 'empty')}`,
   );
-  return { given: { maxUnbindsPerDay }, problems };
+  return { given, problems };
 }
+
+const isPolicyGiven = (values: Values) => POLICY_OPTIONS.some((option) => values[option] !== undefined);
 
 function required(values: Values, names: readonly string[]): string[] {
   return names.filter((name) => values[name] === undefined).map((name) => `--${name} is required`);
@@ -158,10 +169,9 @@ function buildCreate(values: Values): Build {
     allowedDomains: given.allowedDomains ?? [],
     allowedAppNames: given.allowedAppNames ?? [],
   };
-  const input: CreateAccountInput =
-    values['max-unbinds-per-day'] === undefined
-      ? { name, password, settings }
-      : { name, password, settings, policy: { ...NO_POLICY, ...policy.given } };
+  const input: CreateAccountInput = !isPolicyGiven(values)
+    ? { name, password, settings }
+    : { name, password, settings, policy: { ...NO_POLICY, ...policy.given } };
   return { ok: true, invocation: { command: 'accounts:create', input } };
 }
 
@@ -185,7 +195,7 @@ function buildUpdate(values: Values): Build {
     name,
     ...(password === undefined ? {} : { password }),
     settings: given,
-    ...(values['max-unbinds-per-day'] === undefined ? {} : { policy: policy.given }),
+    ...(isPolicyGiven(values) ? { policy: policy.given } : {}),
   };
   return { ok: true, invocation: { command: 'accounts:update', input } };
 }

@@ -10,6 +10,8 @@ import { connectRedis } from '#shared/storage/redis/client';
 import { createLoadedAccounts } from '#shared/storage/redis/loaded-accounts';
 import { createScripts } from '#shared/storage/redis/scripts';
 import type { ReconcileDeps } from './jobs/reconcile-accounts';
+import type { SilentReleaseDeps } from './jobs/release-silent-bindings';
+import { createSilentBindings } from '#shared/storage/mysql/silent-bindings';
 
 /** The one place that builds the worker's pools, Redis clients, scripts and repositories. */
 export interface WorkerDeps {
@@ -28,6 +30,7 @@ export interface WorkerDeps {
   queuePrefix: string;
   pool: Pool;
   reconcile: ReconcileDeps;
+  silentRelease: SilentReleaseDeps;
   close(): Promise<void>;
 }
 
@@ -60,21 +63,17 @@ export async function createWorkerDeps(config: Readonly<Config>, options: { logg
     throw error;
   }
   const bindings = createBindings(pool);
-  const reconcile: ReconcileDeps = {
-    loaded: createLoadedAccounts(redis, config.redisKeyPrefix),
-    ledger: createLedgerSummaries(pool),
+  const loaded = createLoadedAccounts(redis, config.redisKeyPrefix);
+  const bindingStore = createBindingStore({
+    scripts: createScripts(redis),
     bindings,
-    bindingStore: createBindingStore({
-      scripts: createScripts(redis),
-      bindings,
-      keyPrefix: config.redisKeyPrefix,
-      metrics,
-      logger,
-      now: Date.now,
-    }),
+    keyPrefix: config.redisKeyPrefix,
     metrics,
     logger,
-  };
+    now: Date.now,
+  });
+  const reconcile: ReconcileDeps = { loaded, ledger: createLedgerSummaries(pool), bindings, bindingStore, metrics, logger };
+  const silentRelease: SilentReleaseDeps = { silent: createSilentBindings(pool), loaded, bindingStore, metrics, logger };
   return {
     config,
     logger,
@@ -84,6 +83,7 @@ export async function createWorkerDeps(config: Readonly<Config>, options: { logg
     queuePrefix: `${config.redisKeyPrefix}bull`,
     pool,
     reconcile,
+    silentRelease,
     async close() {
       queueConnection.disconnect();
       redis.disconnect();

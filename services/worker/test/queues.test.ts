@@ -29,17 +29,17 @@ describe('worker queues (BullMQ, in-process)', function () {
     const stopJobs = new AbortController();
     // The shared test Redis holds other runs' keys too: let this one job walk all of them.
     queues = await startQueues(worker, { signal: stopJobs.signal, reconcile: { maxScanCalls: 1_000_000 } });
-    const failed = once(queues.reconcileWorker, 'failed').then(([, error]) => {
+    const failed = once(queues.reconcile.worker, 'failed').then(([, error]) => {
       throw error instanceof Error ? error : new Error(String(error));
     });
-    const completed = once(queues.reconcileWorker, 'completed') as Promise<[Job, ReconcileSummary]>;
+    const completed = once(queues.reconcile.worker, 'completed') as Promise<[Job, ReconcileSummary]>;
     // A scheduler with `every` runs its first job at once.
     const [job, summary] = await Promise.race([completed, failed]);
 
     assert.equal(job.name, RECONCILE_QUEUE);
     assert.deepEqual(summary.mismatches, [{ accountId: account.id, reasons: ['status'] }]);
     assert.equal(summary.isPassComplete, true);
-    const schedulers = await queues.reconcileQueue.getJobSchedulers();
+    const schedulers = await queues.reconcile.queue.getJobSchedulers();
     assert.deepEqual(
       schedulers.map((scheduler) => ({ id: scheduler.key, every: Number(scheduler.every) })),
       [{ id: RECONCILE_QUEUE, every: 3_600_000 }],

@@ -222,12 +222,15 @@ export function createAccounts(pool: Pool): Accounts {
           connection,
           `UPDATE accounts SET password_hash = ?, status = ?, version = ?, expires_at = ?, max_registrations = ?,
              allowed_ips = ?, allowed_domains = ?, allowed_app_names = ?, max_unbinds_per_day = ?, release_after_silent_seconds = ?,
+             release_after_silent_since = IF(?, CURRENT_TIMESTAMP(3), release_after_silent_since),
              revision = revision + 1, edit_revision = edit_revision + 1 WHERE id = ?`,
           [
             change.passwordHash ?? stored.password_hash,
             ...settingsValues(after.settings),
             policy.maxUnbindsPerDay,
             policy.releaseAfterSilentSeconds,
+            // Silence counts from a change of the setting, so changing it never releases at once.
+            policy.releaseAfterSilentSeconds !== before.policy.releaseAfterSilentSeconds,
             stored.id,
           ],
         );

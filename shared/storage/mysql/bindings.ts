@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AccountSnapshot } from '#shared/domain/account-snapshot';
 import { checkSeats, seatsUsedAfter } from '#shared/domain/seats';
+import { lastSeenEverySeconds } from '#shared/domain/silent-release';
 import { checkUnbindQuota, secondsUntilLeaves, UNBIND_WINDOW_SECONDS } from '#shared/domain/unbind-quota';
 import { insertAuditEntry, type AuditStamp } from './audit';
 import { decodeCursor, pageOf, type Page } from './cursor';
@@ -282,13 +283,20 @@ export function createBindings(pool: Pool): Bindings {
     snapshot(accountId) {
       // One consistent snapshot, so the revision describes exactly these bindings.
       return inSnapshot(pool, async (connection) => {
-        const [account] = await selectRows(connection, 'SELECT revision, status, expires_at FROM accounts WHERE id = ?', [accountId]);
+        const [account] = await selectRows(
+          connection,
+          'SELECT revision, status, expires_at, release_after_silent_seconds FROM accounts WHERE id = ?',
+          [accountId],
+        );
         if (!account) return null;
         const rows = await selectRows(connection, SNAPSHOT_BINDINGS, [accountId]);
         return {
           revision: Number(account.revision),
           status: String(account.status),
           expiresAt: String(account.expires_at),
+          lastSeenEverySeconds: lastSeenEverySeconds(
+            account.release_after_silent_seconds === null ? null : Number(account.release_after_silent_seconds),
+          ),
           bindings: rows.map((row) => ({
             machineCode: String(row.machine_code),
             nonce: String(row.nonce),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { StoreFailure, describeReply, guardStore } from '../errors';
-import { decodeBindingRecord } from './binding-record';
+import { decodeBindingRecord, type BindingRecord } from './binding-record';
 import type { Redis } from './client';
 import { accountIdOfStateKey, accountKeys, loadedStatePattern, walkStateKey } from './keys';
 
@@ -43,6 +43,12 @@ export interface LoadedAccounts {
   read(accountId: number, options: { withBindings: boolean }): Promise<RedisCopy | null>;
   readWalk(): Promise<WalkState>;
   saveWalk(state: WalkState): Promise<void>;
+  /**
+   * The binding records Redis holds for these machines (nonce and last-seen
+   * as heartbeats recorded it, possibly later than MySQL's), for the
+   * silent-seat release; machines Redis does not hold are left out.
+   */
+  bindingRecords(accountId: number, machineCodes: readonly string[]): Promise<Map<string, BindingRecord>>;
 }
 
 /** A walk state older than this is stale (the worker was stopped): start a new pass. */
@@ -121,6 +127,18 @@ export function createLoadedAccounts(redis: Redis, prefix: string): LoadedAccoun
         bindings,
         pending: reservationsOf(pending.data),
       };
+    },
+
+    async bindingRecords(accountId, machineCodes) {
+      const records = new Map<string, BindingRecord>();
+      if (machineCodes.length === 0) return records;
+      const reply = await guardStore('redis', () => redis.hmget(accountKeys(prefix, accountId).bindings, ...machineCodes));
+      machineCodes.forEach((machineCode, index) => {
+        const text = reply[index];
+        const record = typeof text === 'string' ? decodeBindingRecord(text) : null;
+        if (record) records.set(machineCode, record);
+      });
+      return records;
     },
 
     async readWalk() {

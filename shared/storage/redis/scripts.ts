@@ -181,6 +181,7 @@ export function createScripts(redis: Redis): Scripts {
         snapshot.revision,
         snapshot.status,
         snapshot.expiresAt,
+        snapshot.lastSeenEverySeconds,
         ...records,
       ]);
       return reply === 'LOADED' || reply === 'ALREADY' || reply === 'STALE' ? reply : unexpected('loadAccount', reply);

@@ -5,13 +5,14 @@ recorded at most once per `interval` seconds per binding, so most heartbeats
 write nothing, and the caller persists exactly the heartbeats that did. The
 lease handed out last comes back too, so re-using it costs no second trip.
 
-KEYS[1] state     hash {status, expiresAt, revision}
+KEYS[1] state     hash {status, expiresAt, revision, lastSeenEvery}
 KEYS[2] bindings  hash machineCode -> record: nonce, lastSeen (unix seconds), as
                   packed by includes/binding-record.lua
 KEYS[3] leases    hash machineCode -> lease record (redis/lease-record.ts)
 KEYS[4] gone      hash machineCode -> nonce of a binding MySQL confirmed gone
 ARGV[1] machineCode   ARGV[2] nonce   ARGV[3] now (unix seconds)
-ARGV[4] interval (seconds): how stale last-seen may get before it is rewritten
+ARGV[4] interval (seconds): how stale last-seen may get before it is rewritten,
+        unless the account's lastSeenEvery is shorter (silent-seat release)
 
 Replies
   {'NOT_LOADED'}                                  load from MySQL first
@@ -24,7 +25,7 @@ Replies
 ]]
 --@include binding-record
 
-local state = redis.call('HMGET', KEYS[1], 'status', 'expiresAt')
+local state = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', 'lastSeenEvery')
 if not state[1] then
   return {'NOT_LOADED'}
 end
@@ -35,8 +36,13 @@ if not record or recordNonce(record) ~= ARGV[2] then
   end
   return {'NOT_BOUND'}
 end
+local interval = tonumber(ARGV[4])
+local every = tonumber(state[3] or '0') or 0
+if every > 0 and every < interval then
+  interval = every
+end
 local isRecorded = 0
-if tonumber(ARGV[3]) - recordSeconds(record) >= tonumber(ARGV[4]) then
+if tonumber(ARGV[3]) - recordSeconds(record) >= interval then
   redis.call('HSET', KEYS[2], ARGV[1], newRecord(ARGV[2], ARGV[3]))
   isRecorded = 1
 end
