@@ -67,6 +67,7 @@ const schema = z
     ATTEMPTS_KEPT_DAYS: integer(30, 1, 3650),
     SHUTDOWN_GRACE_MS: integer(10_000, 0, 600_000),
     RECONCILE_INTERVAL_SECONDS: integer(60, 1, 86_400),
+    WORKER_METRICS_PORT: integer(9465, 0, 65535),
   })
   .superRefine((e, ctx) => {
     // Node refuses to start a server whose headers may take longer than the whole request.
@@ -89,6 +90,9 @@ const schema = z
   });
 
 export type Env = z.infer<typeof schema>;
+
+/** Every variable the configuration reads: deployment files are checked against this list. */
+export const ENV_VARIABLES: readonly string[] = Object.freeze(Object.keys(schema.shape));
 
 export interface Config {
   port: number;
@@ -137,6 +141,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** How often the worker compares the accounts loaded in Redis with the ledger (services/worker). */
   reconcileIntervalSeconds: number;
+  /** The worker's own HTTP server (same `host`): `/metrics` and its liveness `/healthz`. */
+  workerMetricsPort: number;
 }
 
 /** A MYSQL_URL that names no database gets the default one, `regcloud`. */
@@ -233,5 +239,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     attempts: Object.freeze({ keptPerAccount: e.ATTEMPTS_KEPT_PER_ACCOUNT, keptDays: e.ATTEMPTS_KEPT_DAYS }),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
+    workerMetricsPort: e.WORKER_METRICS_PORT,
   });
 }

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Every metric of the service, defined here. Label values come from closed
@@ -20,6 +20,8 @@ export interface Metrics {
   reconcileMismatches: Counter<'reason'>;
   silentReleased: Counter<never>;
   silentReleaseSkipped: Counter<never>;
+  /** Set by the worker when it is scraped (services/worker/src/metrics-app.ts); other processes leave it empty. */
+  queueJobs: Gauge<'queue' | 'state'>;
 }
 
 export function createMetrics(): Metrics {
@@ -95,6 +97,12 @@ export function createMetrics(): Metrics {
     silentReleaseSkipped: new Counter({
       name: 'regcloud_silent_release_skipped_total',
       help: 'Accounts whose silent bindings were left for the next run because a store could not be read',
+      registers,
+    }),
+    queueJobs: new Gauge({
+      name: 'regcloud_queue_jobs',
+      help: 'BullMQ jobs per queue and state (waiting, active, delayed, failed), read from Redis when the worker is scraped',
+      labelNames: ['queue', 'state'] as const,
       registers,
     }),
   };

@@ -5,10 +5,10 @@ import { migrate } from '#shared/storage/mysql/migrate';
 import { buildAdminApp } from './app';
 import { createAdminServiceDeps } from './server-deps';
 
-/** The staff service process: config, migrations, listen on ADMIN_HOST:ADMIN_PORT, graceful stop. */
+/** The staff service process: config, migrations (unless MIGRATE_ON_START=false), listen on ADMIN_HOST:ADMIN_PORT, graceful stop. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  await migrate(config.mysqlUrl);
+  if (config.migrateOnStart) await migrate(config.mysqlUrl);
   const deps = await createAdminServiceDeps(config);
   const { logger } = deps;
   const server = createNodeServer(buildAdminApp(deps), config.http);

@@ -25,6 +25,8 @@ export interface ScheduledQueue {
 export interface RunningQueues {
   reconcile: ScheduledQueue;
   silentRelease: ScheduledQueue;
+  /** Every queue this process works, for the depth gauges (metrics-app.ts). */
+  all: readonly Queue[];
   /** Lets a job in progress finish (the signal given to startQueues cuts it short), then closes. */
   close(): Promise<void>;
 }
@@ -74,6 +76,7 @@ export async function startQueues(
   return {
     reconcile,
     silentRelease,
+    all: [reconcile.queue, silentRelease.queue],
     async close() {
       for (const { worker, queue } of [reconcile, silentRelease]) {
         await worker.close();
