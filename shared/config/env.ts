@@ -15,6 +15,20 @@ const boolean = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1');
 
+/** A comma list of delays in seconds (fractions allowed, so tests can retry within milliseconds). */
+const delayList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const delays = text.split(',').map((part) => Number(part.trim()));
+      if (text.trim() === '' || delays.some((delay) => !Number.isFinite(delay) || delay <= 0 || delay > 7 * 86_400)) {
+        ctx.addIssue({ code: 'custom', message: 'must be a comma list of delays in seconds, each above 0 and at most 604800' });
+        return z.NEVER;
+      }
+      return delays;
+    });
+
 const schema = z
   .object({
     PORT: integer(8080, 0, 65535),
@@ -68,6 +82,9 @@ const schema = z
     SHUTDOWN_GRACE_MS: integer(10_000, 0, 600_000),
     RECONCILE_INTERVAL_SECONDS: integer(60, 1, 86_400),
     WORKER_METRICS_PORT: integer(9465, 0, 65535),
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean(false),
+    WEBHOOK_RETRY_SECONDS: delayList('5,300,1800,7200,18000,36000,50400,72000,86400'),
+    WEBHOOK_EXPIRY_NOTICE_DAYS: integer(30, 1, 3650),
   })
   .superRefine((e, ctx) => {
     // Node refuses to start a server whose headers may take longer than the whole request.
@@ -143,6 +160,14 @@ export interface Config {
   reconcileIntervalSeconds: number;
   /** The worker's own HTTP server (same `host`): `/metrics` and its liveness `/healthz`. */
   workerMetricsPort: number;
+  webhooks: {
+    /** Lets endpoints (and deliveries) reach loopback and private addresses: local receivers, tests. */
+    isPrivateAllowed: boolean;
+    /** The delay before each retry of a failed delivery, in seconds: N delays make N + 1 attempts. */
+    retryDelaysSeconds: readonly number[];
+    /** account.expiring is announced daily while the certificate expires within this many days. */
+    expiryNoticeDays: number;
+  };
 }
 
 /** A MYSQL_URL that names no database gets the default one, `regcloud`. */
@@ -240,5 +265,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
     workerMetricsPort: e.WORKER_METRICS_PORT,
+    webhooks: Object.freeze({
+      isPrivateAllowed: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      retryDelaysSeconds: Object.freeze(e.WEBHOOK_RETRY_SECONDS),
+      expiryNoticeDays: e.WEBHOOK_EXPIRY_NOTICE_DAYS,
+    }),
   });
 }

@@ -22,6 +22,9 @@ export interface Metrics {
   silentReleaseSkipped: Counter<never>;
   /** Set by the worker when it is scraped (services/worker/src/metrics-app.ts); other processes leave it empty. */
   queueJobs: Gauge<'queue' | 'state'>;
+  /** Webhook delivery attempts by outcome: delivered, retry, failed (dead letter), gone (410), blocked (address refused). */
+  webhookAttempts: Counter<'outcome'>;
+  webhookBacklog: Gauge<never>;
 }
 
 export function createMetrics(): Metrics {
@@ -103,6 +106,17 @@ export function createMetrics(): Metrics {
       name: 'regcloud_queue_jobs',
       help: 'BullMQ jobs per queue and state (waiting, active, delayed, failed), read from Redis when the worker is scraped',
       labelNames: ['queue', 'state'] as const,
+      registers,
+    }),
+    webhookAttempts: new Counter({
+      name: 'regcloud_webhook_attempts_total',
+      help: 'Webhook delivery attempts by outcome (delivered, retry, failed, gone, blocked)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    webhookBacklog: new Gauge({
+      name: 'regcloud_webhook_pending_deliveries',
+      help: 'Webhook deliveries not yet delivered nor failed, as the dispatcher last counted them',
       registers,
     }),
   };

@@ -11,6 +11,7 @@ import { auditRoutes } from './routes/audit';
 import { sessionRoutes } from './routes/sessions';
 import { staffRoutes } from './routes/staff';
 import { tokenRoutes } from './routes/tokens';
+import { webhookRoutes } from './routes/webhooks';
 import type { AdminServiceDeps } from './server-deps';
 
 /**
@@ -62,7 +63,7 @@ export function buildAdminApp(deps: AdminServiceDeps): Express {
   api.get('/openapi.json', requires('read'), (_req, res) => {
     res.json(openApiDocument());
   });
-  api.use(accountRoutes(deps), auditRoutes(deps), staffRoutes(deps), tokenRoutes(deps));
+  api.use(accountRoutes(deps), auditRoutes(deps), staffRoutes(deps), tokenRoutes(deps), webhookRoutes(deps));
   app.use('/admin/api/v1', api);
 
   app.use(adminNotFound);

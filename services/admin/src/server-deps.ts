@@ -10,6 +10,8 @@ import { createAuditLog, type AuditLog } from '#shared/storage/mysql/audit';
 import { createBindings, type Bindings } from '#shared/storage/mysql/bindings';
 import { createPool, type Pool } from '#shared/storage/mysql/pool';
 import { createStaffDirectory, type StaffDirectory } from '#shared/storage/mysql/staff';
+import { createWebhookEndpoints, type WebhookEndpoints } from '#shared/storage/mysql/webhook-endpoints';
+import { checkWebhookTarget, type TargetProblem } from '#shared/webhooks/targets';
 import { createAdminSessions, type AdminSessions } from '#shared/storage/redis/admin-sessions';
 import { connectRedis, type Redis } from '#shared/storage/redis/client';
 import { createScripts } from '#shared/storage/redis/scripts';
@@ -32,6 +34,9 @@ export interface AdminServiceDeps {
   /** Failed staff logins, the public API's lockout-safe limiter under its own keys. */
   throttle: Throttle;
   passwords: Passwords;
+  webhookEndpoints: WebhookEndpoints;
+  /** SSRF check of a new endpoint's URL (WEBHOOK_ALLOW_PRIVATE_TARGETS decides whether private addresses pass). */
+  checkWebhookTarget(url: string): Promise<TargetProblem | null>;
   /** After a committed change: every API process reloads the account from MySQL on its next request. */
   invalidate(accountId: number, revision: number): Promise<void>;
   /** Unix milliseconds; sessions expire by it. */
@@ -74,6 +79,8 @@ export async function createAdminServiceDeps(
       },
     }),
     passwords: await createPasswords(config.bcryptCost),
+    webhookEndpoints: createWebhookEndpoints(pool),
+    checkWebhookTarget: (url) => checkWebhookTarget(url, { isPrivateAllowed: config.webhooks.isPrivateAllowed }),
     invalidate: (accountId, revision) => bindingStore.invalidate(accountId, revision),
     now: options.now ?? Date.now,
     async close() {

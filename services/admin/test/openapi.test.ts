@@ -58,6 +58,13 @@ describe('GET /admin/api/v1/openapi.json', function () {
   it('describes the answers of every route', async function () {
     const csrf = { 'X-CSRF-Token': root.csrfToken };
     const name = `doc-${randomBytes(4).toString('hex')}`;
+    // An IP literal: no DNS needed, and no worker runs in this file to try it.
+    const created = await root.agent
+      .post(`${API}/webhooks`)
+      .set(csrf)
+      .send({ url: 'http://8.8.8.8/doc', events: ['account.changed'] });
+    check('/webhooks', 'post', created);
+    const webhookId = (created.body as { id: string }).id;
     const walk: Array<[string, string, () => request.Test]> = [
       [
         '/accounts',
@@ -124,6 +131,27 @@ describe('GET /admin/api/v1/openapi.json', function () {
       ['/tokens', 'post', () => root.agent.post(`${API}/tokens`).set(csrf).send({ name: 'doc', role: 'viewer' })],
       ['/tokens', 'get', () => root.agent.get(`${API}/tokens`)],
       ['/tokens/{id}', 'delete', () => root.agent.delete(`${API}/tokens/999999999`).set(csrf)],
+      ['/webhooks', 'post', () => root.agent.post(`${API}/webhooks`).set(csrf).send({ url: 'ftp://x', events: [], extra: 1 })],
+      ['/webhooks', 'get', () => root.agent.get(`${API}/webhooks`)],
+      [
+        '/webhooks/{id}',
+        'patch',
+        () =>
+          root.agent
+            .patch(`${API}/webhooks/${webhookId}`)
+            .set(csrf)
+            .send({ events: ['binding.created'] }),
+      ],
+      ['/webhooks/{id}', 'patch', () => root.agent.patch(`${API}/webhooks/999999999`).set(csrf).send({ disabled: true })],
+      ['/webhooks/{id}/deliveries', 'get', () => root.agent.get(`${API}/webhooks/${webhookId}/deliveries?status=pending`)],
+      ['/webhooks/{id}/deliveries', 'get', () => root.agent.get(`${API}/webhooks/${webhookId}/deliveries?status=lost`)],
+      [
+        '/webhooks/{id}/deliveries/{eventId}/retry',
+        'post',
+        () => root.agent.post(`${API}/webhooks/${webhookId}/deliveries/msg_none/retry`).set(csrf),
+      ],
+      ['/webhooks/{id}', 'delete', () => root.agent.delete(`${API}/webhooks/${webhookId}`).set(csrf)],
+      ['/webhooks/{id}', 'delete', () => root.agent.delete(`${API}/webhooks/${webhookId}`).set(csrf)],
       ['/sessions/current', 'delete', () => root.agent.delete(`${API}/sessions/current`).set(csrf)],
       ['/accounts', 'get', () => root.agent.get(`${API}/accounts`)],
     ];

@@ -26,6 +26,9 @@ describe('staff API', function () {
     root = await admin.staffAgent('admin');
   });
   after(async function () {
+    // Endpoints made here point at a public address: no later worker test should try to reach it.
+    await db.query('DELETE FROM webhook_deliveries');
+    await db.query('DELETE FROM webhook_endpoints');
     await db.end();
     await admin.close();
   });
@@ -38,6 +41,15 @@ describe('staff API', function () {
       .send({ name, password: 'S3cret!', ...ACCOUNT, ...overrides });
     assert.equal(answer.status, 201, JSON.stringify(answer.body));
     return name;
+  }
+  /** An endpoint subscribed to account.changed (an IP literal: no DNS needed), made by the root admin. */
+  async function newWebhook(): Promise<string> {
+    const answer = await root.agent
+      .post(`${API}/webhooks`)
+      .set('X-CSRF-Token', root.csrfToken)
+      .send({ url: 'http://8.8.8.8/regcloud-test', events: ['account.changed'] });
+    assert.equal(answer.status, 201, JSON.stringify(answer.body));
+    return (answer.body as { id: string }).id;
   }
   const auditCountBy = async (actor: string) =>
     Number((await db.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM audit_log WHERE actor = ?', [actor]))[0][0]?.n);
@@ -126,6 +138,35 @@ describe('staff API', function () {
     },
     { name: 'GET /tokens', action: 'token.own', run: (c) => send(c, 'get', '/tokens') },
     { name: 'POST /tokens', action: 'token.own', run: (c) => send(c, 'post', '/tokens').send({ name: 'mine', role: 'viewer' }) },
+    { name: 'GET /webhooks', action: 'webhook.manage', run: (c) => send(c, 'get', '/webhooks') },
+    {
+      name: 'POST /webhooks',
+      action: 'webhook.manage',
+      run: (c) => send(c, 'post', '/webhooks').send({ url: 'http://8.8.8.8/regcloud-test', events: ['binding.created'] }),
+    },
+    {
+      name: 'PATCH /webhooks/{id}',
+      action: 'webhook.manage',
+      run: async (c) => send(c, 'patch', `/webhooks/${await newWebhook()}`).send({ disabled: true }),
+    },
+    { name: 'DELETE /webhooks/{id}', action: 'webhook.manage', run: async (c) => send(c, 'delete', `/webhooks/${await newWebhook()}`) },
+    {
+      name: 'GET /webhooks/{id}/deliveries',
+      action: 'webhook.manage',
+      run: async (c) => send(c, 'get', `/webhooks/${await newWebhook()}/deliveries?status=pending`),
+    },
+    {
+      name: 'POST /webhooks/{id}/deliveries/{eventId}/retry',
+      action: 'webhook.manage',
+      run: async (c) => {
+        const id = await newWebhook();
+        await newAccount();
+        const [[row]] = await db.query<mysql.RowDataPacket[]>('SELECT event_id FROM webhook_deliveries WHERE endpoint_id = ? LIMIT 1', [
+          id,
+        ]);
+        return send(c, 'post', `/webhooks/${id}/deliveries/${String(row?.event_id)}/retry`);
+      },
+    },
   ];
 
   describe('the role table, route by route', function () {

@@ -86,6 +86,7 @@ export async function createApiDeps(config: Readonly<Config>, options: { now?: (
     tokens: createTokenCodec(tokenSecret),
     leases,
     accountNames: createAccountNames(accounts, { max: 100_000 }),
+    registrationFailures: bindings,
     now,
   };
   return {

@@ -6,6 +6,8 @@ import { createBindingStore } from '#shared/storage/binding-store';
 import { createBindings } from '#shared/storage/mysql/bindings';
 import { createLedgerSummaries } from '#shared/storage/mysql/ledger-summaries';
 import { createPool, type Pool } from '#shared/storage/mysql/pool';
+import { createWebhookDeliveries, type WebhookDeliveries } from '#shared/storage/mysql/webhook-deliveries';
+import { createExpiryNotices, type ExpiryNotices } from '#shared/storage/mysql/webhook-expiry-notices';
 import { connectRedis } from '#shared/storage/redis/client';
 import { createLoadedAccounts } from '#shared/storage/redis/loaded-accounts';
 import { createScripts } from '#shared/storage/redis/scripts';
@@ -31,6 +33,8 @@ export interface WorkerDeps {
   pool: Pool;
   reconcile: ReconcileDeps;
   silentRelease: SilentReleaseDeps;
+  webhookDeliveries: WebhookDeliveries;
+  expiryNotices: ExpiryNotices;
   close(): Promise<void>;
 }
 
@@ -84,6 +88,8 @@ export async function createWorkerDeps(config: Readonly<Config>, options: { logg
     pool,
     reconcile,
     silentRelease,
+    webhookDeliveries: createWebhookDeliveries(pool),
+    expiryNotices: createExpiryNotices(pool),
     async close() {
       queueConnection.disconnect();
       redis.disconnect();

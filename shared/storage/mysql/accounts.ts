@@ -11,6 +11,7 @@ import {
 import { parseIpRange, type IpRange } from '#shared/domain/ranges';
 import { insertAuditEntry, type AuditStamp } from './audit';
 import { execute, inTransaction, selectRows, type Pool } from './pool';
+import { recordEvent } from './webhook-events';
 
 const stringList = z.string().transform((text, ctx) => {
   const parsed = z.array(z.string()).safeParse(JSON.parse(text));
@@ -152,7 +153,11 @@ export interface Accounts {
   findById(id: number): Promise<AccountRecord | null>;
   /** The name alone (names never change): what a lease names the account by. */
   nameOf(id: number): Promise<string | null>;
-  /** Null when the name is taken. The audit entry, when given, commits with the account or not at all. */
+  /**
+   * Null when the name is taken. The audit entry, when given (a staff
+   * change), commits with the account or not at all, and so does its
+   * `account.changed` event.
+   */
   create(
     input: { name: string; passwordHash: string; settings: AccountSettings; policy?: AccountPolicy },
     audit?: AuditStamp,
@@ -160,8 +165,9 @@ export interface Accounts {
   /**
    * One staff change, atomic: the stored settings are read under the row
    * lock, merged with the given ones, checked with the rules they were saved
-   * under, written and audited in one transaction, so two staff editing at
-   * once never lose a change and no committed change goes unaudited.
+   * under, written, audited and announced (`account.changed`) in one
+   * transaction, so two staff editing at once never lose a change and no
+   * committed change goes unaudited.
    */
   update(name: string, change: AccountChange): Promise<AccountUpdate>;
 }
@@ -192,7 +198,14 @@ export function createAccounts(pool: Pool): Accounts {
           [name, passwordHash, ...settingsValues(settings), policy?.maxUnbindsPerDay ?? null, policy?.releaseAfterSilentSeconds ?? null],
         );
         if (result.affectedRows !== 1) return null;
-        if (audit) await insertAuditEntry(connection, { ...audit, accountId: result.insertId });
+        if (audit) {
+          await insertAuditEntry(connection, { ...audit, accountId: result.insertId });
+          await recordEvent(connection, {
+            accountId: result.insertId,
+            type: 'account.changed',
+            data: { account: name, before: null, after: audit.after ?? null },
+          });
+        }
         return result.insertId;
       });
     },
@@ -235,7 +248,14 @@ export function createAccounts(pool: Pool): Accounts {
           ],
         );
         const { describe, ...who } = change.audit;
-        await insertAuditEntry(connection, { ...who, ...describe(before, after), accountId: stored.id });
+        const described = describe(before, after);
+        await insertAuditEntry(connection, { ...who, ...described, accountId: stored.id });
+        // Receivers see what the audit log says changed (both null for a password reset).
+        await recordEvent(connection, {
+          accountId: stored.id,
+          type: 'account.changed',
+          data: { account: stored.name, before: described.before ?? null, after: described.after ?? null },
+        });
         return { kind: 'updated', id: stored.id, revision: stored.revision + 1, editRevision: stored.edit_revision + 1 };
       });
     },

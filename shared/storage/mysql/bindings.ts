@@ -3,9 +3,11 @@ import type { AccountSnapshot } from '#shared/domain/account-snapshot';
 import { checkSeats, seatsUsedAfter } from '#shared/domain/seats';
 import { lastSeenEverySeconds } from '#shared/domain/silent-release';
 import { checkUnbindQuota, secondsUntilLeaves, UNBIND_WINDOW_SECONDS } from '#shared/domain/unbind-quota';
+import type { ReleaseReason } from '#shared/domain/webhooks';
 import { insertAuditEntry, type AuditStamp } from './audit';
 import { decodeCursor, pageOf, type Page } from './cursor';
 import { execute, inSnapshot, inTransaction, isDuplicateKey, selectRows, type Pool, type PoolConnection } from './pool';
+import { recordEvents } from './webhook-events';
 
 /** One node's binding as the ledger keeps it. */
 export interface BindingInput {
@@ -83,6 +85,12 @@ export interface Bindings {
    * `released` is false (nothing written) when the machine is not bound.
    */
   release(accountId: number, machineCode: string, audit: AuditStamp): Promise<{ released: boolean; revision: number }>;
+  /**
+   * A registration that failed after its credentials passed wrote nothing:
+   * its `registration.failed` (and, refused for seats, `account.seats_exhausted`)
+   * events get a transaction of their own.
+   */
+  recordRegistrationFailure(accountId: number, failure: RegistrationFailure): Promise<void>;
   /** The account's state and bindings as of one instant, for refilling Redis. */
   snapshot(accountId: number): Promise<AccountSnapshot | null>;
   /** The binding's nonce with its account's certificate state, straight from the ledger. */
@@ -95,14 +103,23 @@ export interface Bindings {
   recordLastSeen(entries: ReadonlyArray<{ accountId: number; machineCode: string; seenAtSeconds: number }>): Promise<void>;
 }
 
+/** What a registration answered when it failed after its credentials passed (the contract's `registration.failed`). */
+export interface RegistrationFailure {
+  overall: string[];
+  nodes: Array<{ nodeId: string | null; machineCode: string | null; causes: string[] }>;
+  /** It was refused for seats: `account.seats_exhausted` goes with it. */
+  isSeatRefusal: boolean;
+}
+
 async function lockAccount(connection: PoolConnection, accountId: number) {
   const [row] = await selectRows(
     connection,
-    'SELECT max_registrations, max_unbinds_per_day, revision FROM accounts WHERE id = ? FOR UPDATE',
+    'SELECT name, max_registrations, max_unbinds_per_day, revision FROM accounts WHERE id = ? FOR UPDATE',
     [accountId],
   );
   return row
     ? {
+        name: Buffer.isBuffer(row.name) ? row.name.toString('utf8') : String(row.name),
         maxRegistrations: Number(row.max_registrations),
         maxUnbindsPerDay: row.max_unbinds_per_day === null ? null : Number(row.max_unbinds_per_day),
         revision: Number(row.revision),
@@ -166,6 +183,34 @@ async function seatsInLedger(
   return { boundCount, seats: checkSeats({ machineCodes, isBound: (code) => existing.has(code), boundCount, maxRegistrations }) };
 }
 
+/**
+ * The events of a committed registration, in its transaction: each newly
+ * bound machine, and the last seat taken (re-registrations of bound machines
+ * announce nothing).
+ */
+async function recordBindingsCreated(
+  connection: PoolConnection,
+  account: { id: number; name: string; maxRegistrations: number },
+  created: readonly BindingInput[],
+  used: number,
+): Promise<void> {
+  if (created.length === 0) return;
+  const events = created.map((node) => ({
+    type: 'binding.created' as const,
+    data: { account: account.name, machineCode: node.machineCode, nodeId: node.nodeId },
+  }));
+  const exhausted =
+    used >= account.maxRegistrations
+      ? [{ type: 'account.seats_exhausted' as const, data: { account: account.name, used, maxRegistrations: account.maxRegistrations } }]
+      : [];
+  await recordEvents(connection, account.id, [...events, ...exhausted]);
+}
+
+const released = (account: string, machineCode: string, reason: ReleaseReason) => ({
+  type: 'binding.released' as const,
+  data: { account, machineCode, reason },
+});
+
 const bindingValues = (accountId: number) => (n: BindingInput) => [
   accountId,
   n.machineCode,
@@ -212,7 +257,10 @@ export function createBindings(pool: Pool): Bindings {
           throw error;
         }
         if (seats.newIndices.length > 0) await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
-        return { kind: 'committed', used: seatsUsedAfter(boundCount, seats) };
+        const used = seatsUsedAfter(boundCount, seats);
+        const created = seats.newIndices.map((index) => nodes[index] as BindingInput);
+        await recordBindingsCreated(connection, { id: accountId, ...account }, created, used);
+        return { kind: 'committed', used };
       });
     },
 
@@ -229,9 +277,12 @@ export function createBindings(pool: Pool): Bindings {
         await execute(connection, UPSERT_BINDINGS, [rows.map(bindingValues(accountId))]);
         const hasNew = seats.newIndices.length > 0;
         if (hasNew) await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
+        const used = seatsUsedAfter(boundCount, seats);
+        const created = seats.newIndices.map((index) => rows[index] as BindingInput);
+        await recordBindingsCreated(connection, { id: accountId, ...account }, created, used);
         return {
           kind: 'committed',
-          used: seatsUsedAfter(boundCount, seats),
+          used,
           nonces: rows.map((row) => row.nonce),
           revision: account.revision + (hasNew ? 1 : 0),
         };
@@ -259,6 +310,11 @@ export function createBindings(pool: Pool): Bindings {
           bound.flatMap(() => [accountId, nowMs / 1000]),
         );
         await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
+        await recordEvents(
+          connection,
+          accountId,
+          bound.map((code) => released(account.name, code, 'unbound')),
+        );
         await beforeCommit(bound);
         return { kind: 'unbound', bound, revision: account.revision + 1 };
       });
@@ -276,7 +332,32 @@ export function createBindings(pool: Pool): Bindings {
         if (deleted.affectedRows === 0) return { released: false, revision: account.revision };
         await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
         await insertAuditEntry(connection, { ...audit, accountId });
+        await recordEvents(connection, accountId, [released(account.name, machineCode, 'released')]);
         return { released: true, revision: account.revision + 1 };
+      });
+    },
+
+    recordRegistrationFailure(accountId, failure) {
+      return inTransaction(pool, async (connection) => {
+        const account = await lockAccount(connection, accountId);
+        if (!account) return;
+        const failed = {
+          type: 'registration.failed' as const,
+          data: { account: account.name, overall: failure.overall, nodes: failure.nodes },
+        };
+        const exhausted = failure.isSeatRefusal
+          ? [
+              {
+                type: 'account.seats_exhausted' as const,
+                data: {
+                  account: account.name,
+                  used: await countBindings(connection, accountId),
+                  maxRegistrations: account.maxRegistrations,
+                },
+              },
+            ]
+          : [];
+        await recordEvents(connection, accountId, [failed, ...exhausted]);
       });
     },
 

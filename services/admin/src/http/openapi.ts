@@ -124,6 +124,40 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
     },
   },
   '/tokens/{id}': { delete: { summary: 'Revoke an API token', ok: { status: 204 }, errors: [...COMMON, 'NOT_FOUND'] } },
+  '/webhooks': {
+    get: {
+      summary: 'Webhook endpoints (admins)',
+      query: queries.page,
+      ok: { status: 200, schema: pageOf(responses.webhook) },
+      errors: COMMON,
+    },
+    post: {
+      summary: 'Subscribe an endpoint (its signing secret is shown once)',
+      body: requests.newWebhook,
+      ok: { status: 201, schema: responses.webhookCreated },
+      errors: [...COMMON, 'BAD_REQUEST', 'VALIDATION_FAILED'],
+    },
+  },
+  '/webhooks/{id}': {
+    patch: {
+      summary: 'Change the event types, disable or enable again',
+      body: requests.webhookChange,
+      ok: { status: 200, schema: responses.webhook },
+      errors: [...COMMON, 'BAD_REQUEST', 'NOT_FOUND', 'VALIDATION_FAILED'],
+    },
+    delete: { summary: 'Remove an endpoint and its deliveries', ok: { status: 204 }, errors: [...COMMON, 'NOT_FOUND'] },
+  },
+  '/webhooks/{id}/deliveries': {
+    get: {
+      summary: 'Deliveries of an endpoint, newest first',
+      query: queries.deliveries,
+      ok: { status: 200, schema: pageOf(responses.delivery) },
+      errors: [...COMMON, 'NOT_FOUND', 'VALIDATION_FAILED'],
+    },
+  },
+  '/webhooks/{id}/deliveries/{eventId}/retry': {
+    post: { summary: 'One more attempt now, whatever the status', ok: { status: 202 }, errors: [...COMMON, 'NOT_FOUND'] },
+  },
   '/openapi.json': { get: { summary: 'This document', ok: { status: 200, description: 'OpenAPI 3.1' }, errors: ['INTERNAL'] } },
 };
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACCOUNT_STATUSES } from '#shared/domain/account';
 import { STAFF_ROLES } from '#shared/domain/staff';
+import { DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from '#shared/domain/webhooks';
 import { pageQuery } from './request-input';
 import { ADMIN_ERRORS } from './admin-errors';
 
@@ -23,6 +24,8 @@ const accountFields = {
   releaseAfterSilentSeconds: nullableCount,
 };
 
+const webhookEventTypes = z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).max(WEBHOOK_EVENT_TYPES.length);
+
 export const requests = {
   credentials: z.strictObject({ email: z.string().min(1).max(254), password: z.string().min(1).max(1024) }),
   accountChange: z.strictObject(accountFields).partial(),
@@ -38,6 +41,8 @@ export const requests = {
   newStaff: z.strictObject({ email: z.string(), role: z.enum(STAFF_ROLES), password: z.string() }),
   staffChange: z.strictObject({ role: z.enum(STAFF_ROLES), disabled: z.boolean() }).partial(),
   newToken: z.strictObject({ name: z.string().min(1).max(128), role: z.enum(STAFF_ROLES) }),
+  newWebhook: z.strictObject({ url: z.string().min(1).max(2048), events: webhookEventTypes }),
+  webhookChange: z.strictObject({ events: webhookEventTypes, disabled: z.boolean() }).partial(),
 };
 
 export const queries = {
@@ -56,6 +61,7 @@ export const queries = {
     ...pageQuery,
   }),
   page: z.strictObject(pageQuery),
+  deliveries: z.strictObject({ status: z.enum(DELIVERY_STATUSES).optional(), ...pageQuery }),
 };
 
 const time = z.string();
@@ -112,6 +118,23 @@ export const responses = {
     sourceAddress: z.string(),
     requestId: z.string(),
   }),
+  webhook: z.object({ id: z.string(), url: z.string(), events: z.array(z.enum(WEBHOOK_EVENT_TYPES)), disabled: z.boolean() }),
+  webhookCreated: z.object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.enum(WEBHOOK_EVENT_TYPES)),
+    disabled: z.boolean(),
+    secret: z.string(),
+  }),
+  delivery: z.object({
+    eventId: z.string(),
+    type: z.enum(WEBHOOK_EVENT_TYPES),
+    status: z.enum(DELIVERY_STATUSES),
+    attempts: z.number().int(),
+    lastStatusCode: z.number().int().nullable(),
+    nextAttemptAt: nullableTime,
+    createdAt: time,
+  }),
   session: z.object({ staff: z.object({ email: z.string(), role: z.enum(STAFF_ROLES) }), csrfToken: z.string() }),
   error: z.object({
     error: z.object({
@@ -130,3 +153,5 @@ export type BindingJson = z.infer<typeof responses.binding>;
 export type StaffJson = z.infer<typeof responses.staff>;
 export type TokenJson = z.infer<typeof responses.token>;
 export type AuditEntryJson = z.infer<typeof responses.auditEntry>;
+export type WebhookJson = z.infer<typeof responses.webhook>;
+export type DeliveryJson = z.infer<typeof responses.delivery>;

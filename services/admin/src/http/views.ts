@@ -2,7 +2,8 @@ import type { AccountUsage } from '#shared/storage/mysql/account-directory';
 import type { AuditEntry } from '#shared/storage/mysql/audit';
 import type { BindingView } from '#shared/storage/mysql/bindings';
 import type { StaffRecord, TokenRecord } from '#shared/storage/mysql/staff';
-import type { AccountJson, AuditEntryJson, BindingJson, StaffJson, TokenJson } from './schemas';
+import type { WebhookDelivery, WebhookEndpoint } from '#shared/storage/mysql/webhook-endpoints';
+import type { AccountJson, AuditEntryJson, BindingJson, DeliveryJson, StaffJson, TokenJson, WebhookJson } from './schemas';
 
 /**
  * The staff contract's JSON shapes ("Shapes"), built field by field from the
@@ -88,5 +89,22 @@ export function auditView(entry: AuditEntry): AuditEntryJson {
     after: entry.after,
     sourceAddress: entry.sourceAddress,
     requestId: entry.requestId,
+  };
+}
+
+/** Never the secret: it is shown once, by the creating route alone. */
+export function webhookView(endpoint: WebhookEndpoint): WebhookJson {
+  return { id: String(endpoint.id), url: endpoint.url, events: [...endpoint.eventTypes], disabled: endpoint.disabled };
+}
+
+export function deliveryView(delivery: WebhookDelivery): DeliveryJson {
+  return {
+    eventId: delivery.eventId,
+    type: delivery.type,
+    status: delivery.status,
+    attempts: delivery.attempts,
+    lastStatusCode: delivery.lastStatusCode,
+    nextAttemptAt: isoTime(delivery.nextAttemptAt),
+    createdAt: isoTime(delivery.createdAt),
   };
 }

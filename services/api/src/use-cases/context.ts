@@ -7,6 +7,7 @@ import type { Leases } from '#shared/security/leases';
 import type { Passwords } from '#shared/security/passwords';
 import type { BindingStore } from '#shared/storage/binding-store';
 import type { Accounts } from '#shared/storage/mysql/accounts';
+import type { Bindings } from '#shared/storage/mysql/bindings';
 import type { LastSeenWriter } from '#shared/storage/mysql/last-seen-writer';
 import type { Throttle } from '#shared/storage/redis/throttle';
 import type { AccountNames } from './account-names';
@@ -28,5 +29,7 @@ export interface UseCaseContext {
   leases: Leases;
   /** The account name a verification's lease carries, known from the token's account id. */
   accountNames: AccountNames;
+  /** Announces (webhook `registration.failed`) a registration refused after its credentials passed. */
+  registrationFailures: Pick<Bindings, 'recordRegistrationFailure'>;
   now: () => Date;
 }

@@ -1,6 +1,7 @@
 import { nodeFailures, nodeRangeCauses, registrationAccountCauses } from '#shared/domain/check-registration';
-import { refuseNodes, refuseOverall, type Outcome } from '#shared/domain/outcome';
+import { refuseNodes, refuseOverall, type Outcome, type Refused } from '#shared/domain/outcome';
 import { normaliseHostName } from '#shared/domain/ranges';
+import { answeredCauses } from '#shared/http/respond';
 import type { RegistrationNode, RegistrationRequest } from '#shared/domain/requests';
 import { authenticateAccount } from './authenticate-account';
 import type { Caller } from './caller';
@@ -26,8 +27,13 @@ export interface Registered {
  * other) and binds nothing; every answer it gives says so.
  */
 export async function registerCluster(context: UseCaseContext, body: RegistrationRequest, caller: Caller): Promise<Outcome<Registered>> {
-  const outcome = await answeringStoreFailures(body.nodes, () => checkAndBind(context, body, caller));
-  if (body.dryRun !== true) return outcome;
+  const authenticated: { accountId?: number } = {};
+  const outcome = await answeringStoreFailures(body.nodes, () => checkAndBind(context, body, caller, authenticated));
+  if (body.dryRun !== true) {
+    return authenticated.accountId === undefined || outcome.kind !== 'refused'
+      ? outcome
+      : announceFailure(context, body, authenticated.accountId, outcome);
+  }
   switch (outcome.kind) {
     case 'succeeded':
       return { kind: 'succeeded', body: { ...outcome.body, dryRun: true } };
@@ -38,10 +44,41 @@ export async function registerCluster(context: UseCaseContext, body: Registratio
   }
 }
 
-async function checkAndBind(context: UseCaseContext, body: RegistrationRequest, caller: Caller): Promise<Outcome<Registered>> {
+/**
+ * A real registration refused after its credentials passed is announced
+ * (webhook `registration.failed`) with the codes it answered, before the
+ * answer leaves: if the event cannot be written, the node is answered the
+ * store's cause and tries again, so the event is written at least once.
+ * Wrong passwords announce nothing: guessing floods reach no receiver.
+ */
+async function announceFailure(
+  context: UseCaseContext,
+  body: RegistrationRequest,
+  accountId: number,
+  refused: Refused,
+): Promise<Outcome<Registered>> {
+  // As the node was answered (display rules applied), the same codes its attempt records.
+  const { overall, nodes } = answeredCauses(refused);
+  return answeringStoreFailures(body.nodes, async () => {
+    await context.registrationFailures.recordRegistrationFailure(accountId, {
+      overall,
+      nodes,
+      isSeatRefusal: nodes.some((node) => node.causes.includes('MAX_AUTHORIZATIONS_REACHED')),
+    });
+    return refused;
+  });
+}
+
+async function checkAndBind(
+  context: UseCaseContext,
+  body: RegistrationRequest,
+  caller: Caller,
+  authenticated: { accountId?: number },
+): Promise<Outcome<Registered>> {
   const auth = await authenticateAccount(context, body, caller);
   if (auth.kind !== 'authenticated') return auth;
   const { certificate } = auth.account;
+  authenticated.accountId = certificate.id;
 
   const overall = registrationAccountCauses(certificate, body.appVersion, context.now());
   if (overall.length > 0) return refuseOverall(...overall);
