@@ -58,4 +58,49 @@ describe('a release through the staff API', function () {
       404,
     );
   });
+
+  it('releases several machines in one request: those bound stop verifying everywhere, the others are listed, each release audited', async function () {
+    const root = await admin.staffAgent('admin');
+    const name = `released-many-${Date.now()}`;
+    await root.agent
+      .post(`${API}/accounts`)
+      .set('X-CSRF-Token', root.csrfToken)
+      .send({ name, password: 'S3cret!', version: '11.0', expiresAt: '2099-12-31', maxRegistrations: 3 })
+      .expect(201);
+    const registered = await postJson(`${processes[0]?.url}/v1/registrations`, {
+      account: name,
+      password: 'S3cret!',
+      appVersion: '11.0',
+      nodes: ['A', 'B', 'C'].map((code) => ({ nodeId: code, ip: '203.0.113.7', appName: 'webroot', machineCode: code })),
+    });
+    assert.equal(registered.status, 200, JSON.stringify(registered.body));
+    const tokens = new Map(
+      (registered.body as { nodes: Array<{ machineCode: string; token: string }> }).nodes.map((n) => [n.machineCode, n.token]),
+    );
+    const verify = (api: ApiProcess, machineCode: string) =>
+      postJson(`${api.url}/v1/verifications`, { machineCode, token: tokens.get(machineCode) });
+
+    const answer = await staff.agent
+      .post(`${API}/accounts/${name}/releases`)
+      .set('X-CSRF-Token', staff.csrfToken)
+      .send({ machineCodes: ['A', 'B', 'Z'] })
+      .expect(200);
+    assert.deepEqual(answer.body, { released: ['A', 'B'], notBound: ['Z'] });
+    await sleep(1_000);
+    for (const api of processes) {
+      assert.equal((await verify(api, 'A')).status, 409);
+      assert.equal((await verify(api, 'B')).status, 409);
+      assert.equal((await verify(api, 'C')).status, 200);
+    }
+    const audit = await staff.agent.get(`${API}/audit?account=${name}&action=binding.release`).expect(200);
+    assert.deepEqual(
+      (audit.body as { items: Array<{ before: { machineCode: string } }> }).items.map((entry) => entry.before.machineCode).sort(),
+      ['A', 'B'],
+    );
+    await staff.agent
+      .post(`${API}/accounts/${name}/releases`)
+      .set('X-CSRF-Token', staff.csrfToken)
+      .send({ machineCodes: ['C', 'C'] })
+      .expect(422);
+  });
 });

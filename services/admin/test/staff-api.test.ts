@@ -118,6 +118,18 @@ describe('staff API', function () {
         return send(c, 'delete', `/accounts/${name}/bindings/${encodeURIComponent('M/1 x')}`);
       },
     },
+    {
+      name: 'POST /accounts/{name}/releases',
+      action: 'binding.release',
+      run: async (c) => {
+        const name = await newAccount();
+        await db.query(
+          "INSERT INTO bindings (account_id, machine_code, nonce, node_id, ip, app_name, app_version) SELECT id, 'M-2', 'AAAAAAAAAAAAAAAA', 'n', '203.0.113.7', 'webroot', '11.0' FROM accounts WHERE name = ?",
+          [name],
+        );
+        return send(c, 'post', `/accounts/${name}/releases`).send({ machineCodes: ['M-2', 'never-bound'] });
+      },
+    },
     { name: 'GET /accounts/{name}/attempts', action: 'read', run: async (c) => send(c, 'get', `/accounts/${await newAccount()}/attempts`) },
     { name: 'GET /audit', action: 'read', run: (c) => send(c, 'get', '/audit?limit=5') },
     { name: 'GET /staff', action: 'staff.manage', run: (c) => send(c, 'get', '/staff') },

@@ -102,6 +102,15 @@ describe('worker job release-silent-bindings', function () {
       entries.map((entry) => ({ actor: String(entry.actor), details: JSON.parse(String(entry.details)) as unknown })),
       [{ actor: 'system', details: { machineCode: silent.machineCode, reason: 'silent' } }],
     );
+    const [events] = await db.query<mysql.RowDataPacket[]>(
+      "SELECT body FROM webhook_events WHERE account_id = ? AND type = 'binding.released'",
+      [account.id],
+    );
+    assert.deepEqual(
+      events.map((event) => (JSON.parse(String(event.body)) as { data: Record<string, unknown> }).data),
+      [{ account: account.name, machineCode: silent.machineCode, reason: 'silent', sequence: 4 }],
+      'announced with reason silent, after two binding.created and the account.changed',
+    );
   });
 
   it('counts silence from the setting being set or changed, and releases nothing of accounts without it', async function () {

@@ -79,12 +79,16 @@ export interface Bindings {
     beforeCommit: (bound: string[]) => Promise<void>,
   ): Promise<LedgerUnbind>;
   /**
-   * Staff releasing one seat: deletes the binding, bumps the account's
-   * revision (so the caller can fence Redis with it) and writes the audit
-   * entry, in one transaction.
-   * `released` is false (nothing written) when the machine is not bound.
+   * Staff releasing seats: those of `machineCodes` that are bound go, with
+   * one audit entry and one `binding.released` each, the account's revision
+   * bumped (so the caller can fence Redis with it), in one transaction.
+   * `released` is empty (nothing written) when none of them is bound.
    */
-  release(accountId: number, machineCode: string, audit: AuditStamp): Promise<{ released: boolean; revision: number }>;
+  release(
+    accountId: number,
+    machineCodes: readonly string[],
+    audit: (machineCode: string) => AuditStamp,
+  ): Promise<{ released: string[]; revision: number }>;
   /**
    * A registration that failed after its credentials passed wrote nothing:
    * its `registration.failed` (and, refused for seats, `account.seats_exhausted`)
@@ -211,6 +215,31 @@ const released = (account: string, machineCode: string, reason: ReleaseReason) =
   data: { account, machineCode, reason },
 });
 
+/**
+ * What every release by someone other than the node does (staff, or the
+ * silent-seat release), inside a transaction that holds the account's row
+ * lock and has checked the machines are bound: the bindings go, the
+ * revision moves, and each machine gets its audit entry and its
+ * `binding.released`. Answers the new revision, to fence Redis with.
+ */
+export async function releaseLocked(
+  connection: PoolConnection,
+  account: { accountId: number; name: string; revision: number },
+  machineCodes: readonly string[],
+  how: { reason: Exclude<ReleaseReason, 'unbound'>; audit: (machineCode: string) => AuditStamp },
+): Promise<number> {
+  const { accountId } = account;
+  await execute(connection, 'DELETE FROM bindings WHERE account_id = ? AND machine_code IN (?)', [accountId, [...machineCodes]]);
+  await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
+  for (const machineCode of machineCodes) await insertAuditEntry(connection, { ...how.audit(machineCode), accountId });
+  await recordEvents(
+    connection,
+    accountId,
+    machineCodes.map((machineCode) => released(account.name, machineCode, how.reason)),
+  );
+  return account.revision + 1;
+}
+
 const bindingValues = (accountId: number) => (n: BindingInput) => [
   accountId,
   n.machineCode,
@@ -320,20 +349,19 @@ export function createBindings(pool: Pool): Bindings {
       });
     },
 
-    release(accountId, machineCode, audit) {
+    release(accountId, machineCodes, audit) {
       return inTransaction(pool, async (connection) => {
         // The account row first, in the same lock order as registrations and unbindings.
         const account = await lockAccount(connection, accountId);
-        if (!account) return { released: false, revision: 0 };
-        const deleted = await execute(connection, 'DELETE FROM bindings WHERE account_id = ? AND machine_code = ?', [
-          accountId,
-          machineCode,
-        ]);
-        if (deleted.affectedRows === 0) return { released: false, revision: account.revision };
-        await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
-        await insertAuditEntry(connection, { ...audit, accountId });
-        await recordEvents(connection, accountId, [released(account.name, machineCode, 'released')]);
-        return { released: true, revision: account.revision + 1 };
+        if (!account) return { released: [], revision: 0 };
+        const bound = await boundNonces(connection, accountId, machineCodes);
+        const releasing = machineCodes.filter((code) => bound.has(code));
+        if (releasing.length === 0) return { released: [], revision: account.revision };
+        const revision = await releaseLocked(connection, { accountId, name: account.name, revision: account.revision }, releasing, {
+          reason: 'released',
+          audit,
+        });
+        return { released: releasing, revision };
       });
     },
 

@@ -1,6 +1,7 @@
 import { silentReleaseDueAt, type Contact } from '#shared/domain/silent-release';
-import { insertAuditEntry, type AuditStamp } from './audit';
-import { execute, inTransaction, selectRows, type Pool } from './pool';
+import type { AuditStamp } from './audit';
+import { releaseLocked } from './bindings';
+import { inTransaction, selectRows, type Pool } from './pool';
 
 /** An account that releases silent bindings (admin contract, `releaseAfterSilentSeconds`). */
 export interface SilentReleasingAccount {
@@ -27,7 +28,8 @@ export interface SilentBindings {
   /**
    * Releases those of `machines` still due under the account's row lock, with
    * the ledger's contact merged with `lastSeenElsewhere` (what Redis
-   * recorded), and one audit entry per machine in the same transaction.
+   * recorded), as a staff release does (bindings.ts `releaseLocked`: audit
+   * and `binding.released` with reason `silent` in the same transaction).
    */
   release(input: {
     accountId: number;
@@ -83,7 +85,7 @@ export function createSilentBindings(pool: Pool): SilentBindings {
         // The account row first, in the same lock order as registrations and unbindings.
         const [account] = await selectRows(
           connection,
-          `SELECT revision, release_after_silent_seconds, UNIX_TIMESTAMP(release_after_silent_since) AS since
+          `SELECT name, revision, release_after_silent_seconds, UNIX_TIMESTAMP(release_after_silent_since) AS since
              FROM accounts WHERE id = ? FOR UPDATE`,
           [accountId],
         );
@@ -110,10 +112,13 @@ export function createSilentBindings(pool: Pool): SilentBindings {
         });
         if (due.length === 0) return { released: [], revision: Number(account.revision) };
         const released = due.map((row) => row.machineCode);
-        await execute(connection, 'DELETE FROM bindings WHERE account_id = ? AND machine_code IN (?)', [accountId, released]);
-        await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
-        for (const machineCode of released) await insertAuditEntry(connection, { ...audit(machineCode), accountId });
-        return { released, revision: Number(account.revision) + 1 };
+        const revision = await releaseLocked(
+          connection,
+          { accountId, name: String(account.name), revision: Number(account.revision) },
+          released,
+          { reason: 'silent', audit },
+        );
+        return { released, revision };
       });
     },
   };

@@ -84,6 +84,14 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   '/accounts/{name}/bindings/{machineCode}': {
     delete: { summary: 'Release one machine', ok: { status: 204 }, errors: [...COMMON, 'NOT_FOUND'] },
   },
+  '/accounts/{name}/releases': {
+    post: {
+      summary: 'Release several machines at once (one transaction); those not bound are listed',
+      body: requests.release,
+      ok: { status: 200, schema: responses.released },
+      errors: [...COMMON, 'BAD_REQUEST', 'NOT_FOUND', 'VALIDATION_FAILED'],
+    },
+  },
   '/audit': {
     get: {
       summary: 'The audit trail, newest first (text/csv on request)',

@@ -38,6 +38,14 @@ export const requests = {
     releaseAfterSilentSeconds: true,
   }),
   newPassword: z.strictObject({ password: z.string() }),
+  /** Machine codes as the node contract and the ledger allow them; each once. */
+  release: z.strictObject({
+    machineCodes: z
+      .array(z.string().min(1).max(255))
+      .min(1)
+      .max(500)
+      .refine((codes) => new Set(codes).size === codes.length, 'each machine code once'),
+  }),
   newStaff: z.strictObject({ email: z.string(), role: z.enum(STAFF_ROLES), password: z.string() }),
   staffChange: z.strictObject({ role: z.enum(STAFF_ROLES), disabled: z.boolean() }).partial(),
   newToken: z.strictObject({ name: z.string().min(1).max(128), role: z.enum(STAFF_ROLES) }),
@@ -96,6 +104,7 @@ export const responses = {
     createdAt: time,
     lastUsedAt: nullableTime,
   }),
+  released: z.object({ released: z.array(z.string()), notBound: z.array(z.string()) }),
   tokenCreated: z.object({ id: z.string(), name: z.string(), role: z.enum(STAFF_ROLES), token: z.string() }),
   auditEntry: z.object({
     id: z.string(),

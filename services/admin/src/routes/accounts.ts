@@ -4,7 +4,7 @@ import { requestIdOf } from '#shared/http/response-headers';
 import { sourceAddress } from '#shared/http/source-address';
 import { assertAllowed, requires, type Principal } from '../auth/principal';
 import { createAccount, showAccount, updateAccount, type Origin, type UpdateOutcome } from '../commands/accounts';
-import { releaseBinding } from '../commands/bindings';
+import { releaseBinding, releaseBindings } from '../commands/bindings';
 import { AdminError, validationFailed } from '../http/admin-errors';
 import { bodyOf, queryOf } from '../http/request-input';
 import { queries, requests } from '../http/schemas';
@@ -160,6 +160,17 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
     if (outcome.kind === 'not-found') throw new AdminError('NOT_FOUND', undefined, 'No such account.');
     if (outcome.kind === 'not-bound') throw new AdminError('NOT_FOUND', undefined, 'That machine is not bound to this account.');
     res.status(204).end();
+  });
+  router.post('/accounts/:name/releases', requires('binding.release'), async (req, res) => {
+    const principal = assertAllowed(res, 'binding.release');
+    const { machineCodes } = bodyOf(requests.release, req);
+    const outcome = await releaseBindings(useCaseDeps(deps, principal), {
+      name: req.params.name as string,
+      machineCodes,
+      ...originOf(req, res),
+    });
+    if (outcome.kind === 'not-found') throw new AdminError('NOT_FOUND', undefined, 'No such account.');
+    res.json(outcome.value);
   });
   return router;
 }
