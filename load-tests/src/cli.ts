@@ -20,6 +20,7 @@ import { measureMixed } from './scenarios/mixed';
 import { PROFILED_KINDS, profileRun } from './scenarios/profile';
 import { measureRegister } from './scenarios/register';
 import { measureStorm } from './scenarios/storm';
+import { measureWebhooks } from './scenarios/webhooks';
 import { heartbeatSource, measureVerify, measureVerifyAtRate } from './scenarios/verify';
 import { BENCH_NAMESPACE, CONNECTIONS, FULL, FULL_NAMESPACE, SHORT, type Durations, type Namespace } from './settings';
 
@@ -40,6 +41,8 @@ commands
   seed        bulk-load --bindings (default 1,000,000) straight into MySQL and Redis; reports time and Redis memory
   all         the full run recorded in RESULTS.md (starts from an empty data set)
   admin       the staff service: searches, list pages and account pages at 20 staff at once (p99 <= 50 ms)
+  webhooks    register vs bcrypt while the worker delivers to a local receiver, then a storm of --accounts
+              new clusters (default 2,000) and the time until every event it produced is delivered (<= 60 s)
   clean       drop the load database and every key under the load prefix
 
 options
@@ -160,6 +163,16 @@ async function main(): Promise<void> {
             : `over target: ${missed.map((stream) => stream.label).join(', ')}`,
         );
         saved('admin', admin);
+      });
+    case 'webhooks':
+      return withHarness(options, async (harness) => {
+        const webhooks = await measureWebhooks(harness, options.accounts ?? options.durations.stormAccounts);
+        console.log(registerReport(webhooks.register));
+        console.log(loadTable([webhooks.storm]));
+        console.log(
+          `events ${String(webhooks.events)}, delivered ${String(webhooks.delivered)}, within ${webhooks.deliveredWithinSeconds.toFixed(1)} s of the storm's end (target <= 60 s)`,
+        );
+        saved('webhooks', webhooks);
       });
     case 'mixed':
       return withHarness(options, async (harness) => {

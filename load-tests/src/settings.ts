@@ -41,6 +41,7 @@ export const BINDINGS_PER_ACCOUNT = 10;
 export const RESULTS_DIR = path.join(REPO_ROOT, 'load-tests', 'results');
 export const API_MAIN = path.join(REPO_ROOT, 'dist', 'services', 'api', 'src', 'main.js');
 export const ADMIN_MAIN = path.join(REPO_ROOT, 'dist', 'services', 'admin', 'src', 'main.js');
+export const WORKER_MAIN = path.join(REPO_ROOT, 'dist', 'services', 'worker', 'src', 'main.js');
 export const COMPILED_DIR = path.join(REPO_ROOT, 'dist', 'load-tests', 'src');
 
 /** How long each measurement lasts: the full run (RESULTS.md) and the short `npm run bench`. */

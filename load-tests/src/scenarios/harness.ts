@@ -67,10 +67,15 @@ export async function measure(
   return { ...result, cpu: cpu.stop(), quiet };
 }
 
-export async function bindingCount(harness: Harness): Promise<number> {
-  const [rows] = await harness.db.query('SELECT COUNT(*) AS n FROM bindings');
+/** The `n` of a `SELECT COUNT(*) AS n …`. */
+export async function countOf(harness: Harness, sql: string, params: Array<string | number> = []): Promise<number> {
+  const [rows] = await harness.db.query(sql, params);
   const first: unknown = Array.isArray(rows) ? rows[0] : undefined;
   return typeof first === 'object' && first !== null && 'n' in first ? Number(first.n) : 0;
+}
+
+export function bindingCount(harness: Harness): Promise<number> {
+  return countOf(harness, 'SELECT COUNT(*) AS n FROM bindings');
 }
 
 /** CPU time (all threads) the named process spent per answered request, in microseconds. */
