@@ -8,6 +8,7 @@ import type { MixedResult } from '../scenarios/mixed';
 import type { RegisterComparison } from '../scenarios/register';
 import type { StormResult } from '../scenarios/storm';
 import type { VerifyComparison } from '../scenarios/verify';
+import { microsecondsPerRequest } from '../scenarios/harness';
 import { ratio } from './stats';
 import { formatCounts, table, type Cell } from './table';
 
@@ -53,6 +54,7 @@ export function verifyReport(v: VerifyComparison): string {
     loadTable(v.pairs.flatMap((p) => [p.baseline, p.api])),
     `median of ${v.pairs.length} pairs: API ${v.median.apiRps.toFixed(0)} req/s, bare express ${v.median.baselineRps.toFixed(0)} req/s, ratio ${pct(v.median.ratio)} (pairs: ${v.pairs.map((p) => pct(p.ratio)).join(', ')})`,
     `CPU per request: API ${v.median.apiMicrosecondsPerRequest.toFixed(0)} µs, bare express ${v.median.baselineMicrosecondsPerRequest.toFixed(0)} µs; CPU-normalised ratio ${pct(v.median.cpuNormalisedRatio)}`,
+    `lease warm-up (one heartbeat per binding of the pool before the pairs; a new lease is signed where none is kept): ${v.leaseWarmup.rps.toFixed(0)} req/s, ${microsecondsPerRequest(v.leaseWarmup, 'api').toFixed(0)} µs CPU per request`,
   ].join('\n');
 }
 
