@@ -159,6 +159,11 @@ export function releaseBinding(name, machineCode) {
   return json('DELETE', path`/accounts/${name}/bindings/${machineCode}`);
 }
 
+/** Resolves with `{ released, notBound }`: the machine codes of each kind, released in one transaction. */
+export function releaseBindings(name, machineCodes) {
+  return json('POST', path`/accounts/${name}/releases`, { body: { machineCodes } });
+}
+
 export function listAttempts(name, cursor) {
   return json('GET', withQuery(path`/accounts/${name}/attempts`, { cursor }));
 }
@@ -220,4 +225,35 @@ export function createToken({ name, role }) {
 
 export function revokeToken(id) {
   return json('DELETE', path`/tokens/${id}`);
+}
+
+// Webhooks
+
+export function listWebhooks(cursor) {
+  return json('GET', withQuery('/webhooks', { cursor }));
+}
+
+/** Resolves with `{ id, url, events, disabled, secret }`: the only time the signing secret is seen. */
+export function createWebhook({ url, events }) {
+  return json('POST', '/webhooks', { body: { url, events } });
+}
+
+/** `changes` is `{ events }` or `{ disabled }`. */
+export function changeWebhook(id, changes) {
+  return json('PATCH', path`/webhooks/${id}`, { body: changes });
+}
+
+export function deleteWebhook(id) {
+  return json('DELETE', path`/webhooks/${id}`);
+}
+
+export function listDeliveries(id, { status, cursor }) {
+  return json('GET', withQuery(path`/webhooks/${id}/deliveries`, { status, cursor }));
+}
+
+/** Resolves once the attempt is queued (202, no body): the worker makes it, so its outcome shows in a later listing. */
+export async function retryDelivery(id, eventId) {
+  const response = await send('POST', path`/webhooks/${id}/deliveries/${eventId}/retry`);
+  // Read to its (empty) end: a body left unread is cancelled once the response is collected, which the browser logs as a failed request.
+  await response.text();
 }

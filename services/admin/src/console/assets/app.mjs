@@ -9,6 +9,7 @@ import { renderLogin } from './views/login.mjs';
 import { renderNewAccount } from './views/new-account.mjs';
 import { renderStaff } from './views/staff.mjs';
 import { renderTokens } from './views/tokens.mjs';
+import { renderWebhooks } from './views/webhooks.mjs';
 
 /**
  * The console's entry: a router over `location.hash` (`#/accounts`,
@@ -24,12 +25,14 @@ const routes = [
   { pattern: /^\/accounts\/([^/]+)(?:\/([a-z]+))?$/, render: renderAccount },
   { pattern: /^\/staff$/, action: 'staff.manage', render: renderStaff },
   { pattern: /^\/tokens$/, action: 'token.own', render: renderTokens },
+  { pattern: /^\/webhooks$/, action: 'webhook.manage', render: renderWebhooks },
 ];
 
 const NAV = [
   { href: '#/accounts', label: 'Accounts', section: ['/accounts', '/new-account'] },
   { href: '#/tokens', label: 'API tokens', section: ['/tokens'], action: 'token.own' },
   { href: '#/staff', label: 'Staff', section: ['/staff'], action: 'staff.manage' },
+  { href: '#/webhooks', label: 'Webhooks', section: ['/webhooks'], action: 'webhook.manage' },
 ];
 
 const main = document.getElementById('main');

@@ -1,5 +1,5 @@
 import { ApiError } from './api.mjs';
-import { h, uid } from './dom.mjs';
+import { h, setChildren, uid } from './dom.mjs';
 import { errorBox } from './ui.mjs';
 
 /**
@@ -11,39 +11,41 @@ import { errorBox } from './ui.mjs';
 
 class FieldProblem extends Error {}
 
-function fieldShell({ name, label, hint, control }) {
-  const id = uid(`field-${name}`);
+/**
+ * The hint and error lines of a field, tied to `target` (the control, or a
+ * group's fieldset) by aria-describedby so a screen reader reads them with it.
+ */
+function fieldFeedback({ id, hint, target }) {
   const hintId = hint ? `${id}-hint` : null;
   const errorId = `${id}-error`;
-  control.id = id;
-  control.name = name;
-  if (hintId) control.setAttribute('aria-describedby', hintId);
+  if (hintId) target.setAttribute('aria-describedby', hintId);
   const error = h('p', { className: 'field-error', id: errorId, hidden: true });
-  const element = h(
-    'div',
-    { className: 'field' },
-    h('label', { for: id }, label),
-    control,
-    hint ? h('p', { className: 'hint', id: hintId }, hint) : null,
-    error,
-  );
   return {
-    element,
-    control,
+    hint: hint ? h('p', { className: 'hint', id: hintId }, hint) : null,
+    error,
     showError(messages) {
       error.replaceChildren(...messages.flatMap((message, index) => (index === 0 ? [message] : [h('br'), message])));
       error.hidden = false;
-      control.setAttribute('aria-invalid', 'true');
-      control.setAttribute('aria-describedby', [hintId, errorId].filter(Boolean).join(' '));
+      target.setAttribute('aria-invalid', 'true');
+      target.setAttribute('aria-describedby', [hintId, errorId].filter(Boolean).join(' '));
     },
     clearError() {
       error.replaceChildren();
       error.hidden = true;
-      control.removeAttribute('aria-invalid');
-      if (hintId) control.setAttribute('aria-describedby', hintId);
-      else control.removeAttribute('aria-describedby');
+      target.removeAttribute('aria-invalid');
+      if (hintId) target.setAttribute('aria-describedby', hintId);
+      else target.removeAttribute('aria-describedby');
     },
   };
+}
+
+function fieldShell({ name, label, hint, control }) {
+  const id = uid(`field-${name}`);
+  control.id = id;
+  control.name = name;
+  const feedback = fieldFeedback({ id, hint, target: control });
+  const element = h('div', { className: 'field' }, h('label', { for: id }, label), control, feedback.hint, feedback.error);
+  return { element, control, showError: feedback.showError, clearError: feedback.clearError };
 }
 
 /** Text, email, password or date. Passwords are read as typed; other text is trimmed. */
@@ -99,6 +101,42 @@ export function selectField({ name, label, options, value, hint }) {
   );
   const field = fieldShell({ name, label, hint, control });
   return { ...field, name, read: () => control.value };
+}
+
+/**
+ * Several choices (`options`: `{ value, label }`, none ticked at first) in a
+ * fieldset, read as the checked values in the options' order. `required`
+ * refuses none checked here: the page can tell that without asking. Its
+ * `control` is the first box, where a problem sends the focus.
+ */
+export function checkboxesField({ name, label, options, hint, required = false }) {
+  const id = uid(`field-${name}`);
+  const boxes = options.map((option) => h('input', { type: 'checkbox', name, value: option.value }));
+  const group = h('fieldset', { id, className: 'field choices' });
+  const feedback = fieldFeedback({ id, hint, target: group });
+  setChildren(
+    group,
+    h('legend', {}, label),
+    h(
+      'div',
+      { className: 'choice-list' },
+      options.map((option, index) => h('label', { className: 'choice' }, boxes[index], option.label)),
+    ),
+    feedback.hint,
+    feedback.error,
+  );
+  return {
+    element: group,
+    control: boxes[0],
+    showError: feedback.showError,
+    clearError: feedback.clearError,
+    name,
+    read() {
+      const checked = boxes.filter((box) => box.checked).map((box) => box.value);
+      if (required && checked.length === 0) throw new FieldProblem('Choose at least one.');
+      return checked;
+    },
+  };
 }
 
 /** `allowedIps[1]` → `{ name: 'allowedIps', index: 1 }`; `password` → `{ name: 'password', index: null }`. */

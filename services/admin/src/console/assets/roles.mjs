@@ -10,7 +10,7 @@ const OPERATOR = ['account.status', 'binding.release', 'account.password', 'toke
 const ALLOWED = {
   viewer: [],
   operator: OPERATOR,
-  admin: [...OPERATOR, 'account.create', 'account.certificate', 'staff.manage', 'token.any'],
+  admin: [...OPERATOR, 'account.create', 'account.certificate', 'staff.manage', 'token.any', 'webhook.manage'],
 };
 
 export function can(session, action) {

@@ -138,6 +138,90 @@ export function pagedList({ fetchPage, render, emptyText, label }) {
 }
 
 /**
+ * A cursor-paged list that grows: "Load more" fetches the page after the
+ * last one shown and adds it below, for lists read from the newest down
+ * (deliveries). `render(items)` gets every item loaded so far. A failed
+ * later page keeps what is shown, and "Load more" tries that page again.
+ */
+export function growingList({ fetchPage, render, emptyText, label }) {
+  const body = h('div', { className: 'paged-body' }, loading());
+  const problem = h('div', { className: 'paged-problem' });
+  const more = button('Load more', { kind: 'secondary', size: 'small' });
+  const pager = h('nav', { className: 'pager', 'aria-label': `More ${label}`, hidden: true }, more);
+  const element = h('div', { className: 'paged' }, body, problem, pager);
+
+  let items = [];
+  let nextCursor = null;
+
+  async function load(cursor) {
+    body.setAttribute('aria-busy', 'true');
+    more.disabled = true;
+    problem.replaceChildren();
+    try {
+      const page = await fetchPage(cursor);
+      items = [...items, ...page.items];
+      nextCursor = page.nextCursor;
+      body.replaceChildren(items.length === 0 ? emptyState(emptyText) : render(items));
+      pager.hidden = !nextCursor;
+    } catch (error) {
+      if (cursor === null) body.replaceChildren(errorBox(error));
+      else problem.replaceChildren(errorBox(error));
+    } finally {
+      body.removeAttribute('aria-busy');
+      more.disabled = false;
+    }
+  }
+
+  more.addEventListener('click', () => load(nextCursor));
+  load(null);
+  return { element };
+}
+
+/**
+ * A secret the server hands over once (an API token, a webhook's signing
+ * secret), read-only with a Copy button. `title` says what was created;
+ * `detail`, if any, what the secret is for.
+ */
+export function revealSecret({ title, label, value, detail }) {
+  const id = uid('secret');
+  const field = h('input', {
+    id,
+    type: 'text',
+    readonly: true,
+    value,
+    className: 'secret-value',
+    spellcheck: 'false',
+    autocomplete: 'off',
+  });
+  const status = h('span', { className: 'muted', role: 'status' });
+  const copy = button('Copy', {
+    kind: 'secondary',
+    size: 'small',
+    on: {
+      click: async () => {
+        try {
+          await navigator.clipboard.writeText(value);
+          status.textContent = 'Copied.';
+        } catch {
+          field.select();
+          status.textContent = 'Selected: press Ctrl+C (⌘C) to copy.';
+        }
+      },
+    },
+  });
+  field.addEventListener('focus', () => field.select());
+  const element = h(
+    'div',
+    { className: 'secret-reveal' },
+    h('p', {}, h('strong', {}, title), ' Copy it now: it is not shown again.'),
+    detail ? h('p', {}, detail) : null,
+    h('label', { for: id, className: 'sr-only' }, label),
+    h('div', { className: 'secret-row' }, field, copy, status),
+  );
+  return { element, focus: () => field.focus() };
+}
+
+/**
  * A modal <dialog> holding `content`: focus stays inside it and Escape
  * closes it (returnValue ''). It leaves the page once closed, and `closed`
  * resolves with its returnValue.

@@ -1,9 +1,13 @@
-import { listBindings, releaseBinding } from '../api.mjs';
-import { formatTimestamp, h, timeAgo } from '../dom.mjs';
+import { listBindings, releaseBinding, releaseBindings } from '../api.mjs';
+import { formatTimestamp, h, plural, timeAgo } from '../dom.mjs';
 import { can } from '../roles.mjs';
 import { button, confirmAction, dataTable, errorBox, notice, pagedList } from '../ui.mjs';
 
-/** The machines holding a seat, each releasable by operators and admins after a confirmation. */
+/**
+ * The machines holding a seat, releasable by operators and admins after a
+ * confirmation: one by its row's button, or those ticked on the page shown
+ * at once (one transaction on the server).
+ */
 
 function optional(value) {
   return value === null || value === undefined || value === '' ? h('span', { className: 'muted' }, '—') : value;
@@ -17,6 +21,38 @@ function lastSeen(iso) {
 export function renderBindingsTab(panel, page) {
   const message = h('div', { className: 'panel-alert' });
   const mayRelease = can(page.session, 'binding.release');
+  /** The page shown, a checkbox per binding; replaced whenever the list renders. */
+  let rows = [];
+  const selectAll = h('input', { type: 'checkbox', 'aria-label': 'Select every machine on this page' });
+  const releaseSelected = button('Release selected', { kind: 'danger-outline', size: 'small', disabled: true });
+
+  /** Only boxes still on the page count: after a failed reload the old rows are gone, and so is their selection. */
+  function selected() {
+    return rows.filter((row) => row.checkbox.isConnected && row.checkbox.checked).map((row) => row.binding);
+  }
+
+  function showSelection() {
+    const count = selected().length;
+    releaseSelected.disabled = count === 0;
+    releaseSelected.textContent = count === 0 ? 'Release selected' : `Release selected (${count})`;
+    selectAll.checked = count > 0 && count === rows.length;
+    selectAll.indeterminate = count > 0 && count < rows.length;
+  }
+
+  function selectBox(binding) {
+    const checkbox = h('input', {
+      type: 'checkbox',
+      'aria-label': `Select machine ${binding.machineCode}`,
+      on: { change: showSelection },
+    });
+    rows.push({ binding, checkbox });
+    return checkbox;
+  }
+
+  selectAll.addEventListener('change', () => {
+    for (const row of rows) row.checkbox.checked = selectAll.checked;
+    showSelection();
+  });
 
   async function release(binding) {
     const isConfirmed = await confirmAction({
@@ -44,6 +80,53 @@ export function renderBindingsTab(panel, page) {
     page.refresh();
   }
 
+  /** What the server answered, in staff's terms; a code not bound was released by someone else or unbound by its node first. */
+  function releasedText({ released, notBound }) {
+    const parts = [];
+    if (released.length > 0) parts.push(`Released ${plural(released.length, 'machine')}: ${released.join(', ')}.`);
+    if (notBound.length > 0)
+      parts.push(`${notBound.length === 1 ? 'This one was' : 'These were'} no longer bound: ${notBound.join(', ')}.`);
+    return parts.join(' ');
+  }
+
+  async function releaseChosen() {
+    const bindings = selected();
+    if (bindings.length === 0) {
+      showSelection();
+      return;
+    }
+    const count = plural(bindings.length, 'machine');
+    const isConfirmed = await confirmAction({
+      title: `Release ${count}?`,
+      message: [
+        h('p', {}, `These machines lose their seats on ${page.name} at once:`),
+        h(
+          'ul',
+          { className: 'plain-list' },
+          bindings.map((binding) => h('li', {}, h('code', {}, binding.machineCode), ` (node ${binding.nodeId})`)),
+        ),
+        h('p', {}, 'Their tokens stop verifying; each node has to register again to get a seat back.'),
+      ],
+      confirmLabel: `Release ${count}`,
+    });
+    if (!isConfirmed) return;
+    releaseSelected.disabled = true;
+    try {
+      const outcome = await releaseBindings(
+        page.name,
+        bindings.map((binding) => binding.machineCode),
+      );
+      message.replaceChildren(notice(releasedText(outcome), { tone: outcome.released.length > 0 ? 'ok' : 'info' }));
+    } catch (error) {
+      message.replaceChildren(errorBox(error));
+      showSelection();
+      return;
+    }
+    list.reload();
+    page.refresh();
+  }
+  releaseSelected.addEventListener('click', releaseChosen);
+
   const columns = [
     { label: 'Machine code', className: 'wrap', cell: (binding) => h('code', {}, binding.machineCode) },
     { label: 'Node id', className: 'wrap', cell: (binding) => binding.nodeId },
@@ -55,6 +138,7 @@ export function renderBindingsTab(panel, page) {
     { label: 'Last seen', cell: (binding) => lastSeen(binding.lastSeenAt) },
   ];
   if (mayRelease) {
+    columns.unshift({ label: selectAll, className: 'select', cell: selectBox });
     columns.push({
       label: h('span', { className: 'sr-only' }, 'Actions'),
       className: 'actions',
@@ -71,15 +155,25 @@ export function renderBindingsTab(panel, page) {
   const list = pagedList({
     label: 'Bindings',
     fetchPage: (cursor) => listBindings(page.name, cursor),
-    render: (items) => dataTable({ caption: `Machines bound to ${page.name}`, columns, items }),
+    render: (items) => {
+      rows = [];
+      const table = dataTable({ caption: `Machines bound to ${page.name}`, columns, items });
+      showSelection();
+      return table;
+    },
     emptyText: 'No bindings yet.',
   });
   panel.replaceChildren(
     h(
       'div',
       { className: 'panel-header' },
-      h('h2', {}, 'Bound machines'),
-      h('p', { className: 'muted' }, 'Last seen is recorded at most every few minutes, so it may trail a node’s latest heartbeat.'),
+      h(
+        'div',
+        {},
+        h('h2', {}, 'Bound machines'),
+        h('p', { className: 'muted' }, 'Last seen is recorded at most every few minutes, so it may trail a node’s latest heartbeat.'),
+      ),
+      mayRelease ? releaseSelected : null,
     ),
     message,
     list.element,

@@ -1,52 +1,14 @@
 import { createToken, listTokens, revokeToken } from '../api.mjs';
-import { formatTimestamp, h, uid } from '../dom.mjs';
+import { formatTimestamp, h } from '../dom.mjs';
 import { createForm, selectField, textField } from '../forms.mjs';
 import { can, rolesUpTo } from '../roles.mjs';
-import { button, confirmAction, dataTable, errorBox, notice, pagedList } from '../ui.mjs';
+import { button, confirmAction, dataTable, errorBox, notice, pagedList, revealSecret } from '../ui.mjs';
 
 /**
  * API tokens for automation. Operators create and revoke their own; admins
  * manage any. A new token is shown once, here, and never again: the server
  * keeps only its hash.
  */
-
-function revealToken(created) {
-  const id = uid('new-token');
-  const field = h('input', {
-    id,
-    type: 'text',
-    readonly: true,
-    value: created.token,
-    className: 'token-value',
-    spellcheck: 'false',
-    autocomplete: 'off',
-  });
-  const status = h('span', { className: 'muted', role: 'status' });
-  const copy = button('Copy', {
-    kind: 'secondary',
-    size: 'small',
-    on: {
-      click: async () => {
-        try {
-          await navigator.clipboard.writeText(created.token);
-          status.textContent = 'Copied.';
-        } catch {
-          field.select();
-          status.textContent = 'Selected: press Ctrl+C (⌘C) to copy.';
-        }
-      },
-    },
-  });
-  field.addEventListener('focus', () => field.select());
-  const element = h(
-    'div',
-    { className: 'token-reveal' },
-    h('p', {}, h('strong', {}, `Token “${created.name}” (${created.role}) created.`), ' Copy it now: it is not shown again.'),
-    h('label', { for: id, className: 'sr-only' }, 'New token'),
-    h('div', { className: 'token-row' }, field, copy, status),
-  );
-  return { element, focus: () => field.focus() };
-}
 
 export function renderTokens(view, { session }) {
   const message = h('div', { className: 'panel-alert' });
@@ -116,7 +78,11 @@ export function renderTokens(view, { session }) {
     submitLabel: 'Create token',
     async onSubmit(values) {
       const created = await createToken(values);
-      const shown = revealToken(created);
+      const shown = revealSecret({
+        title: `Token “${created.name}” (${created.role}) created.`,
+        label: 'New token',
+        value: created.token,
+      });
       reveal.replaceChildren(shown.element);
       shown.focus();
       form.element.reset();
