@@ -8,6 +8,8 @@ import { RUN_KEY_PREFIX, RUN_MYSQL_URL, SHARED_REDIS } from '#shared/testing/tes
 /** A real API process (the compiled main.js), as a load balancer would see it. */
 export interface ApiProcess {
   url: string;
+  /** False once the process has exited (a crash included). */
+  isRunning(): boolean;
   /** SIGTERM, then the exit code once the process is gone. */
   stop(): Promise<number | null>;
   /** SIGKILL, as a crash: nothing is flushed or answered. */
@@ -46,6 +48,7 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
   }
   return {
     url,
+    isRunning: () => child.exitCode === null && child.signalCode === null,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;
