@@ -51,6 +51,10 @@ const schema = z
     ADMIN_THROTTLE_ADDRESS_WINDOW_SECONDS: integer(900, 1, 86_400),
     MYSQL_URL: z.url({ protocol: /^mysql$/ }).default('mysql://root@127.0.0.1:3306/regcloud'),
     MYSQL_POOL_SIZE: integer(10, 1, 500),
+    MYSQL_CONNECT_TIMEOUT_MS: integer(5000, 100, 120_000),
+    MYSQL_QUERY_TIMEOUT_MS: integer(5000, 100, 600_000),
+    // Optional: reads that may lag (staff lists and searches, attempts, audit) go there; unset, to MYSQL_URL.
+    MYSQL_REPLICA_URL: z.url({ protocol: /^mysql$/ }).optional(),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379/0'),
     REDIS_KEY_PREFIX: z
       .string()
@@ -80,6 +84,8 @@ const schema = z
     ATTEMPTS_KEPT_PER_ACCOUNT: integer(100, 1, 10_000),
     ATTEMPTS_KEPT_DAYS: integer(30, 1, 3650),
     SHUTDOWN_GRACE_MS: integer(10_000, 0, 600_000),
+    SHUTDOWN_DRAIN_MS: integer(0, 0, 600_000),
+    STORE_PING_INTERVAL_MS: integer(5000, 50, 600_000),
     RECONCILE_INTERVAL_SECONDS: integer(60, 1, 86_400),
     WORKER_METRICS_PORT: integer(9465, 0, 65535),
     WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean(false),
@@ -131,6 +137,10 @@ export interface Config {
   };
   mysqlUrl: string;
   mysqlPoolSize: number;
+  /** Every pool's (shared/storage/mysql/pool.ts): opening a connection, and one statement. */
+  mysqlTimeouts: { connectMs: number; queryMs: number };
+  /** A replica for reads that may lag (shared/storage/mysql/replica.ts); undefined reads them from `mysqlUrl`. */
+  mysqlReplicaUrl: string | undefined;
   redisUrl: string;
   redisKeyPrefix: string;
   redisCommandTimeoutMs: number;
@@ -156,6 +166,10 @@ export interface Config {
   /** Retention of the attempts support reads: per account, this many whose credentials failed and as many whose credentials passed, none older than `keptDays`. */
   attempts: { keptPerAccount: number; keptDays: number };
   shutdownGraceMs: number;
+  /** After SIGTERM, how long the API and the staff service keep serving while /readyz answers 503, before they stop accepting. */
+  shutdownDrainMs: number;
+  /** How often each service pings Redis and MySQL for `regcloud_store_up` (readiness does not depend on it). */
+  storePingIntervalMs: number;
   /** How often the worker compares the accounts loaded in Redis with the ledger (services/worker). */
   reconcileIntervalSeconds: number;
   /** The worker's own HTTP server (same `host`): `/metrics` and its liveness `/healthz`. */
@@ -238,6 +252,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     }),
     mysqlUrl: withDefaultDatabase(e.MYSQL_URL),
     mysqlPoolSize: e.MYSQL_POOL_SIZE,
+    mysqlTimeouts: Object.freeze({ connectMs: e.MYSQL_CONNECT_TIMEOUT_MS, queryMs: e.MYSQL_QUERY_TIMEOUT_MS }),
+    mysqlReplicaUrl: e.MYSQL_REPLICA_URL === undefined ? undefined : withDefaultDatabase(e.MYSQL_REPLICA_URL),
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
@@ -263,6 +279,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     lastSeenPersistSeconds: e.LAST_SEEN_PERSIST_SECONDS,
     attempts: Object.freeze({ keptPerAccount: e.ATTEMPTS_KEPT_PER_ACCOUNT, keptDays: e.ATTEMPTS_KEPT_DAYS }),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    storePingIntervalMs: e.STORE_PING_INTERVAL_MS,
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
     workerMetricsPort: e.WORKER_METRICS_PORT,
     webhooks: Object.freeze({

@@ -3,7 +3,7 @@ import type { Logger } from '#shared/log/logger';
 import { FALLBACK_CAUSE } from '#shared/domain/causes';
 import { refuseOverall } from '#shared/domain/outcome';
 import { answerFor, fallbackAnswer, send } from './respond';
-import { requestIdOf } from './response-headers';
+import { requestIdOf } from './request-id';
 
 /**
  * body-parser refuses a body (bad JSON, too large, bad charset, a broken

@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { runInRequest } from '#shared/log/request-context';
+import { requestIdFor } from './request-id';
 
 /**
  * What every response carries: the security headers, `Cache-Control:
@@ -14,7 +15,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
  *
  * The request id is on every log line about the request too, so a caller's
  * report can be matched to the log without the response ever holding
- * internal detail. Incoming ids are not trusted.
+ * internal detail. An incoming id is kept only when well-formed
+ * (request-id.ts). The rest of the request runs in its log context, so
+ * every line logged meanwhile names the id.
  */
 function recordHeaders(security: RequestHandler): Array<[string, string]> {
   const recorded = new Map<string, string>();
@@ -38,15 +41,11 @@ function recordHeaders(security: RequestHandler): Array<[string, string]> {
 
 export function responseHeaders(security: RequestHandler) {
   const headers: Array<[string, string]> = [...recordHeaders(security), ['Cache-Control', 'no-store']];
-  return (_req: IncomingMessage, res: ServerResponse & { locals: Record<string, unknown> }, next: NextFunction): void => {
+  return (req: IncomingMessage, res: ServerResponse & { locals: Record<string, unknown> }, next: NextFunction): void => {
     for (const [name, value] of headers) res.setHeader(name, value);
-    const id = randomUUID();
+    const id = requestIdFor(req);
     res.locals.requestId = id;
     res.setHeader('x-request-id', id);
-    next();
+    runInRequest({ requestId: id }, next);
   };
-}
-
-export function requestIdOf(res: Response): string {
-  return typeof res.locals.requestId === 'string' ? res.locals.requestId : 'unknown';
 }

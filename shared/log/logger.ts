@@ -1,4 +1,5 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { currentRequest } from './request-context';
 
 export type { Logger };
 
@@ -15,9 +16,27 @@ const REDACTED_PATHS = [
   '*.passwordHash',
   'secret',
   '*.secret',
+  'lease',
+  '*.lease',
   'req.headers.authorization',
 ];
 
-export function createLogger(options: { level: string; name: string }): Logger {
-  return pino({ name: options.name, level: options.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+/**
+ * Every line logged while a request runs names its request id (the line's
+ * own `requestId`, when it has one, wins). `destination` is for tests that
+ * read the lines; processes write to stdout.
+ */
+export function createLogger(options: { level: string; name: string; destination?: DestinationStream }): Logger {
+  return pino(
+    {
+      name: options.name,
+      level: options.level,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      mixin: () => {
+        const request = currentRequest();
+        return request ? { requestId: request.requestId } : {};
+      },
+    },
+    options.destination,
+  );
 }

@@ -10,6 +10,8 @@ export interface Metrics {
   httpDuration: Histogram<'route' | 'method' | 'status'>;
   outcomes: Record<'registrations' | 'unbindings' | 'verifications', Counter<'result' | 'cause'>>;
   storeFailures: Counter<'store' | 'operation'>;
+  /** Set by each service's periodic store ping (shared/storage/store-health.ts): 1 reachable, 0 not. */
+  storeUp: Gauge<'store'>;
   redisRefills: Counter<'result'>;
   ledgerDecisions: Counter<never>;
   throttled: Counter<never>;
@@ -37,7 +39,7 @@ export function createMetrics(): Metrics {
     registry,
     httpDuration: new Histogram({
       name: 'regcloud_http_request_duration_seconds',
-      help: 'Latency of the node-facing routes by route, method and status',
+      help: 'Latency of every answer by route pattern (unmatched for unknown paths), method and status',
       labelNames: ['route', 'method', 'status'] as const,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
@@ -51,6 +53,12 @@ export function createMetrics(): Metrics {
       name: 'regcloud_store_failures_total',
       help: 'Redis or MySQL operations that failed',
       labelNames: ['store', 'operation'] as const,
+      registers,
+    }),
+    storeUp: new Gauge({
+      name: 'regcloud_store_up',
+      help: 'Whether this process reached the store (redis, mysql, mysql_replica) at its last ping: 1 yes, 0 no',
+      labelNames: ['store'] as const,
       registers,
     }),
     redisRefills: new Counter({

@@ -1,8 +1,10 @@
 import cookieParser from 'cookie-parser';
-import express, { Router, type Express } from 'express';
+import express, { Router, type Express, type NextFunction, type RequestHandler } from 'express';
 import helmet from 'helmet';
+import { accessLog, markRouteBase, noteAccess } from '#shared/http/access-log';
+import { inCurrentRequest } from '#shared/log/request-context';
 import { responseHeaders } from '#shared/http/response-headers';
-import { authenticate, requires } from './auth/principal';
+import { authenticate, requires, type Principal } from './auth/principal';
 import { consoleRoutes } from './console';
 import { adminErrorHandler, adminNotFound } from './http/admin-errors';
 import { openApiDocument } from './http/openapi';
@@ -46,20 +48,34 @@ export function buildAdminApp(deps: AdminServiceDeps): Express {
   app.set('etag', false);
   app.disable('x-powered-by');
   app.use(responseHeaders(ADMIN_HELMET));
+  app.use(accessLog({ logger: deps.logger, httpDuration: deps.metrics.httpDuration }));
 
+  // Liveness: the process answers. Readiness: it can serve (started, migrated, not draining), whatever the stores say.
   app.get('/admin/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  app.get('/admin/readyz', (_req, res) => {
+    const isDraining = deps.readiness.isDraining();
+    res.status(isDraining ? 503 : 200).json({ status: isDraining ? 'draining' : 'ready', stores: deps.storeHealth.states() });
   });
   app.get('/admin/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
-  app.use('/admin', consoleRoutes());
+  app.use('/admin', markRouteBase, consoleRoutes());
 
   const api = Router();
-  api.use(express.json({ limit: BODY_LIMIT, strict: true, type: () => true }), cookieParser());
+  const readJson: RequestHandler = express.json({ limit: BODY_LIMIT, strict: true, type: () => true });
+  // The body is read from stream events: the rest of the request keeps its log context (request id).
+  const readBody: RequestHandler = (req, res, next) => readJson(req, res, inCurrentRequest(next) as NextFunction);
+  api.use(markRouteBase, readBody, cookieParser());
   api.use(sessionRoutes(deps));
-  api.use(authenticate(deps));
+  api.use(authenticate(deps), (_req, res, next) => {
+    // Who made the request, as the audit log names them; never a session id or a token.
+    const principal = res.locals.principal as Principal | undefined;
+    if (principal) noteAccess(res, { staff: principal.actor });
+    next();
+  });
   api.get('/openapi.json', requires('read'), (_req, res) => {
     res.json(openApiDocument());
   });

@@ -53,7 +53,12 @@ function once<T>(start: () => Promise<T>): () => Promise<T> {
 
 export function createAdminDeps(config: Readonly<Config>): AdminDeps {
   // One command at a time: a few connections are plenty, whatever the API's pool size.
-  const pool = createPool({ url: config.mysqlUrl, size: Math.min(config.mysqlPoolSize, 4) });
+  const pool = createPool({
+    url: config.mysqlUrl,
+    size: Math.min(config.mysqlPoolSize, 4),
+    connectTimeoutMs: config.mysqlTimeouts.connectMs,
+    queryTimeoutMs: config.mysqlTimeouts.queryMs,
+  });
   const bindings = createBindings(pool);
 
   // Redis is connected only when a change must be propagated: reads work

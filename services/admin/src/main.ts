@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     logger,
     graceMs: config.shutdownGraceMs,
     what: 'finishing staff requests in flight',
+    drain: () => deps.readiness.drain(),
+    drainMs: config.shutdownDrainMs,
     stop: async () => {
       await closeServer(server);
       await deps.close();

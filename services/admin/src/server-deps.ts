@@ -8,7 +8,10 @@ import { createAccounts, type Accounts } from '#shared/storage/mysql/accounts';
 import { createAttempts, type Attempts } from '#shared/storage/mysql/attempts';
 import { createAuditLog, type AuditLog } from '#shared/storage/mysql/audit';
 import { createBindings, type Bindings } from '#shared/storage/mysql/bindings';
-import { createPool, type Pool } from '#shared/storage/mysql/pool';
+import type { Pool } from '#shared/storage/mysql/pool';
+import { createMysqlPools } from '#shared/storage/mysql/replica';
+import { createReadiness, type Readiness } from '#shared/process/readiness';
+import { watchStores, type StoreHealth } from '#shared/storage/store-health';
 import { createStaffDirectory, type StaffDirectory } from '#shared/storage/mysql/staff';
 import { createWebhookEndpoints, type WebhookEndpoints } from '#shared/storage/mysql/webhook-endpoints';
 import { checkWebhookTarget, type TargetProblem } from '#shared/webhooks/targets';
@@ -41,6 +44,10 @@ export interface AdminServiceDeps {
   invalidate(accountId: number, revision: number): Promise<void>;
   /** Unix milliseconds; sessions expire by it. */
   now: () => number;
+  /** /admin/readyz: draining from SIGTERM on. */
+  readiness: Readiness;
+  /** `regcloud_store_up`, pinged every STORE_PING_INTERVAL_MS (the replica too when MYSQL_REPLICA_URL is set). */
+  storeHealth: StoreHealth;
   close(): Promise<void>;
 }
 
@@ -50,11 +57,17 @@ export async function createAdminServiceDeps(
 ): Promise<AdminServiceDeps> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'regcloud-admin' });
   const metrics = createMetrics();
-  const pool = createPool({ url: config.mysqlUrl, size: config.mysqlPoolSize });
+  const pools = createMysqlPools(config);
+  const pool = pools.primary;
   const redis = await connectRedis({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, name: 'regcloud-admin' });
   const bindings = createBindings(pool);
   const scripts = createScripts(redis);
   const bindingStore = createBindingStore({ scripts, bindings, keyPrefix: config.redisKeyPrefix, metrics, logger, now: Date.now });
+  const storeHealth = watchStores({
+    stores: { redis, mysql: pool, ...(pools.replica ? { mysql_replica: pools.replica } : {}) },
+    gauge: metrics.storeUp,
+    intervalMs: config.storePingIntervalMs,
+  });
   return {
     config,
     logger,
@@ -63,9 +76,10 @@ export async function createAdminServiceDeps(
     redis,
     accounts: createAccounts(pool),
     bindings,
-    directory: createAccountDirectory(pool),
-    auditLog: createAuditLog(pool),
-    attempts: createAttempts(pool, { ...config.attempts, now: () => new Date(options.now?.() ?? Date.now()) }),
+    // Lists, searches, attempts and audit reads may lag: the replica's when there is one.
+    directory: createAccountDirectory(pool, pools.laggingReads),
+    auditLog: createAuditLog(pool, pools.laggingReads),
+    attempts: createAttempts(pool, { ...config.attempts, now: () => new Date(options.now?.() ?? Date.now()) }, pools.laggingReads),
     staff: createStaffDirectory(pool),
     sessions: createAdminSessions(redis, config.redisKeyPrefix, { idleMs: config.admin.sessionIdleMs, maxMs: config.admin.sessionMaxMs }),
     throttle: createThrottle({
@@ -83,9 +97,12 @@ export async function createAdminServiceDeps(
     checkWebhookTarget: (url) => checkWebhookTarget(url, { isPrivateAllowed: config.webhooks.isPrivateAllowed }),
     invalidate: (accountId, revision) => bindingStore.invalidate(accountId, revision),
     now: options.now ?? Date.now,
+    readiness: createReadiness(),
+    storeHealth,
     async close() {
+      storeHealth.close();
       redis.disconnect();
-      await pool.end();
+      await pools.end();
     },
   };
 }

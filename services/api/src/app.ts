@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { errorHandler, notFound } from '#shared/http/error-handler';
+import { accessLog } from '#shared/http/access-log';
 import { responseHeaders } from '#shared/http/response-headers';
 import type { ApiDeps } from './deps';
 import { healthRoute } from './routes/health';
@@ -39,13 +40,14 @@ export function buildApp(deps: ApiDeps, options: { serveMetrics: boolean } = { s
   app.set('etag', false);
   app.disable('x-powered-by');
   app.use(responseHeaders(API_HELMET));
+  app.use(accessLog({ logger: deps.logger, httpDuration: deps.metrics.httpDuration }));
   // Heartbeats are most of the traffic: their route is matched first.
   mountVerificationsRoute(app, deps.context);
   mountRegistrationsRoute(app, deps.context, deps.attempts, deps.idempotency);
   mountUnbindingsRoute(app, deps.context, deps.attempts, deps.idempotency);
   mountKeysRoute(app, deps.leases);
   mountOpenApiRoute(app);
-  app.use(healthRoute({ redis: deps.redis, pool: deps.pool }));
+  app.use(healthRoute({ readiness: deps.readiness, storeHealth: deps.storeHealth }));
   if (options.serveMetrics) app.use(metricsRoute(deps.metrics.registry));
   app.use(notFound);
   app.use(errorHandler(deps.logger));

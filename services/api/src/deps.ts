@@ -14,6 +14,8 @@ import { createBindings } from '#shared/storage/mysql/bindings';
 import { createLastSeenWriter } from '#shared/storage/mysql/last-seen-writer';
 import { createLeaseKeys } from '#shared/storage/mysql/lease-keys';
 import { createPool, type Pool } from '#shared/storage/mysql/pool';
+import { createReadiness, type Readiness } from '#shared/process/readiness';
+import { watchStores, type StoreHealth } from '#shared/storage/store-health';
 import { loadOrCreateSecret } from '#shared/storage/mysql/settings';
 import { connectRedis } from '#shared/storage/redis/client';
 import { createIdempotencyStore, type IdempotencyStore } from '#shared/storage/redis/idempotency';
@@ -36,13 +38,23 @@ export interface ApiDeps {
   attempts: AttemptWriter;
   /** Idempotency-Key records of registrations and unbindings. */
   idempotency: IdempotencyStore;
+  /** /readyz: draining from SIGTERM on. */
+  readiness: Readiness;
+  /** `regcloud_store_up`, pinged every STORE_PING_INTERVAL_MS. */
+  storeHealth: StoreHealth;
   close(): Promise<void>;
 }
 
 export async function createApiDeps(config: Readonly<Config>, options: { now?: () => Date; logger?: Logger } = {}): Promise<ApiDeps> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'regcloud-api' });
   const metrics = createMetrics();
-  const pool = createPool({ url: config.mysqlUrl, size: config.mysqlPoolSize });
+  // Nothing the API reads may lag (seat checks, the ledger, logins): MYSQL_REPLICA_URL is the staff service's alone.
+  const pool = createPool({
+    url: config.mysqlUrl,
+    size: config.mysqlPoolSize,
+    connectTimeoutMs: config.mysqlTimeouts.connectMs,
+    queryTimeoutMs: config.mysqlTimeouts.queryMs,
+  });
   const redis = await connectRedis({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, name: 'regcloud-api' });
   const bindings = createBindings(pool);
   const tokenSecret = config.tokenSecret ? Buffer.from(config.tokenSecret, 'utf8') : await loadOrCreateSecret(pool, 'token_secret');
@@ -63,6 +75,7 @@ export async function createApiDeps(config: Readonly<Config>, options: { now?: (
   });
   const leases = await createLeaseSigning(config, pool, now, logger);
   const accounts = createAccounts(pool);
+  const storeHealth = watchStores({ stores: { redis, mysql: pool }, gauge: metrics.storeUp, intervalMs: config.storePingIntervalMs });
   const context: UseCaseContext = {
     config,
     logger,
@@ -99,7 +112,10 @@ export async function createApiDeps(config: Readonly<Config>, options: { now?: (
     leases,
     attempts,
     idempotency: createIdempotencyStore(redis, config.redisKeyPrefix),
+    readiness: createReadiness(),
+    storeHealth,
     async close() {
+      storeHealth.close();
       leases.close();
       await Promise.all([lastSeen.close(), attempts.close()]);
       redis.disconnect();

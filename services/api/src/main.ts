@@ -35,6 +35,8 @@ async function main(): Promise<void> {
     logger,
     graceMs: config.shutdownGraceMs,
     what: 'finishing requests in flight',
+    drain: () => deps.readiness.drain(),
+    drainMs: config.shutdownDrainMs,
     stop: async () => {
       await Promise.all(servers.map(closeServer));
       await deps.close();

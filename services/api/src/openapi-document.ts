@@ -66,7 +66,10 @@ const responseShapes = {
     ),
   }),
   Health: z.looseObject({ status: z.literal('ok') }),
-  Readiness: z.looseObject({ redis: z.enum(['ok', 'unavailable']), mysql: z.enum(['ok', 'unavailable']) }),
+  Readiness: z.looseObject({
+    status: z.enum(['ready', 'draining']),
+    stores: z.looseObject({ redis: z.enum(['up', 'down', 'unknown']), mysql: z.enum(['up', 'down', 'unknown']) }),
+  }),
 };
 
 const components = {
@@ -233,8 +236,11 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   '/healthz': { get: { summary: 'Liveness', answers: { 200: json('Process up', ref('Health')) } } },
   '/readyz': {
     get: {
-      summary: 'Readiness: Redis and MySQL reachable',
-      answers: { 200: json('Both stores answer', ref('Readiness')), 503: json('A store does not answer', ref('Readiness')) },
+      summary: 'Readiness: this process can serve (started, migrated, not draining); store outages do not change it',
+      answers: {
+        200: json('Ready; `stores` reports the last pings, informative only', ref('Readiness')),
+        503: json('Draining: the process received SIGTERM and is about to stop', ref('Readiness')),
+      },
     },
   },
   '/metrics': {

@@ -18,10 +18,27 @@ describe('operational endpoints', function () {
     assert.deepEqual(response.body, { status: 'ok' });
   });
 
-  it('GET /readyz reports both stores reachable', async function () {
+  it('GET /readyz answers ready, with the last store pings for information', async function () {
+    await api.deps.storeHealth.check();
     const response = await request(api.app).get('/readyz');
     assert.equal(response.status, 200);
-    assert.deepEqual(response.body, { redis: 'ok', mysql: 'ok' });
+    assert.deepEqual(response.body, { status: 'ready', stores: { redis: 'up', mysql: 'up' } });
+    const scrape = (await request(api.app).get('/metrics')).text;
+    assert.match(scrape, /^regcloud_store_up\{store="redis"\} 1$/m);
+    assert.match(scrape, /^regcloud_store_up\{store="mysql"\} 1$/m);
+  });
+
+  it('GET /readyz answers 503 once the process drains, /healthz still 200', async function () {
+    const draining = await startTestApi();
+    try {
+      draining.deps.readiness.drain();
+      const response = await request(draining.app).get('/readyz');
+      assert.equal(response.status, 503);
+      assert.equal((response.body as { status: string }).status, 'draining');
+      assert.equal((await request(draining.app).get('/healthz')).status, 200);
+    } finally {
+      await draining.close();
+    }
   });
 
   it('GET /metrics exposes process metrics, latency by route and registrations by result and cause', async function () {

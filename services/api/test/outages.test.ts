@@ -11,7 +11,7 @@ import { RUN_KEY_PREFIX, RUN_MYSQL_URL, databaseUrl, testConfig } from '#shared/
 import { randomName, registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
 import { createWorkerDeps } from '../../worker/src/deps';
 import { reconcilePass } from '../../worker/test/support/test-worker';
-import { startApiProcess, type ApiProcess } from './support/api-process';
+import { reachesBothStores, startApiProcess, type ApiProcess } from './support/api-process';
 
 interface Node {
   nodeId: string;
@@ -102,12 +102,9 @@ function expectContractAnswers(sent: readonly Sent[], storeCause: string): Answe
 async function waitUntilReady(urls: readonly string[]): Promise<void> {
   for (const url of urls) {
     for (let attempt = 0; ; attempt++) {
-      const ready = await fetch(`${url}/readyz`).then(
-        (response) => response.status === 200,
-        () => false,
-      );
-      if (ready) break;
-      assert.ok(attempt < 200, `${url} became ready again`);
+      // /readyz stays 200 through a store outage: its `stores` field says when both answer again.
+      if (await reachesBothStores(url)) break;
+      assert.ok(attempt < 200, `${url} reaches both stores again`);
       await sleep(100);
     }
   }

@@ -6,7 +6,7 @@ import { accountKeys } from '#shared/storage/redis/keys';
 import { startPrivateRedis, type PrivateRedis } from '#shared/testing/private-redis';
 import { RUN_DATABASE, RUN_KEY_PREFIX, RUN_MYSQL_URL } from '#shared/testing/test-environment';
 import { randomName, registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
-import { postJson, startApiProcess, type ApiProcess } from './support/api-process';
+import { postJson, reachesBothStores, startApiProcess, type ApiProcess } from './support/api-process';
 
 interface Registered {
   nodes: Array<{ nodeId: string; machineCode: string; token: string }>;
@@ -69,8 +69,8 @@ describe('POST /v1/registrations under concurrency', function () {
 
   async function waitUntilReady(): Promise<void> {
     for (const api of processes) {
-      for (let attempt = 0; (await fetch(`${api.url}/readyz`)).status !== 200; attempt++) {
-        assert.ok(attempt < 100, 'the API became ready again');
+      for (let attempt = 0; !(await reachesBothStores(api.url)); attempt++) {
+        assert.ok(attempt < 100, 'the API reaches both stores again');
         await sleep(100);
       }
     }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import request from 'supertest';
+import { createLogger } from '#shared/log/logger';
 import { accountKeys } from '#shared/storage/redis/keys';
 import { startTcpProxy, type TcpProxy } from '#shared/testing/tcp-proxy';
 import { RUN_DATABASE, RUN_MYSQL_URL, SHARED_MYSQL, SHARED_REDIS, databaseUrl } from '#shared/testing/test-environment';
@@ -25,6 +27,7 @@ describe('store failures', function () {
   let redisProxy: TcpProxy;
   let mysqlProxy: TcpProxy;
   let db: mysql.Connection;
+  const warnings: Array<Record<string, unknown>> = [];
 
   const register = (body: object) => request(api.app).post('/v1/registrations').send(body);
   const unbind = (account: TestAccount, nodes: Registered['nodes']) =>
@@ -70,11 +73,28 @@ describe('store failures', function () {
     const mysqlTarget = new URL(SHARED_MYSQL);
     redisProxy = await startTcpProxy({ host: redisTarget.hostname, port: Number(redisTarget.port) });
     mysqlProxy = await startTcpProxy({ host: mysqlTarget.hostname, port: Number(mysqlTarget.port) });
-    api = await startTestApi({
-      REDIS_URL: `redis://127.0.0.1:${redisProxy.port}/0`,
-      MYSQL_URL: databaseUrl(`mysql://root@127.0.0.1:${mysqlProxy.port}/`, RUN_DATABASE),
-      REDIS_COMMAND_TIMEOUT_MS: '300',
-    });
+    api = await startTestApi(
+      {
+        REDIS_URL: `redis://127.0.0.1:${redisProxy.port}/0`,
+        MYSQL_URL: databaseUrl(`mysql://root@127.0.0.1:${mysqlProxy.port}/`, RUN_DATABASE),
+        REDIS_COMMAND_TIMEOUT_MS: '300',
+        // Pinged by the tests themselves (storeHealth.check()), not by the timer.
+        STORE_PING_INTERVAL_MS: '600000',
+      },
+      {
+        logger: createLogger({
+          level: 'warn',
+          name: 'store-faults',
+          destination: new Writable({
+            write(chunk: Buffer, _encoding, done) {
+              for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+                warnings.push(JSON.parse(line) as Record<string, unknown>);
+              done();
+            },
+          }),
+        }),
+      },
+    );
     db = await mysql.createConnection({ uri: RUN_MYSQL_URL });
   });
   after(async function () {
@@ -89,10 +109,15 @@ describe('store failures', function () {
       const account = await api.createAccount({ maxRegistrations: 2 });
       redisProxy.cut();
       try {
-        expectNodeCauses(await register(registrationBody(account, 2)), 503, {
+        const response = await register(registrationBody(account, 2)).set('x-request-id', 'ingress-7f3a:1');
+        expectNodeCauses(response, 503, {
           'node-1': ['REDIS_INSERT_FAILED'],
           'node-2': ['REDIS_INSERT_FAILED'],
         });
+        assert.equal(response.headers['x-request-id'], 'ingress-7f3a:1');
+        // The warning logged deep in the binding store names the request it failed.
+        const storeWarnings = warnings.filter((line) => line.msg === 'store failure' && line.requestId === 'ingress-7f3a:1');
+        assert.ok(storeWarnings.length > 0, JSON.stringify(warnings.slice(-5)));
       } finally {
         redisProxy.restore();
       }
@@ -137,11 +162,20 @@ describe('store failures', function () {
       redisProxy.cut();
       try {
         assert.equal((await verify(node as Registered['nodes'][number])).status, 200);
-        assert.equal((await request(api.app).get('/readyz')).status, 503);
+        // Readiness is this process's, not the stores': the pod stays in the Service and keeps answering heartbeats.
+        await api.deps.storeHealth.check();
+        const ready = await request(api.app).get('/readyz');
+        assert.equal(ready.status, 200);
+        assert.deepEqual(ready.body, { status: 'ready', stores: { redis: 'down', mysql: 'up' } });
+        const scrape = (await request(api.app).get('/metrics')).text;
+        assert.match(scrape, /^regcloud_store_up\{store="redis"\} 0$/m);
+        assert.match(scrape, /^regcloud_store_up\{store="mysql"\} 1$/m);
       } finally {
         redisProxy.restore();
       }
       await waitForRedis();
+      await api.deps.storeHealth.check();
+      assert.match((await request(api.app).get('/metrics')).text, /^regcloud_store_up\{store="redis"\} 1$/m);
     });
   });
 
@@ -174,6 +208,12 @@ describe('store failures', function () {
           'node-1': ['MYSQL_UPDATE_FAILED'],
           'node-2': ['MYSQL_UPDATE_FAILED'],
         });
+        // Still ready while MySQL is cut; the gauge tells the operator instead.
+        await api.deps.storeHealth.check();
+        const ready = await request(api.app).get('/readyz');
+        assert.equal(ready.status, 200);
+        assert.deepEqual(ready.body, { status: 'ready', stores: { redis: 'up', mysql: 'down' } });
+        assert.match((await request(api.app).get('/metrics')).text, /^regcloud_store_up\{store="mysql"\} 0$/m);
       } finally {
         mysqlProxy.restore();
       }

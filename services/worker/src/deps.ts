@@ -56,7 +56,12 @@ export async function createWorkerDeps(config: Readonly<Config>, options: { logg
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'regcloud-worker' });
   const metrics = createMetrics();
   // Jobs read one account at a time: a few connections are plenty.
-  const pool = createPool({ url: config.mysqlUrl, size: Math.min(config.mysqlPoolSize, 4) });
+  const pool = createPool({
+    url: config.mysqlUrl,
+    size: Math.min(config.mysqlPoolSize, 4),
+    connectTimeoutMs: config.mysqlTimeouts.connectMs,
+    queryTimeoutMs: config.mysqlTimeouts.queryMs,
+  });
   const redis = await connectRedis({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, name: 'regcloud-worker' });
   let queueConnection: Redis;
   try {

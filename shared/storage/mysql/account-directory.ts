@@ -35,7 +35,12 @@ export interface AccountDirectory {
   countBindings(accountId: number): Promise<number>;
 }
 
-export function createAccountDirectory(pool: Pool): AccountDirectory {
+/**
+ * `laggingReads` (MYSQL_REPLICA_URL, shared/storage/mysql/replica.ts) serves
+ * the staff lists and searches, which may lag; the seat count a caller shows
+ * after a change, or decides with, is read from the primary `pool`.
+ */
+export function createAccountDirectory(pool: Pool, laggingReads: Pool = pool): AccountDirectory {
   return {
     async search({ query, status, expiringBy, limit, cursor }) {
       const conditions = ['a.id < ?'];
@@ -56,7 +61,7 @@ export function createAccountDirectory(pool: Pool): AccountDirectory {
       // newest first until enough names match reads most of the table for a rare prefix.
       const index = query !== undefined && query !== '' ? 'FORCE INDEX (uq_accounts_name)' : '';
       const rows = await selectRows(
-        pool,
+        laggingReads,
         `SELECT ${ACCOUNT_COLUMNS}, (SELECT COUNT(*) FROM bindings b WHERE b.account_id = a.id) AS used FROM accounts a ${index}
          WHERE ${conditions.join(' AND ')} ORDER BY a.id DESC LIMIT ?`,
         [...params, limit + 1],
@@ -67,7 +72,7 @@ export function createAccountDirectory(pool: Pool): AccountDirectory {
 
     async listWithUsage() {
       const rows = await selectRows(
-        pool,
+        laggingReads,
         `SELECT ${ACCOUNT_COLUMNS}, (SELECT COUNT(*) FROM bindings b WHERE b.account_id = a.id) AS used FROM accounts a ORDER BY a.name`,
       );
       return rows.map((row) => ({ record: toAccountRecord(row), used: usedColumn.parse(row).used }));

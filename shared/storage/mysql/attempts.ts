@@ -128,7 +128,12 @@ function groupsOf(batch: readonly AttemptSubject[]): Array<[accountId: number, p
   return [...seen.values()];
 }
 
-export function createAttempts(pool: Pool, retention: { keptPerAccount: number; keptDays: number; now: () => Date }): Attempts {
+/** Written and pruned on `pool`; listed for staff, which may lag, from `laggingReads` (MYSQL_REPLICA_URL). */
+export function createAttempts(
+  pool: Pool,
+  retention: { keptPerAccount: number; keptDays: number; now: () => Date },
+  laggingReads: Pool = pool,
+): Attempts {
   /** The oldest instant still kept. */
   const ageLimit = () => toDatetime(new Date(retention.now().getTime() - retention.keptDays * 86_400_000));
 
@@ -171,7 +176,7 @@ export function createAttempts(pool: Pool, retention: { keptPerAccount: number; 
     async list(accountId, { limit, cursor }) {
       const before = decodeCursor(cursor) ?? null;
       const rows = await selectRows(
-        pool,
+        laggingReads,
         `SELECT id, at, kind, result, status, overall, nodes, source_address, request_id FROM attempts
          WHERE account_id = ? AND at >= ? ${before === null ? '' : 'AND id < ?'} ORDER BY id DESC LIMIT ?`,
         [accountId, ageLimit(), ...(before === null ? [] : [before]), limit + 1],

@@ -100,7 +100,8 @@ export async function insertAuditEntry(db: Pool | PoolConnection, entry: AuditIn
   );
 }
 
-export function createAuditLog(pool: Pool): AuditLog {
+/** Entries are written to `pool`; the staff's reads of them, which may lag, go to `laggingReads` (MYSQL_REPLICA_URL). */
+export function createAuditLog(pool: Pool, laggingReads: Pool = pool): AuditLog {
   return {
     record: (entry) => insertAuditEntry(pool, entry),
 
@@ -124,7 +125,7 @@ export function createAuditLog(pool: Pool): AuditLog {
     filter('l.at >= ?', query.since);
     filter('l.at < ?', query.until);
     const rows = await selectRows(
-      pool,
+      laggingReads,
       `SELECT l.id, l.at, l.actor, l.action, l.account_id, a.name AS account_name, l.details, l.before_json, l.after_json, l.source_address, l.request_id
        FROM audit_log l LEFT JOIN accounts a ON a.id = l.account_id WHERE ${conditions.join(' AND ')}
        ORDER BY l.id DESC LIMIT ?`,

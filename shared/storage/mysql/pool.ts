@@ -3,10 +3,19 @@ import mysql, { type Pool, type PoolConnection, type RowDataPacket, type ResultS
 
 export type { Pool, PoolConnection };
 
-/** Queries give up after this long, so a hung server becomes a MySQL failure, not a hung request. */
+/**
+ * Defaults of MYSQL_CONNECT_TIMEOUT_MS and MYSQL_QUERY_TIMEOUT_MS: a query
+ * gives up after this long, so a hung server becomes a MySQL failure, not a
+ * hung request.
+ */
 export const QUERY_TIMEOUT_MS = 5000;
 
-export function createPool(options: { url: string; size: number }): Pool {
+/** Each pool's query timeout, and each connection's while it is lent out. */
+const queryTimeouts = new WeakMap<Pool | PoolConnection, number>();
+
+export function createPool(options: { url: string; size: number; connectTimeoutMs?: number; queryTimeoutMs?: number }): Pool {
+  const connectTimeoutMs = options.connectTimeoutMs ?? QUERY_TIMEOUT_MS;
+  const queryTimeoutMs = options.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
   const pool = mysql.createPool({
     uri: options.url,
     connectionLimit: options.size,
@@ -15,7 +24,7 @@ export function createPool(options: { url: string; size: number }): Pool {
     supportBigNumbers: true,
     bigNumberStrings: false,
     enableKeepAlive: true,
-    connectTimeout: QUERY_TIMEOUT_MS,
+    connectTimeout: connectTimeoutMs,
     timezone: 'Z',
     // A stack captured per query is the largest cost of mysql2 on the registration path;
     // failures are wrapped in StoreFailure at the call site, which names the operation.
@@ -24,8 +33,9 @@ export function createPool(options: { url: string; size: number }): Pool {
   // A row lock held elsewhere fails the statement on the server before the client gives up on it;
   // DATETIME columns are written and read in UTC whatever the server's zone.
   pool.pool.on('connection', (connection) => {
-    connection.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.floor(QUERY_TIMEOUT_MS / 2000))}, time_zone = '+00:00'`);
+    connection.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.floor(queryTimeoutMs / 2000))}, time_zone = '+00:00'`);
   });
+  queryTimeouts.set(pool, queryTimeoutMs);
   return pool;
 }
 
@@ -51,7 +61,7 @@ function isPool(db: Pool | PoolConnection): db is Pool {
 async function run<T extends RowDataPacket[] | ResultSetHeader>(db: Pool | PoolConnection, sql: string, params: Params): Promise<T> {
   if (isPool(db)) return withConnection(db, (connection) => run<T>(connection, sql, params));
   try {
-    const [result] = await db.query<T>({ sql, timeout: QUERY_TIMEOUT_MS }, params);
+    const [result] = await db.query<T>({ sql, timeout: queryTimeouts.get(db) ?? QUERY_TIMEOUT_MS }, params);
     return result;
   } catch (error) {
     if (isBroken(error)) {
@@ -64,6 +74,8 @@ async function run<T extends RowDataPacket[] | ResultSetHeader>(db: Pool | PoolC
 
 async function withConnection<T>(pool: Pool, work: (connection: PoolConnection) => Promise<T>): Promise<T> {
   const connection = await guardStore('mysql', () => pool.getConnection());
+  const timeout = queryTimeouts.get(pool);
+  if (timeout !== undefined) queryTimeouts.set(connection, timeout);
   try {
     return await work(connection);
   } finally {

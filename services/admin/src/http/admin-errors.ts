@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '#shared/log/logger';
-import { requestIdOf } from '#shared/http/response-headers';
+import { requestIdOf } from '#shared/http/request-id';
 import { isBodyError } from '#shared/http/error-handler';
 import { InvalidCursor } from '#shared/storage/mysql/cursor';
 

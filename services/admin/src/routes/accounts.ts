@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { actionForAccountChange } from '#shared/domain/staff';
-import { requestIdOf } from '#shared/http/response-headers';
+import { requestIdOf } from '#shared/http/request-id';
 import { sourceAddress } from '#shared/http/source-address';
 import { assertAllowed, requires, type Principal } from '../auth/principal';
 import { createAccount, showAccount, updateAccount, type Origin, type UpdateOutcome } from '../commands/accounts';

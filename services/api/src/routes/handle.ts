@@ -3,19 +3,19 @@ import { methodNotAllowed } from '#shared/http/error-handler';
 import type { AttemptSubject } from '#shared/domain/attempt';
 import type { Outcome } from '#shared/domain/outcome';
 import { jsonBody } from '#shared/http/json-body';
+import { noteAccess } from '#shared/http/access-log';
 import { answerFor, fallbackAnswer, send } from '#shared/http/respond';
-import type { Counter, Histogram } from 'prom-client';
+import type { Counter } from 'prom-client';
 import { MAX_BODY_DEPTH, type Parsed } from './bodies';
 import { fingerprintOf, isFinal, keep, readIdempotencyKey, replayed, type Idempotency } from './idempotency';
 import type { AttemptRecording, PendingAttempt } from './record-attempts';
 
-const ignoreAccount = (): void => undefined;
-
 /**
  * A node-facing POST route: parse the body, run the use case, answer, count
- * the outcome by result and cause and time it by status, and, for routes
- * that keep them, hand the attempt to its buffer after answering. Nothing
- * else happens in a route. Other methods on the path get 405.
+ * the outcome by result and cause, and, for routes that keep them, hand the
+ * attempt to its buffer after answering. Nothing else happens in a route.
+ * Other methods on the path get 405. Timing and the access line are the
+ * app's (shared/http/access-log.ts), for every answer alike.
  */
 export function mountNodeRoute<Body, Result>(
   app: Express,
@@ -26,7 +26,6 @@ export function mountNodeRoute<Body, Result>(
     parse: (raw: unknown) => Parsed<Body>;
     run: (body: Body, req: Request, onAccount: (subject: AttemptSubject) => void) => Promise<Outcome<Result>>;
     outcomes: Counter<'result' | 'cause'>;
-    latency: Histogram<'route' | 'method' | 'status'>;
     /** Registrations and unbindings; heartbeats keep none and pay nothing for it. */
     attempts?: AttemptRecording<Result>;
     /** Registrations and unbindings honour Idempotency-Key, scoped by the account the body names. */
@@ -36,23 +35,21 @@ export function mountNodeRoute<Body, Result>(
   const { attempts } = options;
   // Label children made once: the heartbeat path should not hash label sets per request.
   const succeeded = options.outcomes.labels('success', 'none');
-  const timers = new Map<number, { observe(seconds: number): void }>();
-  const observe = (status: number, startedAt: bigint) => {
-    let timer = timers.get(status);
-    if (!timer) {
-      timer = options.latency.labels(options.path, 'POST', String(status));
-      timers.set(status, timer);
-    }
-    timer.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
-  };
 
-  /** Answers an outcome, counted, timed and recorded as an attempt. */
-  const answerOutcome = (res: Response, outcome: Outcome<Result>, startedAt: bigint, attempt: PendingAttempt<Result> | undefined): void => {
+  /** The account the use case resolved goes to the request's access line and to its attempt. */
+  const onAccountOf =
+    (res: Response, attempt: PendingAttempt<Result> | undefined) =>
+    (subject: AttemptSubject): void => {
+      noteAccess(res, { accountId: subject.accountId });
+      attempt?.onAccount(subject);
+    };
+
+  /** Answers an outcome, counted and recorded as an attempt. */
+  const answerOutcome = (res: Response, outcome: Outcome<Result>, attempt: PendingAttempt<Result> | undefined): void => {
     const answer = answerFor(outcome);
     if (answer.status === 200 && answer.codes.length === 0) succeeded.inc();
     else for (const cause of answer.codes.length > 0 ? answer.codes : ['none']) options.outcomes.inc({ result: 'failure', cause });
     send(res, answer);
-    observe(answer.status, startedAt);
     attempt?.answered(outcome, answer.status);
   };
 
@@ -65,7 +62,6 @@ export function mountNodeRoute<Body, Result>(
   const answerOnce = async (
     idempotency: NonNullable<typeof options.idempotency>,
     request: { req: Request; res: Response; body: Body; key: string },
-    startedAt: bigint,
     attempt?: PendingAttempt<Result>,
   ) => {
     const { req, res, body, key } = request;
@@ -75,12 +71,11 @@ export function mountNodeRoute<Body, Result>(
       const answer =
         claim.kind === 'replay' ? replayed(claim.answer, idempotency.tokens) : fallbackAnswer(claim.kind === 'in-flight' ? 409 : 422);
       send(res, answer);
-      observe(answer.status, startedAt);
       return;
     }
     let outcome: Outcome<Result>;
     try {
-      outcome = await options.run(body, req, attempt?.onAccount ?? ignoreAccount);
+      outcome = await options.run(body, req, onAccountOf(res, attempt));
     } catch (error) {
       await claim
         .release()
@@ -94,30 +89,28 @@ export function mountNodeRoute<Body, Result>(
       idempotency.logger.warn({ err: error }, 'could not keep an idempotent answer');
       await claim.release().catch(() => undefined);
     });
-    answerOutcome(res, outcome, startedAt, attempt);
+    answerOutcome(res, outcome, attempt);
   };
 
   const handler: RequestHandler = async (req, res) => {
-    const startedAt = process.hrtime.bigint();
     const attempt = attempts?.start(req, res);
     try {
       const parsed = options.parse(req.body);
       if (!parsed.ok) {
-        answerOutcome(res, { kind: 'refused', overall: [parsed.cause], nodes: [] }, startedAt, attempt);
+        answerOutcome(res, { kind: 'refused', overall: [parsed.cause], nodes: [] }, attempt);
         return;
       }
       const { idempotency } = options;
       const idempotencyKey = idempotency ? readIdempotencyKey(req) : { ok: true as const, key: undefined };
       if (!idempotencyKey.ok) {
         const cause = { code: 'INCORRECT_PARAMETER' as const, details: { field: 'Idempotency-Key' } };
-        answerOutcome(res, { kind: 'refused', overall: [cause], nodes: [] }, startedAt, attempt);
+        answerOutcome(res, { kind: 'refused', overall: [cause], nodes: [] }, attempt);
       } else if (idempotency && idempotencyKey.key !== undefined) {
-        await answerOnce(idempotency, { req, res, body: parsed.body, key: idempotencyKey.key }, startedAt, attempt);
+        await answerOnce(idempotency, { req, res, body: parsed.body, key: idempotencyKey.key }, attempt);
       } else {
-        answerOutcome(res, await options.run(parsed.body, req, attempt?.onAccount ?? ignoreAccount), startedAt, attempt);
+        answerOutcome(res, await options.run(parsed.body, req, onAccountOf(res, attempt)), attempt);
       }
     } catch (error) {
-      observe(500, startedAt);
       attempt?.failed();
       throw error;
     }

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { AnsweredCauses, AttemptKind, AttemptSubject } from '#shared/domain/attempt';
 import type { Outcome } from '#shared/domain/outcome';
 import { FALLBACK_ANSWERED, answeredCauses, type NamedNodesBody } from '#shared/http/respond';
-import { requestIdOf } from '#shared/http/response-headers';
+import { requestIdOf } from '#shared/http/request-id';
 import type { AttemptWriter } from '#shared/storage/mysql/attempt-writer';
 import { sourceAddress } from '#shared/http/source-address';
 

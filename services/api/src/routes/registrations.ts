@@ -20,7 +20,6 @@ export function mountRegistrationsRoute(
     parse: parseRegistration,
     run: (body, req, onAccount) => registerCluster(context, body, { address: sourceAddress(req), onAccount }),
     outcomes: context.metrics.outcomes.registrations,
-    latency: context.metrics.httpDuration,
     idempotency: { store: idempotency, tokens: context.tokens, logger: context.logger, accountOf: (body) => body.account },
     attempts: recordAttempts('registration', attempts, context.now),
   });

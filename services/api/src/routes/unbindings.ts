@@ -15,7 +15,6 @@ export function mountUnbindingsRoute(app: Express, context: UseCaseContext, atte
     parse: parseUnbinding,
     run: (body, req, onAccount) => unbindNodes(context, body, { address: sourceAddress(req), onAccount }),
     outcomes: context.metrics.outcomes.unbindings,
-    latency: context.metrics.httpDuration,
     idempotency: { store: idempotency, tokens: context.tokens, logger: context.logger, accountOf: (body) => body.account },
     attempts: recordAttempts('unbinding', attempts, context.now),
   });

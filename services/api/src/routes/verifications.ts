@@ -11,6 +11,5 @@ export function mountVerificationsRoute(app: Express, context: UseCaseContext): 
     parse: parseVerification,
     run: (body) => verifyBinding(context, body),
     outcomes: context.metrics.outcomes.verifications,
-    latency: context.metrics.httpDuration,
   });
 }

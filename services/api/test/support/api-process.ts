@@ -31,7 +31,8 @@ const MAIN = path.join(REPO_ROOT, 'dist', 'services', 'api', 'src', 'main.js');
 export async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
   const port = await getFreePort();
   const child: ChildProcess = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error', ...env },
+    // Stores pinged often: tests wait on /readyz's `stores` for a store to be back.
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error', STORE_PING_INTERVAL_MS: '200', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -58,6 +59,17 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
       await exited;
     },
   };
+}
+
+/** True once /readyz says the process reaches both stores again (readiness itself does not wait for them). */
+export async function reachesBothStores(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/readyz`);
+    const body = (await response.json()) as { stores?: { redis?: string; mysql?: string } };
+    return response.status === 200 && body.stores?.redis === 'up' && body.stores.mysql === 'up';
+  } catch {
+    return false;
+  }
 }
 
 export async function postJson(url: string, body: unknown): Promise<{ status: number; body: unknown }> {

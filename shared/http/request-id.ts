@@ -1,0 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Response } from 'express';
+
+/**
+ * The one place a request gets its id. An ingress or a caller's own tracing
+ * may send `x-request-id`; a well-formed one (1–128 characters of
+ * `[A-Za-z0-9._:-]`, nothing a log line or a header could be broken with) is
+ * kept so the ingress's log and ours share it, anything else is replaced by
+ * a fresh UUID. The id is answered in `x-request-id` and named on every log
+ * line about the request (shared/log/request-context.ts).
+ */
+const WELL_FORMED = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestIdFor(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && WELL_FORMED.test(incoming) ? incoming : randomUUID();
+}
+
+export function requestIdOf(res: Response): string {
+  return typeof res.locals.requestId === 'string' ? res.locals.requestId : 'unknown';
+}
