@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { startRedisCluster } from '#shared/testing/redis-cluster';
 import { clean } from './dataset/clean';
 import { seed } from './dataset/seed';
 import { writeResult } from './report/results';
@@ -51,7 +52,9 @@ options
   --bench        use the bench namespace (regcloud_load_bench, rcloadbench:) instead of regcloud_load, rcload:
   --rate N       fixed heartbeat rate for latency and mixed
   --accounts N   clusters in a storm
-  --seconds N    length of each measurement`;
+  --seconds N    length of each measurement
+  --cluster      start a local Redis Cluster (3 masters, a replica each) for the run and stop it after;
+                 REDIS_CLUSTER_NODES=host:port,... uses an existing one instead`;
 
 interface Options {
   ns: Namespace;
@@ -59,6 +62,7 @@ interface Options {
   bindings: number | undefined;
   rate: number | undefined;
   accounts: number | undefined;
+  isLocalCluster: boolean;
 }
 
 function parse(): { command: string; rest: string[]; options: Options } {
@@ -71,6 +75,7 @@ function parse(): { command: string; rest: string[]; options: Options } {
       rate: { type: 'string' },
       accounts: { type: 'string' },
       seconds: { type: 'string' },
+      cluster: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -86,6 +91,7 @@ function parse(): { command: string; rest: string[]; options: Options } {
       bindings: number(values.bindings),
       rate: number(values.rate),
       accounts: number(values.accounts),
+      isLocalCluster: values.cluster,
     },
   };
 }
@@ -131,6 +137,18 @@ function saved(name: string, result: unknown): void {
 
 async function main(): Promise<void> {
   const { command, rest, options } = parse();
+  if (!options.isLocalCluster) return run(command, rest, options);
+  // A fresh cluster holds nothing: seeding tops up MySQL only, so accounts already seeded there load into Redis on first use.
+  const cluster = await startRedisCluster();
+  log(`local Redis Cluster on ${cluster.seeds}`);
+  try {
+    await run(command, rest, { ...options, ns: { ...options.ns, redisClusterNodes: cluster.seeds } });
+  } finally {
+    await cluster.stop();
+  }
+}
+
+async function run(command: string, rest: string[], options: Options): Promise<void> {
   switch (command) {
     case 'verify':
       return withHarness(options, async (harness) => {

@@ -11,6 +11,8 @@ export interface Namespace {
   database: string;
   mysqlUrl: string;
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES of the API under test and the seeder (LOAD_REDIS_CLUSTER_NODES, else REDIS_CLUSTER_NODES); empty for one server. */
+  redisClusterNodes: string;
   keyPrefix: string;
 }
 
@@ -20,6 +22,7 @@ function namespace(database: string, keyPrefix: string): Namespace {
     database,
     mysqlUrl: `${mysqlBase}/${database}`,
     redisUrl: process.env.LOAD_REDIS_URL ?? 'redis://127.0.0.1:6379/0',
+    redisClusterNodes: process.env.LOAD_REDIS_CLUSTER_NODES ?? process.env.REDIS_CLUSTER_NODES ?? '',
     keyPrefix,
   };
 }

@@ -39,3 +39,24 @@ describe('configuration: attempts retention', function () {
     );
   });
 });
+
+describe('configuration: Redis Cluster', function () {
+  it('uses one server unless REDIS_CLUSTER_NODES lists seeds, which it parses as host:port', function () {
+    assert.deepEqual(loadConfig({}).redisClusterNodes, []);
+    assert.deepEqual(loadConfig({ REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis-a.internal:7001,[::1]:7002 ,' }).redisClusterNodes, [
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-a.internal', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+  });
+
+  it('lists every seed that is not host:port', function () {
+    assert.throws(
+      () => loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1,10.0.0.2:0,redis://10.0.0.3:7000,10.0.0.4:7000' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        ['"10.0.0.1"', '"10.0.0.2:0"', '"redis://10.0.0.3:7000"'].every((seed) => error.message.includes(seed)) &&
+        !error.message.includes('10.0.0.4'),
+    );
+  });
+});

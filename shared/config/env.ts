@@ -56,6 +56,27 @@ const schema = z
     // Optional: reads that may lag (staff lists and searches, attempts, audit) go there; unset, to MYSQL_URL.
     MYSQL_REPLICA_URL: z.url({ protocol: /^mysql$/ }).optional(),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379/0'),
+    // Comma-separated host:port seeds of a Redis Cluster; when set it wins over REDIS_URL.
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .default('')
+      .transform((text, ctx) => {
+        const seeds = text
+          .split(',')
+          .map((part) => part.trim())
+          .filter((part) => part !== '');
+        const parsed: Array<{ host: string; port: number }> = [];
+        for (const seed of seeds) {
+          const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(seed);
+          const port = Number(match?.[2]);
+          if (!match?.[1] || !Number.isInteger(port) || port < 1 || port > 65535) {
+            ctx.addIssue({ code: 'custom', message: `"${seed}" is not host:port` });
+            continue;
+          }
+          parsed.push({ host: match[1].replace(/^\[|\]$/g, ''), port });
+        }
+        return parsed;
+      }),
     REDIS_KEY_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9:_-]{1,64}$/)
@@ -142,6 +163,8 @@ export interface Config {
   /** A replica for reads that may lag (shared/storage/mysql/replica.ts); undefined reads them from `mysqlUrl`. */
   mysqlReplicaUrl: string | undefined;
   redisUrl: string;
+  /** Seeds of a Redis Cluster; empty means one server at `redisUrl`. */
+  redisClusterNodes: ReadonlyArray<{ host: string; port: number }>;
   redisKeyPrefix: string;
   redisCommandTimeoutMs: number;
   bcryptCost: number;
@@ -255,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     mysqlTimeouts: Object.freeze({ connectMs: e.MYSQL_CONNECT_TIMEOUT_MS, queryMs: e.MYSQL_QUERY_TIMEOUT_MS }),
     mysqlReplicaUrl: e.MYSQL_REPLICA_URL === undefined ? undefined : withDefaultDatabase(e.MYSQL_REPLICA_URL),
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     bcryptCost: e.BCRYPT_COST,

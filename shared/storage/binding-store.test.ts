@@ -183,11 +183,11 @@ describe('binding store', function () {
     assert.equal(ledgerReads, 1, 'the first heartbeat after the release asks MySQL');
     for (let i = 0; i < 5; i++) assert.deepEqual(await heartbeat(nonce as string), { kind: 'not-bound' });
     assert.equal(ledgerReads, 1, 'the next ones do not');
-    assert.ok((await api.deps.redis.ttl(keysOf(account).gone)) > 0, 'the note expires');
+    assert.equal(await api.deps.redis.hget(keysOf(account).state, 'gone:a'), nonce, 'noted in the state, which goes with the next change');
 
     const again = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });
     assert.equal(again.kind, 'bound');
-    assert.equal(await api.deps.redis.hexists(keysOf(account).gone, 'a'), 0, 'a new binding of the machine clears its note');
+    assert.equal(await api.deps.redis.hexists(keysOf(account).state, 'gone:a'), 0, 'a new binding of the machine clears its note');
     assert.equal((await heartbeat(again.nonces[0] as string)).kind, 'bound');
   });
 
@@ -213,8 +213,13 @@ describe('binding store', function () {
     const verified = await heartbeat();
     assert.equal(verified.kind, 'bound');
     assert.deepEqual(verified.heldLease, held);
-    assert.deepEqual(await api.deps.redis.hkeys(keysOf(account).leases), ['a'], 'no lease kept for a machine Redis does not hold');
+    const fields = await api.deps.redis.hkeys(keysOf(account).state);
+    assert.deepEqual(
+      fields.filter((field) => field.startsWith('lease:')),
+      ['lease:a'],
+      'no lease kept for a machine Redis does not hold',
+    );
     await store.unbind(account.id, ['a']);
-    assert.equal(await api.deps.redis.hexists(keysOf(account).leases, 'a'), 0);
+    assert.equal(await api.deps.redis.hexists(keysOf(account).state, 'lease:a'), 0, 'gone with the state the unbinding dropped');
   });
 });

@@ -90,13 +90,6 @@ export interface BindingStore {
  */
 export const PENDING_TTL_SECONDS = 60;
 
-/**
- * How long heartbeats of a binding MySQL confirmed gone are refused from
- * Redis alone after the last one. Nonces are never re-used, so the note
- * cannot turn wrong; this only bounds what released machines leave behind.
- */
-export const GONE_TTL_SECONDS = 600;
-
 /** Refills of Redis (each reading MySQL afresh) before the ledger decides alone. */
 const MAX_REFILLS = 4;
 
@@ -341,7 +334,7 @@ export function createBindingStore(deps: {
       return confirmed;
     }
     try {
-      await scripts.rememberGone(keys, { machineCode: input.machineCode, nonce: input.nonce, ttlSeconds: GONE_TTL_SECONDS });
+      await scripts.rememberGone(keys, { machineCode: input.machineCode, nonce: input.nonce });
     } catch (error) {
       counted(error, 'verify');
     }

@@ -1,6 +1,6 @@
 import type { Gauge } from 'prom-client';
 import { pingMysql, type Pool } from './mysql/pool';
-import { pingRedis, type Redis } from './redis/client';
+import { pingRedis, type RedisClient } from './redis/client';
 
 export type StoreName = 'redis' | 'mysql' | 'mysql_replica';
 export type StoreState = 'up' | 'down' | 'unknown';
@@ -22,16 +22,16 @@ export interface StoreHealth {
 }
 
 export function watchStores(options: {
-  stores: Partial<Record<StoreName, Redis | Pool>>;
+  stores: Partial<Record<StoreName, RedisClient | Pool>>;
   gauge: Gauge<'store'>;
   intervalMs: number;
 }): StoreHealth {
-  const entries = Object.entries(options.stores) as Array<[StoreName, Redis | Pool]>;
+  const entries = Object.entries(options.stores) as Array<[StoreName, RedisClient | Pool]>;
   const states: Record<string, StoreState> = Object.fromEntries(entries.map(([name]) => [name, 'unknown']));
   // A ping that has not answered within the interval counts as down: a hung store must not hold the next round back.
   const timeoutMs = options.intervalMs;
-  const ping = (name: StoreName, client: Redis | Pool): Promise<void> =>
-    name === 'redis' ? pingRedis(client as Redis) : pingMysql(client as Pool);
+  const ping = (name: StoreName, client: RedisClient | Pool): Promise<void> =>
+    name === 'redis' ? pingRedis(client as RedisClient) : pingMysql(client as Pool);
   let running: Promise<void> | undefined;
 
   const round = async () => {

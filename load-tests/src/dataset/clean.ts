@@ -1,5 +1,6 @@
 import mysql from 'mysql2/promise';
 import type { Namespace } from '../settings';
+import { scanEachMaster, unlinkEach } from '#shared/storage/redis/client';
 import { openSeedRedis } from './seed';
 
 /**
@@ -17,16 +18,14 @@ export async function clean(ns: Namespace): Promise<{ database: string; keysRemo
     await connection.end();
   }
 
-  const redis = openSeedRedis(ns);
+  const redis = await openSeedRedis(ns);
   let keysRemoved = 0;
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${ns.keyPrefix}*`, 'COUNT', 5000);
-      cursor = next;
-      // UNLINK frees in the background: a million keys go without stalling Redis.
-      if (keys.length > 0) keysRemoved += await redis.unlink(...keys);
-    } while (cursor !== '0');
+    // On a cluster, every master holds a share (SCAN sees one server); a page's keys may span slots, so one UNLINK each.
+    // UNLINK frees in the background: a million keys go without stalling Redis.
+    await scanEachMaster(redis, { pattern: `${ns.keyPrefix}*`, count: 5000 }, async (node, keys) => {
+      keysRemoved += await unlinkEach(node, keys);
+    });
   } finally {
     redis.disconnect();
   }

@@ -1,5 +1,7 @@
 import bcrypt from 'bcrypt';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { loadConfig } from '#shared/config/env';
+import type { RedisClient } from '#shared/storage/redis/client';
 import type { Connection } from 'mysql2/promise';
 import { createNonce } from '#shared/security/binding-token';
 import { migrate } from '#shared/storage/mysql/migrate';
@@ -8,7 +10,7 @@ import { accountKeys } from '#shared/storage/redis/keys';
 import { SEED_PASSWORD, type Namespace } from '../settings';
 import { accountsFor, clusterSize, seedNode } from './naming';
 import { countBindings, insertAccounts, insertBindings, openBulkConnection, seededAccountCount, type SeededBinding } from './mysql-bulk';
-import { usedMemory, writeBindings, writeStates } from './redis-bulk';
+import { memoryUsage, usedMemory, writeBindings, writeStates } from './redis-bulk';
 
 /**
  * Bulk seeding, straight into both stores (not through the API): accounts
@@ -55,8 +57,25 @@ function isoDate(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-export function openSeedRedis(ns: Namespace): Redis {
-  return new Redis(ns.redisUrl, { maxRetriesPerRequest: 1, connectionName: 'regcloud-load-seeder' });
+/** The seeder's client: one server, or the cluster the API under test uses (seeds parsed as the service parses them). */
+export async function openSeedRedis(ns: Namespace): Promise<RedisClient> {
+  const options = { maxRetriesPerRequest: 1, connectionName: 'regcloud-load-seeder', lazyConnect: true };
+  const nodes = loadConfig({ REDIS_CLUSTER_NODES: ns.redisClusterNodes }).redisClusterNodes;
+  const redis: RedisClient =
+    nodes.length === 0
+      ? new Redis(ns.redisUrl, options)
+      : // Auto-pipelining batches the seeding commands per master (redis-bulk.ts sends them one by one on a cluster).
+        new Cluster(
+          nodes.map(({ host, port }) => ({ host, port })),
+          {
+            enableAutoPipelining: true,
+            lazyConnect: true,
+            redisOptions: { maxRetriesPerRequest: 1, connectionName: options.connectionName },
+          },
+        );
+  // Connected before use: a cluster knows its masters (walks, INFO per master) only once its slot map is loaded.
+  await redis.connect();
+  return redis;
 }
 
 function batchBindings(from: number, to: number): SeededBinding[] {
@@ -67,7 +86,7 @@ function batchBindings(from: number, to: number): SeededBinding[] {
   return bindings;
 }
 
-async function sampleMemoryUsage(redis: Redis, prefix: string, from: number, to: number) {
+async function sampleMemoryUsage(redis: RedisClient, prefix: string, from: number, to: number) {
   const count = Math.min(MEMORY_SAMPLE_ACCOUNTS, to - from + 1);
   let bindings = 0;
   let bindingBytes = 0;
@@ -76,8 +95,8 @@ async function sampleMemoryUsage(redis: Redis, prefix: string, from: number, to:
     const n = from + Math.floor(((to - from + 1) * i) / count);
     const keys = accountKeys(prefix, n);
     // SAMPLES 0: walk every field, exact for these keys.
-    bindingBytes += Number(await redis.call('MEMORY', 'USAGE', keys.bindings, 'SAMPLES', '0'));
-    stateBytes += Number(await redis.call('MEMORY', 'USAGE', keys.state, 'SAMPLES', '0'));
+    bindingBytes += await memoryUsage(redis, keys.bindings);
+    stateBytes += await memoryUsage(redis, keys.state);
     bindings += clusterSize(n);
   }
   return {
@@ -107,7 +126,7 @@ export async function seed(
 ): Promise<SeedReport> {
   await migrate(ns.mysqlUrl);
   const connections = await Promise.all(Array.from({ length: LANES }, () => openBulkConnection(ns.mysqlUrl)));
-  const redis = openSeedRedis(ns);
+  const redis = await openSeedRedis(ns);
   try {
     const [main] = connections as [Connection];
     const before = await seededAccountCount(main);

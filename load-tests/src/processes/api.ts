@@ -26,6 +26,7 @@ export function apiEnvironment(ns: Namespace, port: number): Record<string, stri
     HOST: '127.0.0.1',
     MYSQL_URL: ns.mysqlUrl,
     REDIS_URL: ns.redisUrl,
+    REDIS_CLUSTER_NODES: ns.redisClusterNodes,
     REDIS_KEY_PREFIX: ns.keyPrefix,
     LOG_LEVEL: 'warn',
     SEED_DEMO_ACCOUNT: 'false',

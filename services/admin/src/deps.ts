@@ -12,7 +12,7 @@ import { createBindings, type Bindings } from '#shared/storage/mysql/bindings';
 import { createLeaseKeys } from '#shared/storage/mysql/lease-keys';
 import { createPool } from '#shared/storage/mysql/pool';
 import { createStaffDirectory, type StaffDirectory } from '#shared/storage/mysql/staff';
-import { connectRedis, type Redis } from '#shared/storage/redis/client';
+import { connectRedis, redisTargetOf, type RedisClient } from '#shared/storage/redis/client';
 import { createScripts } from '#shared/storage/redis/scripts';
 
 /** The one place that builds the staff CLI's pool, Redis client, scripts and repositories. */
@@ -64,9 +64,13 @@ export function createAdminDeps(config: Readonly<Config>): AdminDeps {
   // Redis is connected only when a change must be propagated: reads work
   // without it, and a change still commits to MySQL (the source of truth)
   // when Redis is down, the invalidation then failing loudly.
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   const bindingStore = once(async (): Promise<BindingStore> => {
-    redis = await connectRedis({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, name: 'regcloud-admin-cli' });
+    redis = await connectRedis({
+      target: redisTargetOf(config),
+      commandTimeoutMs: config.redisCommandTimeoutMs,
+      name: 'regcloud-admin-cli',
+    });
     return createBindingStore({
       scripts: createScripts(redis),
       bindings,

@@ -16,7 +16,7 @@ import { createStaffDirectory, type StaffDirectory } from '#shared/storage/mysql
 import { createWebhookEndpoints, type WebhookEndpoints } from '#shared/storage/mysql/webhook-endpoints';
 import { checkWebhookTarget, type TargetProblem } from '#shared/webhooks/targets';
 import { createAdminSessions, type AdminSessions } from '#shared/storage/redis/admin-sessions';
-import { connectRedis, type Redis } from '#shared/storage/redis/client';
+import { connectRedis, redisTargetOf, type RedisClient } from '#shared/storage/redis/client';
 import { createScripts } from '#shared/storage/redis/scripts';
 import { createThrottle, type Throttle } from '#shared/storage/redis/throttle';
 
@@ -26,7 +26,7 @@ export interface AdminServiceDeps {
   logger: Logger;
   metrics: Metrics;
   pool: Pool;
-  redis: Redis;
+  redis: RedisClient;
   accounts: Accounts;
   bindings: Bindings;
   directory: AccountDirectory;
@@ -59,7 +59,11 @@ export async function createAdminServiceDeps(
   const metrics = createMetrics();
   const pools = createMysqlPools(config);
   const pool = pools.primary;
-  const redis = await connectRedis({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, name: 'regcloud-admin' });
+  const redis = await connectRedis({
+    target: redisTargetOf(config),
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+    name: 'regcloud-admin',
+  });
   const bindings = createBindings(pool);
   const scripts = createScripts(redis);
   const bindingStore = createBindingStore({ scripts, bindings, keyPrefix: config.redisKeyPrefix, metrics, logger, now: Date.now });

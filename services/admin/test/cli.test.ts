@@ -390,7 +390,10 @@ describe('admin CLI', function () {
     it('when Redis is unreachable the change stays in MySQL, with a warning and exit 1', async function () {
       const account = await createAccount();
       const unreachable = `redis://127.0.0.1:${await getFreePort()}/0`;
-      const run = await runCli(['accounts:update', '--name', account.name, '--status', 'disabled'], { REDIS_URL: unreachable });
+      const run = await runCli(['accounts:update', '--name', account.name, '--status', 'disabled'], {
+        REDIS_URL: unreachable,
+        REDIS_CLUSTER_NODES: '',
+      });
       expectExit(run, 1);
       assert.equal((run.json() as AccountOutput).status, 'disabled');
       const lines = stderrLines(run);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { postJson, RUN_STORES_ENV, startApiProcess, type ApiProcess } from '../../api/test/support/api-process';
+import { postJson, runStoresEnv, startApiProcess, type ApiProcess } from '../../api/test/support/api-process';
 import { API, startTestAdmin, type LoggedIn, type TestAdmin } from './support/test-admin';
 
 /** Contract rule 8 through the staff API: a release stops the node's heartbeats on every API process within 1 s. */
@@ -13,7 +13,7 @@ describe('a release through the staff API', function () {
   before(async function () {
     admin = await startTestAdmin();
     staff = await admin.staffAgent('operator');
-    processes = await Promise.all([startApiProcess(RUN_STORES_ENV), startApiProcess(RUN_STORES_ENV)]);
+    processes = await Promise.all([startApiProcess(runStoresEnv()), startApiProcess(runStoresEnv())]);
   });
   after(async function () {
     await Promise.all(processes.map((api) => api.stop()));

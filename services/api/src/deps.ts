@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { createKeyedLimiter } from '#shared/concurrency/keyed-limiter';
 import type { Config } from '#shared/config/env';
 import { createLogger, type Logger } from '#shared/log/logger';
@@ -17,7 +16,7 @@ import { createPool, type Pool } from '#shared/storage/mysql/pool';
 import { createReadiness, type Readiness } from '#shared/process/readiness';
 import { watchStores, type StoreHealth } from '#shared/storage/store-health';
 import { loadOrCreateSecret } from '#shared/storage/mysql/settings';
-import { connectRedis } from '#shared/storage/redis/client';
+import { connectRedis, redisTargetOf, type RedisClient } from '#shared/storage/redis/client';
 import { createIdempotencyStore, type IdempotencyStore } from '#shared/storage/redis/idempotency';
 import { createScripts } from '#shared/storage/redis/scripts';
 import { createThrottle } from '#shared/storage/redis/throttle';
@@ -29,7 +28,7 @@ export interface ApiDeps {
   config: Readonly<Config>;
   logger: Logger;
   metrics: Metrics;
-  redis: Redis;
+  redis: RedisClient;
   pool: Pool;
   context: UseCaseContext;
   /** Lease signing and the JWKS of GET /v1/keys. */
@@ -55,7 +54,7 @@ export async function createApiDeps(config: Readonly<Config>, options: { now?: (
     connectTimeoutMs: config.mysqlTimeouts.connectMs,
     queryTimeoutMs: config.mysqlTimeouts.queryMs,
   });
-  const redis = await connectRedis({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, name: 'regcloud-api' });
+  const redis = await connectRedis({ target: redisTargetOf(config), commandTimeoutMs: config.redisCommandTimeoutMs, name: 'regcloud-api' });
   const bindings = createBindings(pool);
   const tokenSecret = config.tokenSecret ? Buffer.from(config.tokenSecret, 'utf8') : await loadOrCreateSecret(pool, 'token_secret');
   const lastSeen = createLastSeenWriter(bindings, {

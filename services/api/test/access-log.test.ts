@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { createLogger } from '#shared/log/logger';
 import { registrationBody, startTestApi, type TestApi } from '#shared/testing/test-api';
-import { startApiProcess, RUN_STORES_ENV } from './support/api-process';
+import { startApiProcess, runStoresEnv } from './support/api-process';
 
 type Line = Record<string, unknown>;
 
@@ -111,7 +111,7 @@ describe('readiness of a real API process while it drains', function () {
   this.timeout(60_000);
 
   it('answers /readyz 503 from SIGTERM on while it still serves, then exits 0', async function () {
-    const apiProcess = await startApiProcess({ ...RUN_STORES_ENV, SHUTDOWN_DRAIN_MS: '3000' });
+    const apiProcess = await startApiProcess({ ...runStoresEnv(), SHUTDOWN_DRAIN_MS: '3000' });
     try {
       assert.equal((await fetch(`${apiProcess.url}/readyz`)).status, 200);
       const stopped = apiProcess.stop();

@@ -8,7 +8,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { expectOverall } from '#shared/testing/expect-causes';
 import { registrationBody, startTestApi, type TestApi } from '#shared/testing/test-api';
-import { RUN_STORES_ENV, startApiProcess, type ApiProcess } from './support/api-process';
+import { runStoresEnv, startApiProcess, type ApiProcess } from './support/api-process';
 
 const MIB = 1024 * 1024;
 
@@ -114,7 +114,7 @@ describe('depth bombs', function () {
   let api: ApiProcess;
 
   before(async function () {
-    api = await startApiProcess(RUN_STORES_ENV);
+    api = await startApiProcess(runStoresEnv());
   });
   after(async function () {
     await api.stop();

@@ -6,8 +6,8 @@ import { FALLBACK_CAUSE, NODE_CAUSES, OVERALL_CAUSES } from '#shared/domain/caus
 import { accountKeys } from '#shared/storage/redis/keys';
 import { expectMatchesNodeOpenApi } from '#shared/testing/node-openapi';
 import { RUN_KEY_PREFIX, RUN_MYSQL_URL } from '#shared/testing/test-environment';
-import { registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
-import { RUN_STORES_ENV, startApiProcess, type ApiProcess } from './support/api-process';
+import { randomName, registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
+import { runStoresEnv, startApiProcess, type ApiProcess } from './support/api-process';
 import {
   BOUND_MACHINES,
   FIXTURE_ACCOUNTS,
@@ -108,12 +108,14 @@ describe('fuzz: hostile requests against a running API process', function () {
   let accounts: Array<TestAccount & { maxRegistrations: number }>;
   let markers: MarkerValues;
   let sent = 0;
+  // A prefix of its own: the run's thousands of wrong passwords from 127.0.0.1 must not throttle the test files after it.
+  const prefix = `${RUN_KEY_PREFIX}${randomName('fuzz')}:`;
   /** `route status first-code` → how many, printed after the run: what the generators reached. */
   const outcomes = new Map<string, number>();
 
   before(async function () {
     if (process.env.SKIP_LONG_TESTS === '1') this.skip();
-    harness = await startTestApi();
+    harness = await startTestApi({ REDIS_KEY_PREFIX: prefix });
     // Few seats each, so the run fills them; the second with every range set, the third certified for another version.
     const settings = [
       { maxRegistrations: 4 },
@@ -145,7 +147,8 @@ describe('fuzz: hostile requests against a running API process', function () {
     markers = { accounts, bound };
     // Throttling is not what this run is about: wrong passwords for the real accounts must not lock them out for the rest of it.
     api = await startApiProcess({
-      ...RUN_STORES_ENV,
+      ...runStoresEnv(),
+      REDIS_KEY_PREFIX: prefix,
       THROTTLE_PAIR_LIMIT: '1000000',
       THROTTLE_ADDRESS_LIMIT: '1000000',
       THROTTLE_ACCOUNT_LIMIT: '1000000',
@@ -263,7 +266,7 @@ describe('fuzz: hostile requests against a running API process', function () {
       const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT machine_code FROM bindings WHERE account_id = ?', [account.id]);
       const ledger = new Set(rows.map((row) => String(row.machine_code)));
       assert.ok(ledger.size <= account.maxRegistrations, `${account.name}: ${ledger.size} bindings for ${account.maxRegistrations} seats`);
-      const keys = accountKeys(RUN_KEY_PREFIX, account.id);
+      const keys = accountKeys(prefix, account.id);
       const cached = await harness.deps.redis.hkeys(keys.bindings);
       for (const machineCode of cached) assert.ok(ledger.has(machineCode), `${account.name}: Redis holds ${machineCode}, MySQL does not`);
       assert.deepEqual(await harness.deps.redis.hkeys(keys.pending), [], `${account.name}: no seat still reserved`);

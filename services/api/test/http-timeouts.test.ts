@@ -5,7 +5,7 @@ import net from 'node:net';
 import { ConfigError, loadConfig } from '#shared/config/env';
 import { closeServer, createNodeServer, listen } from '#shared/http/node-server';
 import { startTestApi, type TestApi } from '#shared/testing/test-api';
-import { RUN_STORES_ENV, startApiProcess, type ApiProcess } from './support/api-process';
+import { runStoresEnv, startApiProcess, type ApiProcess } from './support/api-process';
 
 /**
  * Writes `sent` on a raw socket, then nothing: what the server answers and
@@ -100,7 +100,7 @@ describe('HTTP server timeouts', function () {
     let apiProcess: ApiProcess;
 
     before(async function () {
-      apiProcess = await startApiProcess({ ...RUN_STORES_ENV, HTTP_HEADERS_TIMEOUT_MS: '300' });
+      apiProcess = await startApiProcess({ ...runStoresEnv(), HTTP_HEADERS_TIMEOUT_MS: '300' });
     });
     after(async function () {
       await apiProcess.stop();

@@ -5,7 +5,7 @@ import { getFreePort } from '#shared/testing/free-port';
 import { startTestApi, type TestApi } from '#shared/testing/test-api';
 import { buildApp } from '../src/app';
 import { buildMetricsApp } from '../src/metrics-app';
-import { postJson, RUN_STORES_ENV, startApiProcess, type ApiProcess } from './support/api-process';
+import { postJson, runStoresEnv, startApiProcess, type ApiProcess } from './support/api-process';
 
 const FALLBACK_404 = {
   result: 'failure',
@@ -58,7 +58,7 @@ describe('METRICS_PORT: /metrics on a port of its own', function () {
     before(async function () {
       const metricsPort = await getFreePort();
       metricsUrl = `http://127.0.0.1:${metricsPort}`;
-      apiProcess = await startApiProcess({ ...RUN_STORES_ENV, METRICS_PORT: String(metricsPort) });
+      apiProcess = await startApiProcess({ ...runStoresEnv(), METRICS_PORT: String(metricsPort) });
     });
     after(async function () {
       await apiProcess.stop();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
+import type { RedisClient } from '#shared/storage/redis/client';
 import { accountKeys } from '#shared/storage/redis/keys';
 import { migrate } from '#shared/storage/mysql/migrate';
 import { expectMatchesNodeOpenApi } from '#shared/testing/node-openapi';
@@ -131,7 +132,7 @@ describe('outages of real store and API processes', function () {
 
   async function expectSeatInvariants(options: {
     db: mysql.Connection;
-    redis: Redis;
+    redis: RedisClient;
     prefix: string;
     accounts: readonly TestAccount[];
     verifyUrl: string;

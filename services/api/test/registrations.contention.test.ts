@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { accountKeys } from '#shared/storage/redis/keys';
 import { RUN_KEY_PREFIX, RUN_MYSQL_URL, SHARED_REDIS } from '#shared/testing/test-environment';
 import { registrationBody, startTestApi, type TestApi } from '#shared/testing/test-api';
-import { postJson, RUN_STORES_ENV, startApiProcess, type ApiProcess } from './support/api-process';
+import { postJson, runStoresEnv, startApiProcess, type ApiProcess } from './support/api-process';
 
 /**
  * Contention is not a fault: clients registering and unbinding the same
@@ -26,7 +26,7 @@ describe('registrations and unbindings contending for one account', function () 
 
   before(async function () {
     admin = await startTestApi();
-    processes = await Promise.all([startApiProcess(RUN_STORES_ENV), startApiProcess(RUN_STORES_ENV)]);
+    processes = await Promise.all([startApiProcess(runStoresEnv()), startApiProcess(runStoresEnv())]);
     db = await mysql.createConnection({ uri: RUN_MYSQL_URL });
     redis = new Redis(SHARED_REDIS);
   });

@@ -5,7 +5,7 @@ import { execute } from '#shared/storage/mysql/pool';
 import { accountKeys } from '#shared/storage/redis/keys';
 import { expectNodeCauses } from '#shared/testing/expect-causes';
 import { registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
-import { RUN_STORES_ENV, startApiProcess, type ApiProcess } from './support/api-process';
+import { runStoresEnv, startApiProcess, type ApiProcess } from './support/api-process';
 
 interface Registered {
   nodes: Array<{ nodeId: string; machineCode: string; token: string }>;
@@ -153,7 +153,7 @@ describe('POST /v1/unbindings: unbinding quota', function () {
   describe('under concurrency, over two API processes', function () {
     let processes: ApiProcess[];
     before(async function () {
-      processes = await Promise.all([startApiProcess(RUN_STORES_ENV), startApiProcess(RUN_STORES_ENV)]);
+      processes = await Promise.all([startApiProcess(runStoresEnv()), startApiProcess(runStoresEnv())]);
     });
     after(async function () {
       await Promise.all(processes.map((process) => process.stop()));

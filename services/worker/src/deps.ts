@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { Config } from '#shared/config/env';
 import { createLogger, type Logger } from '#shared/log/logger';
 import { createMetrics, type Metrics } from '#shared/metrics/registry';
@@ -8,7 +7,8 @@ import { createLedgerSummaries } from '#shared/storage/mysql/ledger-summaries';
 import { createPool, type Pool } from '#shared/storage/mysql/pool';
 import { createWebhookDeliveries, type WebhookDeliveries } from '#shared/storage/mysql/webhook-deliveries';
 import { createExpiryNotices, type ExpiryNotices } from '#shared/storage/mysql/webhook-expiry-notices';
-import { connectRedis } from '#shared/storage/redis/client';
+import { connectQueueRedis, connectRedis, redisTargetOf, type RedisClient } from '#shared/storage/redis/client';
+import { queuePrefix } from '#shared/storage/redis/keys';
 import { createLoadedAccounts } from '#shared/storage/redis/loaded-accounts';
 import { createScripts } from '#shared/storage/redis/scripts';
 import type { ReconcileDeps } from './jobs/reconcile-accounts';
@@ -21,14 +21,18 @@ export interface WorkerDeps {
   logger: Logger;
   metrics: Metrics;
   /** The jobs' own client: fails fast like the API's, so a job's doubt about Redis is an error, never a guess. */
-  redis: Redis;
+  redis: RedisClient;
   /**
    * BullMQ's client. It waits for Redis instead of failing fast: BullMQ polls
    * with blocking commands and must ride out reconnects (it requires
    * `maxRetriesPerRequest: null`); queue bookkeeping is not the seat path.
    */
-  queueConnection: Redis;
-  /** Every BullMQ key starts with this: the configured REDIS_KEY_PREFIX, so deployments and test runs stay apart. */
+  queueConnection: RedisClient;
+  /**
+   * Every BullMQ key starts with this: the configured REDIS_KEY_PREFIX, so
+   * deployments and test runs stay apart, then the `{bull}` hash tag BullMQ
+   * needs on Redis Cluster (keys.ts, `queuePrefix`).
+   */
   queuePrefix: string;
   pool: Pool;
   reconcile: ReconcileDeps;
@@ -36,20 +40,6 @@ export interface WorkerDeps {
   webhookDeliveries: WebhookDeliveries;
   expiryNotices: ExpiryNotices;
   close(): Promise<void>;
-}
-
-async function connectQueueRedis(config: Readonly<Config>): Promise<Redis> {
-  const redis = new Redis(config.redisUrl, {
-    lazyConnect: true,
-    connectionName: 'regcloud-worker-queue',
-    maxRetriesPerRequest: null,
-    connectTimeout: config.redisCommandTimeoutMs * 5,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-  });
-  // BullMQ reports connection trouble through its own 'error' events; the client-level event only needs a listener.
-  redis.on('error', () => undefined);
-  await redis.connect();
-  return redis;
 }
 
 export async function createWorkerDeps(config: Readonly<Config>, options: { logger?: Logger } = {}): Promise<WorkerDeps> {
@@ -62,10 +52,18 @@ export async function createWorkerDeps(config: Readonly<Config>, options: { logg
     connectTimeoutMs: config.mysqlTimeouts.connectMs,
     queryTimeoutMs: config.mysqlTimeouts.queryMs,
   });
-  const redis = await connectRedis({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, name: 'regcloud-worker' });
-  let queueConnection: Redis;
+  const redis = await connectRedis({
+    target: redisTargetOf(config),
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+    name: 'regcloud-worker',
+  });
+  let queueConnection: RedisClient;
   try {
-    queueConnection = await connectQueueRedis(config);
+    queueConnection = await connectQueueRedis({
+      target: redisTargetOf(config),
+      commandTimeoutMs: config.redisCommandTimeoutMs,
+      name: 'regcloud-worker-queue',
+    });
   } catch (error) {
     redis.disconnect();
     await pool.end();
@@ -89,7 +87,7 @@ export async function createWorkerDeps(config: Readonly<Config>, options: { logg
     metrics,
     redis,
     queueConnection,
-    queuePrefix: `${config.redisKeyPrefix}bull`,
+    queuePrefix: queuePrefix(config.redisKeyPrefix),
     pool,
     reconcile,
     silentRelease,

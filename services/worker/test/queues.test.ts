@@ -4,6 +4,7 @@ import type { Job } from 'bullmq';
 import type { ReconcileSummary } from '../src/jobs/reconcile-accounts';
 import { RECONCILE_QUEUE, startQueues, type RunningQueues } from '../src/queues';
 import { bindNodes, startTestPair, type TestPair } from './support/test-worker';
+import { scanEachMaster } from '#shared/storage/redis/client';
 import { changeAccount } from '#shared/testing/change-account';
 
 describe('worker queues (BullMQ, in-process)', function () {
@@ -44,8 +45,11 @@ describe('worker queues (BullMQ, in-process)', function () {
       schedulers.map((scheduler) => ({ id: scheduler.key, every: Number(scheduler.every) })),
       [{ id: RECONCILE_QUEUE, every: 3_600_000 }],
     );
-    const [, queueKeys] = await worker.redis.scan('0', 'MATCH', `${worker.queuePrefix}:${RECONCILE_QUEUE}:*`, 'COUNT', 100_000);
+    const queueKeys: string[] = [];
+    await scanEachMaster(worker.redis, { pattern: `${worker.queuePrefix}:${RECONCILE_QUEUE}:*`, count: 10_000 }, (_node, keys) => {
+      queueKeys.push(...keys);
+    });
     assert.ok(queueKeys.length > 0, 'BullMQ keys live under REDIS_KEY_PREFIX');
-    assert.ok(worker.queuePrefix.startsWith(pair.prefix));
+    assert.ok(worker.queuePrefix.startsWith(`${pair.prefix}{`), 'behind a hash tag, so every queue key shares one slot');
   });
 });

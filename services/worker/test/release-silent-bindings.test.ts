@@ -148,7 +148,11 @@ describe('worker job release-silent-bindings', function () {
     nowMs += 3_600_000;
     const target = new URL(SHARED_REDIS);
     const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
-    const cut = await connectRedis({ url: `redis://127.0.0.1:${String(proxy.port)}/0`, commandTimeoutMs: 300, name: 'silent-test' });
+    const cut = await connectRedis({
+      target: { url: `redis://127.0.0.1:${String(proxy.port)}/0`, clusterNodes: [] },
+      commandTimeoutMs: 300,
+      name: 'silent-test',
+    });
     let summary;
     try {
       proxy.cut();

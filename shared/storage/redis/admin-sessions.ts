@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { guardStore } from '../errors';
-import type { Redis } from './client';
+import type { RedisClient } from './client';
 import { adminSessionKey, staffSessionsKey } from './keys';
 
 /**
@@ -37,7 +37,7 @@ const stored = z.object({
   lastUsedAtMs: z.coerce.number().int(),
 });
 
-export function createAdminSessions(redis: Redis, prefix: string, limits: SessionLimits): AdminSessions {
+export function createAdminSessions(redis: RedisClient, prefix: string, limits: SessionLimits): AdminSessions {
   const keyOf = (id: string) => adminSessionKey(prefix, id);
   return {
     async create(staffId, nowMs) {

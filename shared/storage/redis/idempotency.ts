@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { StoreFailure, describeReply, guardStore } from '../errors';
+import type { RedisClient } from './client';
 import { idempotencyKey } from './keys';
 
 /**
@@ -39,7 +39,7 @@ const recordSchema = z.object({
   answer: z.object({ status: z.number().int(), body: z.unknown() }).optional(),
 });
 
-export function createIdempotencyStore(redis: Redis, prefix: string): IdempotencyStore {
+export function createIdempotencyStore(redis: RedisClient, prefix: string): IdempotencyStore {
   return {
     async claim(scope, fingerprint) {
       const key = idempotencyKey(prefix, scope);

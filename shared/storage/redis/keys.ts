@@ -1,12 +1,21 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The only place key strings are built. Every key of one account carries the
- * hash tag `{acct:<id>}`, so the scripts that touch several of them run on
- * Redis Cluster too (all of an account's keys live in one slot).
+ * The only place key strings are built. Every key carries an explicit hash
+ * tag naming what one script, transaction or command touches, so each of
+ * them runs on one slot of a Redis Cluster: `{acct:<id>}` for an account's
+ * copy (all of an account's keys live in one slot), `{login:…}` and
+ * `{login-address:…}` for throttling, `{admin-sessions}`, `{idem:…}`,
+ * `{worker}` and BullMQ's `{bull}`. REDIS_KEY_PREFIX holds no braces, so the
+ * tag is always the first `{…}` of a key.
  */
 export interface AccountKeys {
-  /** hash {status, expiresAt, revision}; present only while the account is loaded */
+  /**
+   * hash {status, expiresAt, revision, lastSeenEvery}; present only while the
+   * account is loaded. Also per machine `lease:<machineCode>` (the lease last
+   * handed out, lease-record.ts) and `gone:<machineCode>` (the nonce of a
+   * binding MySQL confirmed is gone), which go with the state.
+   */
   state: string;
   /** hash machineCode -> nonce .. lastSeen: bindings MySQL has committed */
   bindings: string;
@@ -14,10 +23,6 @@ export interface AccountKeys {
   pending: string;
   /** lowest revision a refill may load */
   floor: string;
-  /** hash machineCode -> lease record (lease-record.ts): the lease last handed to the bound node, for re-use by every process */
-  leases: string;
-  /** hash machineCode -> nonce of a binding MySQL confirmed is gone: its heartbeats are refused without asking MySQL again */
-  gone: string;
 }
 
 export function accountKeys(prefix: string, accountId: number): AccountKeys {
@@ -27,8 +32,6 @@ export function accountKeys(prefix: string, accountId: number): AccountKeys {
     bindings: `${tag}:bindings`,
     pending: `${tag}:pending`,
     floor: `${tag}:floor`,
-    leases: `${tag}:leases`,
-    gone: `${tag}:gone`,
   };
 }
 
@@ -44,7 +47,16 @@ function opaquePart(...parts: readonly string[]): string {
   return hash.digest('base64url').slice(0, 22);
 }
 
-/** The keys of login throttling (reserve-login.lua, settle-login.lua) for one address and account. */
+/**
+ * The keys of login throttling for one address and account. A script runs
+ * on one slot, so they come in two groups, each under its own hash tag:
+ * everything about the account (its pair with this address, its account-wide
+ * counters, the pair's history and trust) under `{login:<account hash>}`,
+ * read and written by reserve-login.lua and settle-login.lua; the
+ * address-wide counters, shared by every account the address tries, under
+ * `{login-address:<address hash>}`, for reserve-login-address.lua and
+ * settle-login-address.lua (login-steps.ts runs the two in turn).
+ */
 export interface LoginKeys {
   pairFailures: string;
   pairInFlight: string;
@@ -57,9 +69,9 @@ export interface LoginKeys {
 }
 
 export function loginKeys(prefix: string, address: string, account: string): LoginKeys {
-  const pair = `${prefix}login:pair:${opaquePart(address, account)}`;
-  const byAddress = `${prefix}login:address:${opaquePart(address)}`;
-  const byAccount = `${prefix}login:account:${opaquePart(account)}`;
+  const byAccount = `${prefix}{login:${opaquePart(account)}}`;
+  const pair = `${byAccount}:pair:${opaquePart(address, account)}`;
+  const byAddress = `${prefix}{login-address:${opaquePart(address)}}`;
   return {
     pairFailures: `${pair}:failed`,
     pairInFlight: `${pair}:pending`,
@@ -72,18 +84,14 @@ export function loginKeys(prefix: string, address: string, account: string): Log
   };
 }
 
-/** KEYS of both login scripts, in their headers' order. */
-export function loginKeyList(keys: LoginKeys): string[] {
-  return [
-    keys.pairFailures,
-    keys.pairInFlight,
-    keys.addressFailures,
-    keys.addressInFlight,
-    keys.accountFailures,
-    keys.accountInFlight,
-    keys.pairHistory,
-    keys.trusted,
-  ];
+/** KEYS of reserve-login.lua and settle-login.lua (the account's slot), in their headers' order. */
+export function loginAccountKeyList(keys: LoginKeys): string[] {
+  return [keys.pairFailures, keys.pairInFlight, keys.accountFailures, keys.accountInFlight, keys.pairHistory, keys.trusted];
+}
+
+/** KEYS of reserve-login-address.lua and settle-login-address.lua (the address's slot). */
+export function loginAddressKeyList(keys: LoginKeys): string[] {
+  return [keys.addressFailures, keys.addressInFlight];
 }
 
 /** Escapes SCAN's glob characters (the configured prefix has none today; this keeps it literal if that changes). */
@@ -109,20 +117,31 @@ export function accountIdOfStateKey(prefix: string, key: string): number | null 
 
 /** Where the reconcile worker keeps its place in the keyspace between runs. */
 export function walkStateKey(prefix: string): string {
-  return `${prefix}worker:reconcile-accounts:walk`;
+  return `${prefix}{worker}:reconcile-accounts:walk`;
+}
+
+/**
+ * BullMQ's key prefix: every queue key starts with it. The hash tag puts all
+ * of a queue's keys in one slot, as BullMQ's scripts need on Redis Cluster.
+ */
+export function queuePrefix(prefix: string): string {
+  return `${prefix}{bull}`;
 }
 
 /**
  * A staff console session, found by a hash of its id: a copy of Redis holds
- * no id that could be replayed as a cookie.
+ * no id that could be replayed as a cookie. Sessions and the per-staff index
+ * share one hash tag, so creating a session and ending all of a staff
+ * member's are each one transaction on one slot (staff are few; one slot
+ * holds them all easily).
  */
 export function adminSessionKey(prefix: string, sessionId: string): string {
-  return `${prefix}admin:session:${opaquePart(sessionId)}`;
+  return `${prefix}{admin-sessions}:session:${opaquePart(sessionId)}`;
 }
 
 /** The session keys of one staff member, so disabling them ends every one at once. */
 export function staffSessionsKey(prefix: string, staffId: number): string {
-  return `${prefix}admin:staff:${staffId}:sessions`;
+  return `${prefix}{admin-sessions}:staff:${staffId}`;
 }
 
 /**
@@ -130,5 +149,6 @@ export function staffSessionsKey(prefix: string, staffId: number): string {
  * account name reach Redis only hashed (length-prefixed, like the throttle's).
  */
 export function idempotencyKey(prefix: string, scope: { path: string; account: string; key: string }): string {
-  return `${prefix}idem:${opaquePart(scope.path, scope.account, scope.key)}`;
+  // One key per claim, tagged by itself: claims spread over the cluster's slots.
+  return `${prefix}{idem:${opaquePart(scope.path, scope.account, scope.key)}}`;
 }

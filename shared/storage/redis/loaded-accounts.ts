@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { StoreFailure, describeReply, guardStore } from '../errors';
 import { decodeBindingRecord, type BindingRecord } from './binding-record';
-import type { Redis } from './client';
+import { mastersOf, type RedisClient } from './client';
 import { accountIdOfStateKey, accountKeys, loadedStatePattern, walkStateKey } from './keys';
 
 /**
@@ -14,8 +14,11 @@ import { accountIdOfStateKey, accountKeys, loadedStatePattern, walkStateKey } fr
  * Key strings come from shared/storage/redis/keys.ts; the SCAN pattern and
  * the way back from a state key to its account are checked against it
  * (`accountIdOfStateKey` accepts a key only if `accountKeys` builds exactly
- * that key). SCAN walks one server: on Redis Cluster each primary would need
- * its own walk.
+ * that key). SCAN walks one server, so on Redis Cluster the walk goes
+ * through each master in turn (`mastersOf`): the cursor then says which
+ * master and where on it (`<master>-<cursor>`; '0' still means the start or
+ * the end of a pass). A slot that moves to a master the walk has already
+ * passed is picked up by the next pass.
  */
 export interface RedisCopy {
   status: string;
@@ -31,7 +34,7 @@ export interface RedisCopy {
 
 /** Where the walk over the keyspace stands between runs. */
 export interface WalkState {
-  /** SCAN cursor; '0' with an empty backlog means the next run starts a new pass. */
+  /** SCAN cursor (`<master>-<cursor>` on a cluster); '0' with an empty backlog means the next run starts a new pass. */
   cursor: string;
   /** Accounts a SCAN returned that a run had no budget left to check, oldest first. */
   backlog: number[];
@@ -55,7 +58,7 @@ export interface LoadedAccounts {
 const WALK_STATE_TTL_SECONDS = 86_400;
 
 const walkState = z.object({
-  cursor: z.string().regex(/^\d{1,20}$/),
+  cursor: z.string().regex(/^(?:\d{1,4}-)?\d{1,20}$/),
   backlog: z.array(z.number().int().positive()).max(1_000_000),
 });
 
@@ -79,15 +82,28 @@ function reservationsOf(records: Record<string, string>): RedisCopy['pending'] {
   return reservations;
 }
 
-export function createLoadedAccounts(redis: Redis, prefix: string): LoadedAccounts {
+/** Which master (by its place in `mastersOf`) and where on it a walk stands. */
+function parseCursor(cursor: string): { master: number; cursor: string } {
+  const [master, onMaster] = cursor.includes('-') ? cursor.split('-') : ['0', cursor];
+  return { master: Number(master), cursor: onMaster ?? '0' };
+}
+
+export function createLoadedAccounts(redis: RedisClient, prefix: string): LoadedAccounts {
   const walkKey = walkStateKey(prefix);
   const pattern = loadedStatePattern(prefix);
 
   return {
     async scan(cursor, count) {
-      const [next, keys] = await guardStore('redis', () => redis.scan(cursor, 'MATCH', pattern, 'COUNT', count));
+      const masters = mastersOf(redis);
+      const at = parseCursor(cursor);
+      // The cluster lost a master since the walk stopped: start the pass over rather than skip a share of it.
+      const node = masters[at.master];
+      if (node === undefined) return { cursor: '0', accountIds: [] };
+      const [next, keys] = await guardStore('redis', () => node.scan(at.cursor, 'MATCH', pattern, 'COUNT', count));
       const accountIds = keys.map((key) => accountIdOfStateKey(prefix, key)).filter((id): id is number => id !== null);
-      return { cursor: next, accountIds };
+      if (masters.length === 1) return { cursor: next, accountIds };
+      if (next !== '0') return { cursor: `${at.master}-${next}`, accountIds };
+      return { cursor: at.master + 1 < masters.length ? `${at.master + 1}-0` : '0', accountIds };
     },
 
     async read(accountId, { withBindings }) {

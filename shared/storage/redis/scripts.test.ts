@@ -13,16 +13,18 @@ import { expandIncludes, readScript, SCRIPT_FILES } from './scripts';
  */
 const PINNED_SHA1: Record<keyof typeof SCRIPT_FILES, string> = {
   bindNodes: '1f2fcd4562eb2b6991fdb14643f698d46b34ca43',
-  commitBindings: '728f620c6b6f48d3576492c47acf2469e069ea52',
+  commitBindings: 'eece46a731ff9e60d4691d5d398827cf3abf3403',
   undoBindNodes: 'becd2a87e1fa83021f93385d5fa298911304befe',
   loadAccount: 'e7f9a0049f4a6b99eb567309b7745b9366116e8f',
-  unbindNodes: '12df2b4d0e6d020f5625eabb81b61356e0cec047',
-  invalidateAccount: '5be7dda0b183b4601e5ac438c529fc0641e25c42',
-  verifyBinding: 'f14995f780f5898a9c1c77c574081d8eac5d8044',
-  reserveLogin: 'f574e16754540b16abc5f1bc65631383a7448e8b',
-  settleLogin: '10f9482ff2312eae2d93f0848a2202e5e1ccf40d',
-  keepLeases: '579bb64149efb4177a2811119b95791ca4bb2af2',
-  rememberGone: 'c6ad94a924b2538c304c7b4c7a557d97edf1d6cc',
+  unbindNodes: 'ae7b88fe5f30bd93bed9862f65775f07c5f67bb6',
+  invalidateAccount: '00e555053d35700b81d9fb0248fe0f216a389420',
+  verifyBinding: '4cff539f4c7c54308d19db4dae47a44eac023186',
+  reserveLogin: 'b7c2e702fd871fe6ada476c9f915f463a4aeaf16',
+  reserveLoginAddress: '7e1200e4f03de1cf420df5f1eefba78deb62dc3e',
+  settleLogin: 'bcae4c7848863d2b2442b0c44b6b0d6dbfbe4ef7',
+  settleLoginAddress: '143c12f5b0def73d44f0fc3e7f3da55704cd8bf2',
+  keepLeases: '6b0d96739186c4bfece9fcfad0272dd00aa1a578',
+  rememberGone: '8045d9e0eaedd28a7b39169e9fdecd58743817f7',
 };
 
 function sha1(text: string): string {

@@ -1,32 +1,38 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
 import type { AccountSnapshot } from '#shared/domain/account-snapshot';
 import { LUA_DIR } from '#shared/paths';
 import { StoreFailure, describeReply, guardStore } from '../errors';
 import type { HeldLease } from '#shared/security/leases';
 import { encodeBindingRecord } from './binding-record';
+import type { RedisClient } from './client';
+import { loginAccountKeyList, loginAddressKeyList, type AccountKeys, type LoginKeys } from './keys';
 import { decodeLeaseRecord, encodeLeaseRecord } from './lease-record';
-import { loginKeyList, type AccountKeys, type LoginKeys } from './keys';
 
 /**
  * The only module that runs Lua. Each script is registered once with
  * `defineCommand` (ioredis then calls it by SHA and resends the source only
  * after a NOSCRIPT), and wrapped in a typed function that checks the reply:
- * an unexpected reply is a fault, never a guess.
+ * an unexpected reply is a fault, never a guess. On Redis Cluster the SHA is
+ * sent to whichever master owns the script's slot; a master that has not seen
+ * the script yet answers NOSCRIPT and gets the source once, so every master
+ * learns each script on first use, and after a failover the new master too.
+ * Every script's keys share one hash tag (keys.ts).
  */
 export const SCRIPT_FILES = {
   bindNodes: { file: 'bind-nodes.lua', keys: 3 },
-  commitBindings: { file: 'commit-bindings.lua', keys: 4 },
+  commitBindings: { file: 'commit-bindings.lua', keys: 3 },
   undoBindNodes: { file: 'undo-bind-nodes.lua', keys: 1 },
   loadAccount: { file: 'load-account.lua', keys: 3 },
-  unbindNodes: { file: 'unbind-nodes.lua', keys: 2 },
-  invalidateAccount: { file: 'invalidate-account.lua', keys: 6 },
-  verifyBinding: { file: 'verify-binding.lua', keys: 4 },
-  keepLeases: { file: 'keep-leases.lua', keys: 3 },
+  unbindNodes: { file: 'unbind-nodes.lua', keys: 1 },
+  invalidateAccount: { file: 'invalidate-account.lua', keys: 4 },
+  verifyBinding: { file: 'verify-binding.lua', keys: 2 },
+  keepLeases: { file: 'keep-leases.lua', keys: 2 },
   rememberGone: { file: 'remember-gone.lua', keys: 1 },
-  reserveLogin: { file: 'reserve-login.lua', keys: 8 },
-  settleLogin: { file: 'settle-login.lua', keys: 8 },
+  reserveLogin: { file: 'reserve-login.lua', keys: 6 },
+  reserveLoginAddress: { file: 'reserve-login-address.lua', keys: 2 },
+  settleLogin: { file: 'settle-login.lua', keys: 6 },
+  settleLoginAddress: { file: 'settle-login-address.lua', keys: 2 },
 } as const;
 
 type ScriptName = keyof typeof SCRIPT_FILES;
@@ -76,6 +82,19 @@ export type VerifyReply =
 
 export type ReserveLoginReply = { kind: 'RESERVED' } | { kind: 'BUSY' } | { kind: 'THROTTLED'; retryAfterSeconds: number };
 
+/** reserve-login.lua: the account's slot of a login's reservation. */
+export type ReserveLoginAccountReply =
+  | { kind: 'RESERVED'; isTrusted: boolean }
+  | { kind: 'BUSY'; isTrusted: boolean }
+  | { kind: 'THROTTLED'; retryAfterSeconds: number }
+  | { kind: 'ACCOUNT_THROTTLED'; retryAfterSeconds: number };
+
+/** reserve-login-address.lua: the address-wide limit's slot. */
+export type ReserveLoginAddressReply =
+  { kind: 'RESERVED' } | { kind: 'CLEAR' } | { kind: 'BUSY' } | { kind: 'THROTTLED'; retryAfterSeconds: number };
+
+export type AddressReservationMode = 'reserve' | 'exempt' | 'check';
+
 export type LoginOutcome = 'failed' | 'succeeded' | 'abandoned';
 
 export interface LoginLimits {
@@ -121,16 +140,22 @@ export interface Scripts {
   /** The number kept: a lease of a binding Redis does not hold under that nonce is dropped. */
   keepLeases(keys: AccountKeys, leases: ReadonlyArray<{ machineCode: string; held: HeldLease }>): Promise<number>;
   /** MySQL confirmed no binding of the machine under this nonce. */
-  rememberGone(keys: AccountKeys, input: { machineCode: string; nonce: string; ttlSeconds: number }): Promise<void>;
+  rememberGone(keys: AccountKeys, input: { machineCode: string; nonce: string }): Promise<void>;
   reserveLogin(
     keys: LoginKeys,
     input: { nowMs: number; id: string; reservationTtlMs: number; limits: LoginLimits },
-  ): Promise<ReserveLoginReply>;
+  ): Promise<ReserveLoginAccountReply>;
+  reserveLoginAddress(
+    keys: LoginKeys,
+    input: { nowMs: number; id: string; reservationTtlMs: number; limits: LoginLimits; mode: AddressReservationMode },
+  ): Promise<ReserveLoginAddressReply>;
   /** False when the reservation had already expired. */
   settleLogin(keys: LoginKeys, input: { id: string; outcome: LoginOutcome; limits: LoginLimits }): Promise<boolean>;
+  /** False when the address held no reservation (expired, or never taken). */
+  settleLoginAddress(keys: LoginKeys, input: { id: string; outcome: LoginOutcome; limits: LoginLimits }): Promise<boolean>;
 }
 
-export function createScripts(redis: Redis): Scripts {
+export function createScripts(redis: RedisClient): Scripts {
   const commands = redis as unknown as Record<ScriptName, ScriptCall>;
   for (const [name, { keys }] of Object.entries(SCRIPT_FILES) as Array<[ScriptName, { keys: number }]>) {
     redis.defineCommand(name, { numberOfKeys: keys, lua: readScript(name) });
@@ -160,7 +185,7 @@ export function createScripts(redis: Redis): Scripts {
     },
 
     async commitBindings(keys, nodes) {
-      const reply = await run('commitBindings', [keys.state, keys.bindings, keys.pending, keys.gone, ...pairsOf(nodes)]);
+      const reply = await run('commitBindings', [keys.state, keys.bindings, keys.pending, ...pairsOf(nodes)]);
       return typeof reply === 'number' ? reply : unexpected('commitBindings', reply);
     },
 
@@ -188,26 +213,17 @@ export function createScripts(redis: Redis): Scripts {
     },
 
     async unbindNodes(keys, machineCodes) {
-      const reply = await run('unbindNodes', [keys.bindings, keys.leases, ...machineCodes]);
+      const reply = await run('unbindNodes', [keys.bindings, ...machineCodes]);
       return typeof reply === 'number' ? reply : unexpected('unbindNodes', reply);
     },
 
     async invalidateAccount(keys, revision) {
-      const reply = await run('invalidateAccount', [keys.state, keys.bindings, keys.pending, keys.floor, keys.leases, keys.gone, revision]);
+      const reply = await run('invalidateAccount', [keys.state, keys.bindings, keys.pending, keys.floor, revision]);
       if (typeof reply !== 'number') unexpected('invalidateAccount', reply);
     },
 
     async verifyBinding(keys, { machineCode, nonce, nowSeconds, lastSeenIntervalSeconds }) {
-      const reply = await run('verifyBinding', [
-        keys.state,
-        keys.bindings,
-        keys.leases,
-        keys.gone,
-        machineCode,
-        nonce,
-        nowSeconds,
-        lastSeenIntervalSeconds,
-      ]);
+      const reply = await run('verifyBinding', [keys.state, keys.bindings, machineCode, nonce, nowSeconds, lastSeenIntervalSeconds]);
       if (!isReplyArray(reply)) return unexpected('verifyBinding', reply);
       const [kind, status, expiresAt, isRecorded, lease] = reply;
       if ((kind === 'NOT_LOADED' || kind === 'NOT_BOUND' || kind === 'GONE') && reply.length === 1) return { kind };
@@ -220,44 +236,67 @@ export function createScripts(redis: Redis): Scripts {
     async keepLeases(keys, leases) {
       if (leases.length === 0) return 0;
       const triples = leases.flatMap(({ machineCode, held }) => [machineCode, held.nonce, encodeLeaseRecord(held)]);
-      const reply = await run('keepLeases', [keys.state, keys.bindings, keys.leases, ...triples]);
+      const reply = await run('keepLeases', [keys.state, keys.bindings, ...triples]);
       return typeof reply === 'number' ? reply : unexpected('keepLeases', reply);
     },
 
-    async rememberGone(keys, { machineCode, nonce, ttlSeconds }) {
-      const reply = await run('rememberGone', [keys.gone, machineCode, nonce, ttlSeconds]);
-      if (reply !== 1) unexpected('rememberGone', reply);
+    async rememberGone(keys, { machineCode, nonce }) {
+      const reply = await run('rememberGone', [keys.state, machineCode, nonce]);
+      if (reply !== 0 && reply !== 1) unexpected('rememberGone', reply);
     },
 
     async reserveLogin(keys, { nowMs, id, reservationTtlMs, limits }) {
       const reply = await run('reserveLogin', [
-        ...loginKeyList(keys),
+        ...loginAccountKeyList(keys),
         nowMs,
         id,
         reservationTtlMs,
         limits.pair.limit,
-        limits.address.limit,
         limits.account.limit,
         limits.newcomerLimit,
       ]);
-      if (!isReplyArray(reply)) return unexpected('reserveLogin', reply);
-      const [kind, seconds] = reply;
-      if ((kind === 'RESERVED' || kind === 'BUSY') && reply.length === 1) return { kind };
-      if (kind === 'THROTTLED' && typeof seconds === 'number' && seconds > 0) return { kind, retryAfterSeconds: seconds };
+      if (!isReplyArray(reply) || reply.length !== 2) return unexpected('reserveLogin', reply);
+      const [kind, value] = reply;
+      if (kind === 'RESERVED' && (value === 0 || value === 1)) return { kind, isTrusted: value === 1 };
+      if (kind === 'BUSY' && (value === 0 || value === 1)) return { kind, isTrusted: value === 1 };
+      if (kind === 'THROTTLED' && typeof value === 'number' && value > 0) return { kind, retryAfterSeconds: value };
+      if (kind === 'ACCOUNT_THROTTLED' && typeof value === 'number' && value > 0) return { kind, retryAfterSeconds: value };
       return unexpected('reserveLogin', reply);
+    },
+
+    async reserveLoginAddress(keys, { nowMs, id, reservationTtlMs, limits, mode }) {
+      const reply = await run('reserveLoginAddress', [
+        ...loginAddressKeyList(keys),
+        nowMs,
+        id,
+        reservationTtlMs,
+        limits.address.limit,
+        mode,
+      ]);
+      if (!isReplyArray(reply)) return unexpected('reserveLoginAddress', reply);
+      const [kind, seconds] = reply;
+      if (kind === 'RESERVED' && reply.length === 1) return { kind };
+      if (kind === 'CLEAR' && reply.length === 1) return { kind };
+      if (kind === 'BUSY' && reply.length === 1) return { kind };
+      if (kind === 'THROTTLED' && typeof seconds === 'number' && seconds > 0) return { kind, retryAfterSeconds: seconds };
+      return unexpected('reserveLoginAddress', reply);
     },
 
     async settleLogin(keys, { id, outcome, limits }) {
       const reply = await run('settleLogin', [
-        ...loginKeyList(keys),
+        ...loginAccountKeyList(keys),
         id,
         outcome,
         limits.pair.windowSeconds,
-        limits.address.windowSeconds,
         limits.account.windowSeconds,
         limits.trustedAddressSeconds,
       ]);
       return reply === 0 || reply === 1 ? reply === 1 : unexpected('settleLogin', reply);
+    },
+
+    async settleLoginAddress(keys, { id, outcome, limits }) {
+      const reply = await run('settleLoginAddress', [...loginAddressKeyList(keys), id, outcome, limits.address.windowSeconds]);
+      return reply === 0 || reply === 1 ? reply === 1 : unexpected('settleLoginAddress', reply);
     },
   };
 }

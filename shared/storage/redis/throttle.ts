@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLocalLoginCounter, type LoginCounter } from '#shared/concurrency/local-login-counter';
 import { StoreFailure } from '../errors';
 import { loginKeys, type LoginKeys } from './keys';
+import { createLoginSteps } from './login-steps';
 import type { LoginLimits, LoginOutcome, Scripts } from './scripts';
 
 export type { LoginLimits, LoginOutcome };
@@ -63,10 +64,8 @@ export function createThrottle(deps: {
 }): Throttle {
   const { limits } = deps;
   const fallback = deps.fallback ?? createLocalLoginCounter({ now: deps.now, maxKeys: FALLBACK_MAX_KEYS });
-  const shared: LoginCounter = {
-    reserve: (keys, input) => deps.scripts.reserveLogin(keys, input),
-    settle: (keys, input) => deps.scripts.settleLogin(keys, input),
-  };
+  // Each login's keys sit in two slots (the account's, the address's): login-steps.ts runs one script per slot.
+  const shared: LoginCounter = createLoginSteps(deps.scripts);
 
   async function reserveWith(
     counter: LoginCounter,

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '#shared/paths';
-import { RUN_KEY_PREFIX, RUN_MYSQL_URL, SHARED_REDIS } from '#shared/testing/test-environment';
+import { RUN_KEY_PREFIX, RUN_MYSQL_URL, runRedisEnv } from '#shared/testing/test-environment';
 
 /**
  * Runs the compiled staff CLI as its own process, exactly as staff (and the
@@ -21,7 +21,7 @@ export function runEnvironment(overrides: Record<string, string> = {}): NodeJS.P
   return {
     ...process.env,
     MYSQL_URL: RUN_MYSQL_URL,
-    REDIS_URL: SHARED_REDIS,
+    ...runRedisEnv(),
     REDIS_KEY_PREFIX: RUN_KEY_PREFIX,
     BCRYPT_COST: '4',
     LOG_LEVEL: 'silent',

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT } from '#shared/paths';
 import { getFreePort } from '#shared/testing/free-port';
-import { RUN_KEY_PREFIX, RUN_MYSQL_URL, SHARED_REDIS } from '#shared/testing/test-environment';
+import { RUN_KEY_PREFIX, RUN_MYSQL_URL, runRedisEnv } from '#shared/testing/test-environment';
 
 /** A real API process (the compiled main.js), as a load balancer would see it. */
 export interface ApiProcess {
@@ -16,15 +16,21 @@ export interface ApiProcess {
   kill(): Promise<void>;
 }
 
-/** This run's stores, for a process that needs no private one; the database is already migrated. */
-export const RUN_STORES_ENV: Readonly<Record<string, string>> = {
-  MYSQL_URL: RUN_MYSQL_URL,
-  REDIS_URL: SHARED_REDIS,
-  REDIS_KEY_PREFIX: RUN_KEY_PREFIX,
-  BCRYPT_COST: '4',
-  MIGRATE_ON_START: 'false',
-  SEED_DEMO_ACCOUNT: 'false',
-};
+/**
+ * This run's stores, for a process that needs no private one; the database is
+ * already migrated. A function: a cluster pass knows its Redis only once the
+ * root hooks have started it.
+ */
+export function runStoresEnv(): Readonly<Record<string, string>> {
+  return {
+    MYSQL_URL: RUN_MYSQL_URL,
+    ...runRedisEnv(),
+    REDIS_KEY_PREFIX: RUN_KEY_PREFIX,
+    BCRYPT_COST: '4',
+    MIGRATE_ON_START: 'false',
+    SEED_DEMO_ACCOUNT: 'false',
+  };
+}
 
 const MAIN = path.join(REPO_ROOT, 'dist', 'services', 'api', 'src', 'main.js');
 

@@ -5,11 +5,11 @@ nonce move. While the account is not loaded the bindings are left to the next
 load from MySQL, which already has them. A machine bound anew is no longer
 remembered as gone.
 
-KEYS[1] state     hash {status, expiresAt, revision}
+KEYS[1] state     hash {status, expiresAt, revision, ...}; 'gone:'..machineCode
+                  notes a binding MySQL confirmed gone
 KEYS[2] bindings  hash machineCode -> record: nonce, lastSeen (unix seconds)
 KEYS[3] pending   hash machineCode -> record: nonce, since (unix seconds)
                   (records as packed by includes/binding-record.lua)
-KEYS[4] gone      hash machineCode -> nonce of a binding MySQL confirmed gone
 ARGV[1], ARGV[2], ... machineCode, nonce pairs
 
 Reply: the number of reservations committed.
@@ -22,7 +22,7 @@ for i = 1, #ARGV, 2 do
   local reservation = redis.call('HGET', KEYS[3], ARGV[i])
   if reservation and recordNonce(reservation) == ARGV[i + 1] then
     redis.call('HDEL', KEYS[3], ARGV[i])
-    redis.call('HDEL', KEYS[4], ARGV[i])
+    redis.call('HDEL', KEYS[1], 'gone:' .. ARGV[i])
     if isLoaded then
       redis.call('HSET', KEYS[2], ARGV[i], newRecord(ARGV[i + 1], '0'))
     end

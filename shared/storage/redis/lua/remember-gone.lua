@@ -1,14 +1,18 @@
 --[[
 remember-gone: notes that MySQL confirmed a machine is not bound under a
 nonce, so further heartbeats with that token are refused from Redis alone.
-Nonces are never re-used, so the note cannot turn wrong; it lives `ttl`
-seconds after the last one noted and goes with the account's loaded state.
+Nonces are never re-used, so the note cannot turn wrong. It is a field of the
+account's state hash and goes with it (any staff change, unbinding or
+reload); while the account is not loaded there is nothing to note it in.
 
-KEYS[1] gone      hash machineCode -> nonce
-ARGV[1] machineCode   ARGV[2] nonce   ARGV[3] ttl (seconds)
+KEYS[1] state     hash {status, expiresAt, revision, ...}; 'gone:'..machineCode
+                  -> nonce
+ARGV[1] machineCode   ARGV[2] nonce
 
-Reply: 1.
+Reply: 1 when noted, 0 when the account is not loaded.
 ]]
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'gone:' .. ARGV[1], ARGV[2])
 return 1

@@ -1,10 +1,16 @@
 --[[
 reserve-login: contract rule 6 checked and counted before the password is,
-in one step, so a burst of parallel guesses cannot all pass the check before
-any of them is counted. An attempt that passes holds a reservation in the
-in-flight sets of each of its three limits until settle-login.lua turns it
-into a failure or releases it; a reservation whose process died expires by
-itself after `reservationTtl`.
+in one step per slot, so a burst of parallel guesses cannot all pass the
+check before any of them is counted. This script holds everything about the
+account (one hash tag, one slot): the pair of this address and account, the
+account-wide limit, the pair's history and whether the address is trusted.
+The address-wide limit, shared by every account the address tries, lives in
+another slot and is checked by reserve-login-address.lua right after this one
+(login-steps.ts), which releases this reservation when the address refuses.
+
+An attempt that passes holds a reservation in the in-flight sets of its
+limits until settle-login.lua turns it into a failure or releases it; a
+reservation whose process died expires by itself after `reservationTtl`.
 
 A limit is reached by failures alone (THROTTLED: wait for the window) or only
 with attempts still in flight counted (BUSY: ask again shortly; they may yet
@@ -19,20 +25,18 @@ address is not locked out by failures spread over other addresses.
 
 KEYS[1] pair failures      counter: this address for this account
 KEYS[2] pair in flight     zset reservation id -> expiry (unix ms)
-KEYS[3] address failures   counter: this address for any account
-KEYS[4] address in flight  zset
-KEYS[5] account failures   counter: this account from any address
-KEYS[6] account in flight  zset
-KEYS[7] pair history       counter: this address for this account over the account window
-KEYS[8] trusted            string, present while the address is trusted for the account
+KEYS[3] account failures   counter: this account from any address
+KEYS[4] account in flight  zset
+KEYS[5] pair history       counter: this address for this account over the account window
+KEYS[6] trusted            string, present while the address is trusted for the account
 ARGV[1] now (unix ms)      ARGV[2] reservation id    ARGV[3] reservationTtl (ms)
-ARGV[4] pair limit         ARGV[5] address limit     ARGV[6] account limit
-ARGV[7] newcomer limit
+ARGV[4] pair limit         ARGV[5] account limit     ARGV[6] newcomer limit
 
-Replies
-  {'RESERVED'}               counted in flight under ARGV[2]
-  {'BUSY'}                   a limit is reached only by attempts in flight; nothing written
-  {'THROTTLED', seconds}     failures reached a limit; retry after `seconds`; nothing written
+Replies (trusted: 1 when the address is trusted for the account, else 0)
+  {'RESERVED', trusted}               counted in flight under ARGV[2]
+  {'BUSY', trusted}                   a limit is reached only by attempts in flight; nothing written
+  {'THROTTLED', seconds}              the pair's failures reached its limit; nothing written
+  {'ACCOUNT_THROTTLED', seconds}      the account-wide failures reached it (untrusted address); nothing written
 ]]
 local now = tonumber(ARGV[1])
 
@@ -56,31 +60,26 @@ if pairFailed >= tonumber(ARGV[4]) then
 end
 local isBusy = pairFailed + pairPending >= tonumber(ARGV[4])
 
-if redis.call('EXISTS', KEYS[8]) == 0 then
-  local addressFailed = failures(KEYS[3])
-  if addressFailed >= tonumber(ARGV[5]) then
-    return {'THROTTLED', secondsLeft(KEYS[3])}
-  end
-  isBusy = isBusy or addressFailed + inFlight(KEYS[4]) >= tonumber(ARGV[5])
-
-  local accountFailed = failures(KEYS[5])
-  if accountFailed >= tonumber(ARGV[6]) then
-    local history = failures(KEYS[7])
-    if history >= tonumber(ARGV[7]) then
-      return {'THROTTLED', math.min(secondsLeft(KEYS[5]), secondsLeft(KEYS[7]))}
+local trusted = redis.call('EXISTS', KEYS[6])
+if trusted == 0 then
+  local accountFailed = failures(KEYS[3])
+  if accountFailed >= tonumber(ARGV[5]) then
+    local history = failures(KEYS[5])
+    if history >= tonumber(ARGV[6]) then
+      return {'ACCOUNT_THROTTLED', math.min(secondsLeft(KEYS[3]), secondsLeft(KEYS[5]))}
     end
-    isBusy = isBusy or history + pairPending >= tonumber(ARGV[7])
+    isBusy = isBusy or history + pairPending >= tonumber(ARGV[6])
   else
-    isBusy = isBusy or accountFailed + inFlight(KEYS[6]) >= tonumber(ARGV[6])
+    isBusy = isBusy or accountFailed + inFlight(KEYS[4]) >= tonumber(ARGV[5])
   end
 end
 
 if isBusy then
-  return {'BUSY'}
+  return {'BUSY', trusted}
 end
 local expiry = now + tonumber(ARGV[3])
-for _, key in ipairs({KEYS[2], KEYS[4], KEYS[6]}) do
+for _, key in ipairs({KEYS[2], KEYS[4]}) do
   redis.call('ZADD', key, expiry, ARGV[2])
   redis.call('PEXPIREAT', key, expiry)
 end
-return {'RESERVED'}
+return {'RESERVED', trusted}

@@ -5,7 +5,6 @@ caller then drops the account's loaded state once MySQL has committed (see
 invalidate-account.lua), which also fences out refills read before the delete.
 
 KEYS[1] bindings  hash machineCode -> nonce .. lastSeen
-KEYS[2] leases    hash machineCode -> the lease last handed out
 ARGV[1], ARGV[2], ... machine codes
 
 Reply: the number of fields removed (machines Redis did not hold count 0).
@@ -13,6 +12,5 @@ Reply: the number of fields removed (machines Redis did not hold count 0).
 local removed = 0
 for i = 1, #ARGV do
   removed = removed + redis.call('HDEL', KEYS[1], ARGV[i])
-  redis.call('HDEL', KEYS[2], ARGV[i])
 end
 return removed

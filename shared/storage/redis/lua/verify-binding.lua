@@ -5,11 +5,11 @@ recorded at most once per `interval` seconds per binding, so most heartbeats
 write nothing, and the caller persists exactly the heartbeats that did. The
 lease handed out last comes back too, so re-using it costs no second trip.
 
-KEYS[1] state     hash {status, expiresAt, revision, lastSeenEvery}
+KEYS[1] state     hash {status, expiresAt, revision, lastSeenEvery}, and per machine
+                  'lease:'..machineCode -> lease record (redis/lease-record.ts),
+                  'gone:'..machineCode -> nonce of a binding MySQL confirmed gone
 KEYS[2] bindings  hash machineCode -> record: nonce, lastSeen (unix seconds), as
                   packed by includes/binding-record.lua
-KEYS[3] leases    hash machineCode -> lease record (redis/lease-record.ts)
-KEYS[4] gone      hash machineCode -> nonce of a binding MySQL confirmed gone
 ARGV[1] machineCode   ARGV[2] nonce   ARGV[3] now (unix seconds)
 ARGV[4] interval (seconds): how stale last-seen may get before it is rewritten,
         unless the account's lastSeenEvery is shorter (silent-seat release)
@@ -31,7 +31,7 @@ if not state[1] then
 end
 local record = redis.call('HGET', KEYS[2], ARGV[1])
 if not record or recordNonce(record) ~= ARGV[2] then
-  if redis.call('HGET', KEYS[4], ARGV[1]) == ARGV[2] then
+  if redis.call('HGET', KEYS[1], 'gone:' .. ARGV[1]) == ARGV[2] then
     return {'GONE'}
   end
   return {'NOT_BOUND'}
@@ -46,4 +46,4 @@ if tonumber(ARGV[3]) - recordSeconds(record) >= interval then
   redis.call('HSET', KEYS[2], ARGV[1], newRecord(ARGV[2], ARGV[3]))
   isRecorded = 1
 end
-return {'BOUND', state[1], state[2], isRecorded, redis.call('HGET', KEYS[3], ARGV[1]) or ''}
+return {'BOUND', state[1], state[2], isRecorded, redis.call('HGET', KEYS[1], 'lease:' .. ARGV[1]) or ''}
