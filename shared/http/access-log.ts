@@ -64,6 +64,8 @@ export function accessLog(options: { logger: Logger; httpDuration: Histogram<'ro
       const isAborted = !res.writableFinished;
       // An answer the client left before receiving says nothing about the service's latency.
       if (!isAborted) timer(route, req.method, status).observe(seconds);
+      // Most heartbeats run with access lines off (LOG_LEVEL=warn): then build nothing.
+      if (!logger.isLevelEnabled('info')) return;
       logger.info(
         {
           route,

@@ -1,7 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { inCurrentRequest } from '#shared/log/request-context';
 
 /**
  * Reads request bodies as JSON (any content type: older nodes send text/plain).
@@ -91,9 +90,7 @@ export function jsonBody(options: { limitBytes: number; maxDepth: number }): Req
     },
   });
   const directLimit = Math.min(SMALL_BODY_BYTES, limitBytes);
-  return (req: Request, res: Response, proceed: NextFunction) => {
-    // Called from stream events: the rest of the request keeps its log context.
-    const next = inCurrentRequest(proceed) as NextFunction;
+  return (req: Request, res: Response, next: NextFunction) => {
     const length = Number(req.headers['content-length']);
     if (length > limitBytes) {
       // The body is never read, so the connection cannot carry another request.

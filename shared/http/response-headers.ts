@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { runInRequest } from '#shared/log/request-context';
 import { requestIdFor } from './request-id';
 
 /**
@@ -46,6 +45,6 @@ export function responseHeaders(security: RequestHandler) {
     const id = requestIdFor(req);
     res.locals.requestId = id;
     res.setHeader('x-request-id', id);
-    runInRequest({ requestId: id }, next);
+    next();
   };
 }

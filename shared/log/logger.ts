@@ -1,5 +1,4 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { currentRequest } from './request-context';
 
 export type { Logger };
 
@@ -21,21 +20,13 @@ const REDACTED_PATHS = [
   'req.headers.authorization',
 ];
 
-/**
- * Every line logged while a request runs names its request id (the line's
- * own `requestId`, when it has one, wins). `destination` is for tests that
- * read the lines; processes write to stdout.
- */
+/** `destination` is for tests that read the lines; processes write to stdout. */
 export function createLogger(options: { level: string; name: string; destination?: DestinationStream }): Logger {
   return pino(
     {
       name: options.name,
       level: options.level,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      mixin: () => {
-        const request = currentRequest();
-        return request ? { requestId: request.requestId } : {};
-      },
     },
     options.destination,
   );

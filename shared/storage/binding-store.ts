@@ -61,24 +61,32 @@ export interface BindingStore {
    * as the real registration's commit would, and writes nothing anywhere.
    * Throws StoreFailure when MySQL fails.
    */
-  preview(input: { accountId: number; nodes: readonly NodeToBind[] }): Promise<PreviewResult>;
+  preview(input: { accountId: number; nodes: readonly NodeToBind[]; requestId?: string }): Promise<PreviewResult>;
   /** Throws StoreFailure when a store fails; nothing is then bound in either. */
-  bind(input: { accountId: number; maxRegistrations: number; commit: boolean; nodes: readonly NodeToBind[] }): Promise<BindResult>;
+  bind(input: {
+    accountId: number;
+    maxRegistrations: number;
+    commit: boolean;
+    nodes: readonly NodeToBind[];
+    /** Named in every warning this call logs. */
+    requestId?: string;
+  }): Promise<BindResult>;
   /** A node's unbinding, counted against the quota. Throws StoreFailure, leaving every binding as it was. */
-  unbind(accountId: number, machineCodes: readonly string[]): Promise<UnbindResult>;
+  unbind(accountId: number, machineCodes: readonly string[], requestId?: string): Promise<UnbindResult>;
   verify(input: {
     accountId: number;
     machineCode: string;
     nonce: string;
     nowSeconds: number;
     lastSeenIntervalSeconds: number;
+    requestId?: string;
   }): Promise<VerifyResult>;
   /**
    * Keeps newly signed leases beside their bindings for every process to
    * re-use. Best effort: a failure only means signing again, so it is counted
    * and logged, never thrown.
    */
-  keepLeases(accountId: number, leases: ReadonlyArray<{ machineCode: string; held: HeldLease }>): Promise<void>;
+  keepLeases(accountId: number, leases: ReadonlyArray<{ machineCode: string; held: HeldLease }>, requestId?: string): Promise<void>;
   /** After a staff change: the next request reloads the account from MySQL. */
   invalidate(accountId: number, revision: number): Promise<void>;
 }
@@ -120,20 +128,34 @@ export function createBindingStore(deps: {
   now: () => number;
 }): BindingStore {
   const { scripts, bindings, metrics, logger } = deps;
-  const keysOf = (accountId: number) => accountKeys(deps.keyPrefix, accountId);
+  /**
+   * The request each call's keys were made for, so every warning below names
+   * it (issue: the request id on every warning about a store) without every
+   * step taking one more argument; each call makes its own keys object.
+   */
+  const requestIds = new WeakMap<AccountKeys, string>();
+  const keysOf = (accountId: number, requestId?: string) => {
+    const keys = accountKeys(deps.keyPrefix, accountId);
+    if (requestId !== undefined) requestIds.set(keys, requestId);
+    return keys;
+  };
+  const traceOf = (keys: AccountKeys | undefined) => {
+    const requestId = keys && requestIds.get(keys);
+    return requestId === undefined ? {} : { requestId };
+  };
 
   /** Counts and logs a store failure and gives it back to rethrow; anything else is a bug and goes on up as it is. */
-  function counted(error: unknown, operation: Operation): StoreFailure {
+  function counted(error: unknown, operation: Operation, keys?: AccountKeys): StoreFailure {
     if (!(error instanceof StoreFailure)) throw error;
     metrics.storeFailures.inc({ store: error.store, operation });
-    logger.warn({ err: error, operation }, 'store failure');
+    logger.warn({ err: error, operation, ...traceOf(keys) }, 'store failure');
     return error;
   }
 
   /** Best effort: when even this fails, Redis is down and will be reloaded once its state is dropped or lost. */
   async function forget(keys: AccountKeys, revision = 0): Promise<void> {
     await scripts.invalidateAccount(keys, revision).catch((error: unknown) => {
-      logger.warn({ err: error, key: keys.state }, 'could not drop an account from Redis');
+      logger.warn({ err: error, key: keys.state, ...traceOf(keys) }, 'could not drop an account from Redis');
     });
   }
 
@@ -165,7 +187,7 @@ export function createBindingStore(deps: {
       });
     } catch (error) {
       await forget(keys);
-      throw counted(error, 'bind');
+      throw counted(error, 'bind', keys);
     }
     switch (reply.kind) {
       case 'NOT_LOADED':
@@ -199,7 +221,7 @@ export function createBindingStore(deps: {
         return decideInLedger(accountId, keys, reserved.proposals, { commit: true, isReadingBack: true });
       }
       await settle('undoBindNodes', keys, reserved.written);
-      throw counted(error, 'persist');
+      throw counted(error, 'persist', keys);
     }
     if (ledger.kind === 'committed') {
       await settle('commitBindings', keys, reserved.written);
@@ -224,7 +246,7 @@ export function createBindingStore(deps: {
     try {
       await scripts[step](keys, written);
     } catch (error) {
-      logger.warn({ err: error, step }, 'could not settle reservations in Redis; dropping the account so it reloads');
+      logger.warn({ err: error, step, ...traceOf(keys) }, 'could not settle reservations in Redis; dropping the account so it reloads');
       await forget(keys);
     }
   }
@@ -259,7 +281,7 @@ export function createBindingStore(deps: {
       // The proposed nonces are fresh: one found in the ledger means the commit happened and only its answer was lost.
       const isLost = options.commit && !options.isReadingBack && (await bindings.countBoundWith(accountId, rows).catch(() => 0)) > 0;
       if (isLost) return decideInLedger(accountId, keys, rows, { commit: true, isReadingBack: true });
-      throw counted(error, 'persist');
+      throw counted(error, 'persist', keys);
     }
     if (decision.kind !== 'committed') return decision;
     await forget(keys, decision.revision);
@@ -267,7 +289,7 @@ export function createBindingStore(deps: {
   }
 
   async function bind(input: Parameters<BindingStore['bind']>[0]): Promise<BindResult> {
-    const keys = keysOf(input.accountId);
+    const keys = keysOf(input.accountId, input.requestId);
     const proposals = input.nodes.map((node) => ({ ...node, nonce: createNonce() }));
     const ledgerAlone = { commit: input.commit, isReadingBack: false };
     for (let attempt = 0; attempt < MAX_REFILLS; attempt++) {
@@ -278,7 +300,7 @@ export function createBindingStore(deps: {
       try {
         refilled = await refill(input.accountId, keys);
       } catch (error) {
-        throw counted(error, 'load');
+        throw counted(error, 'load', keys);
       }
       if (refilled !== 'loaded') return decideInLedger(input.accountId, keys, proposals, ledgerAlone);
     }
@@ -291,14 +313,14 @@ export function createBindingStore(deps: {
     try {
       decision = await bindings.decideRegistration(input.accountId, rows, false);
     } catch (error) {
-      throw counted(error, 'preview');
+      throw counted(error, 'preview', keysOf(input.accountId, input.requestId));
     }
     if (decision.kind === 'committed') throw new Error('the ledger committed a count-only decision');
     return decision;
   }
 
-  async function unbind(accountId: number, machineCodes: readonly string[]): Promise<UnbindResult> {
-    const keys = keysOf(accountId);
+  async function unbind(accountId: number, machineCodes: readonly string[], requestId?: string): Promise<UnbindResult> {
+    const keys = keysOf(accountId, requestId);
     let result;
     try {
       result = await bindings.unbind({ accountId, machineCodes, nowMs: deps.now() }, async (bound) => {
@@ -307,7 +329,7 @@ export function createBindingStore(deps: {
     } catch (error) {
       // Redis may have dropped bindings MySQL then kept: reload them from the ledger.
       await forget(keys);
-      throw counted(error, 'unbind');
+      throw counted(error, 'unbind', keys);
     }
     if (result.kind === 'over-quota') return result;
     // Fences out refills read before the delete; Redis is already right if this fails.
@@ -336,19 +358,19 @@ export function createBindingStore(deps: {
     try {
       await scripts.rememberGone(keys, { machineCode: input.machineCode, nonce: input.nonce });
     } catch (error) {
-      counted(error, 'verify');
+      counted(error, 'verify', keys);
     }
     return confirmed;
   }
 
   async function verify(input: Parameters<BindingStore['verify']>[0]): Promise<VerifyResult> {
-    const keys = keysOf(input.accountId);
+    const keys = keysOf(input.accountId, input.requestId);
     for (let attempt = 0; attempt < 2; attempt++) {
       let reply;
       try {
         reply = await scripts.verifyBinding(keys, input);
       } catch (error) {
-        counted(error, 'verify');
+        counted(error, 'verify', keys);
         return verifyInLedger(input.accountId, input.machineCode, input.nonce);
       }
       if (reply.kind === 'BOUND') {
@@ -361,7 +383,7 @@ export function createBindingStore(deps: {
       try {
         refilled = await refill(input.accountId, keys);
       } catch (error) {
-        counted(error, 'load');
+        counted(error, 'load', keys);
         return verifyInLedger(input.accountId, input.machineCode, input.nonce);
       }
       if (refilled === 'missing') return { kind: 'not-bound' };
@@ -375,11 +397,12 @@ export function createBindingStore(deps: {
     preview,
     unbind,
     verify,
-    async keepLeases(accountId, leases) {
+    async keepLeases(accountId, leases, requestId) {
+      const keys = keysOf(accountId, requestId);
       try {
-        await scripts.keepLeases(keysOf(accountId), leases);
+        await scripts.keepLeases(keys, leases);
       } catch (error) {
-        counted(error, 'keep-leases');
+        counted(error, 'keep-leases', keys);
       }
     },
     invalidate: (accountId, revision) => scripts.invalidateAccount(keysOf(accountId), revision),

@@ -1,8 +1,7 @@
 import cookieParser from 'cookie-parser';
-import express, { Router, type Express, type NextFunction, type RequestHandler } from 'express';
+import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { accessLog, markRouteBase, noteAccess } from '#shared/http/access-log';
-import { inCurrentRequest } from '#shared/log/request-context';
 import { responseHeaders } from '#shared/http/response-headers';
 import { authenticate, requires, type Principal } from './auth/principal';
 import { consoleRoutes } from './console';
@@ -66,9 +65,7 @@ export function buildAdminApp(deps: AdminServiceDeps): Express {
 
   const api = Router();
   const readJson: RequestHandler = express.json({ limit: BODY_LIMIT, strict: true, type: () => true });
-  // The body is read from stream events: the rest of the request keeps its log context (request id).
-  const readBody: RequestHandler = (req, res, next) => readJson(req, res, inCurrentRequest(next) as NextFunction);
-  api.use(markRouteBase, readBody, cookieParser());
+  api.use(markRouteBase, readJson, cookieParser());
   api.use(sessionRoutes(deps));
   api.use(authenticate(deps), (_req, res, next) => {
     // Who made the request, as the audit log names them; never a session id or a token.

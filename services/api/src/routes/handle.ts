@@ -3,6 +3,7 @@ import { methodNotAllowed } from '#shared/http/error-handler';
 import type { AttemptSubject } from '#shared/domain/attempt';
 import type { Outcome } from '#shared/domain/outcome';
 import { jsonBody } from '#shared/http/json-body';
+import { requestIdOf } from '#shared/http/request-id';
 import { noteAccess } from '#shared/http/access-log';
 import { answerFor, fallbackAnswer, send } from '#shared/http/respond';
 import type { Counter } from 'prom-client';
@@ -24,7 +25,8 @@ export function mountNodeRoute<Body, Result>(
     /** The largest body a valid request of this route can need. */
     bodyLimitBytes: number;
     parse: (raw: unknown) => Parsed<Body>;
-    run: (body: Body, req: Request, onAccount: (subject: AttemptSubject) => void) => Promise<Outcome<Result>>;
+    /** `requestId` goes with every warning the request's store calls log. */
+    run: (body: Body, req: Request, onAccount: (subject: AttemptSubject) => void, requestId: string) => Promise<Outcome<Result>>;
     outcomes: Counter<'result' | 'cause'>;
     /** Registrations and unbindings; heartbeats keep none and pay nothing for it. */
     attempts?: AttemptRecording<Result>;
@@ -75,7 +77,7 @@ export function mountNodeRoute<Body, Result>(
     }
     let outcome: Outcome<Result>;
     try {
-      outcome = await options.run(body, req, onAccountOf(res, attempt));
+      outcome = await options.run(body, req, onAccountOf(res, attempt), requestIdOf(res));
     } catch (error) {
       await claim
         .release()
@@ -108,7 +110,7 @@ export function mountNodeRoute<Body, Result>(
       } else if (idempotency && idempotencyKey.key !== undefined) {
         await answerOnce(idempotency, { req, res, body: parsed.body, key: idempotencyKey.key }, attempt);
       } else {
-        answerOutcome(res, await options.run(parsed.body, req, onAccountOf(res, attempt)), attempt);
+        answerOutcome(res, await options.run(parsed.body, req, onAccountOf(res, attempt), requestIdOf(res)), attempt);
       }
     } catch (error) {
       attempt?.failed();

@@ -18,7 +18,7 @@ export function mountRegistrationsRoute(
     path: '/v1/registrations',
     bodyLimitBytes: BODY_LIMITS.registration,
     parse: parseRegistration,
-    run: (body, req, onAccount) => registerCluster(context, body, { address: sourceAddress(req), onAccount }),
+    run: (body, req, onAccount, requestId) => registerCluster(context, body, { address: sourceAddress(req), onAccount, requestId }),
     outcomes: context.metrics.outcomes.registrations,
     idempotency: { store: idempotency, tokens: context.tokens, logger: context.logger, accountOf: (body) => body.account },
     attempts: recordAttempts('registration', attempts, context.now),

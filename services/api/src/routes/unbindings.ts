@@ -13,7 +13,7 @@ export function mountUnbindingsRoute(app: Express, context: UseCaseContext, atte
     path: '/v1/unbindings',
     bodyLimitBytes: BODY_LIMITS.unbinding,
     parse: parseUnbinding,
-    run: (body, req, onAccount) => unbindNodes(context, body, { address: sourceAddress(req), onAccount }),
+    run: (body, req, onAccount, requestId) => unbindNodes(context, body, { address: sourceAddress(req), onAccount, requestId }),
     outcomes: context.metrics.outcomes.unbindings,
     idempotency: { store: idempotency, tokens: context.tokens, logger: context.logger, accountOf: (body) => body.account },
     attempts: recordAttempts('unbinding', attempts, context.now),

@@ -42,18 +42,18 @@ export async function authenticateAccount(
       context.passwords.verify(credentials.password, account?.passwordHash),
     );
   } catch (error) {
-    await settle(context, reservation, 'abandoned');
+    await settle(context, reservation, 'abandoned', caller.requestId);
     throw error;
   }
-  await settle(context, reservation, isValid ? 'succeeded' : 'failed');
+  await settle(context, reservation, isValid ? 'succeeded' : 'failed', caller.requestId);
   if (account) caller.onAccount({ accountId: account.certificate.id, hasPassedCredentials: isValid });
   if (isValid && account) return { kind: 'authenticated', account };
   logger.warn({ event: 'login.failed', ...event }, 'failed login');
   return refuseOverall({ code: 'UNAUTHORIZED_ACCOUNT' });
 }
 
-async function settle(context: UseCaseContext, reservation: LoginReservation, outcome: LoginOutcome): Promise<void> {
+async function settle(context: UseCaseContext, reservation: LoginReservation, outcome: LoginOutcome, requestId: string): Promise<void> {
   await context.throttle.settle(reservation, outcome).catch((error: unknown) => {
-    context.logger.warn({ err: error, outcome }, 'could not settle a login for throttling');
+    context.logger.warn({ err: error, outcome, requestId }, 'could not settle a login for throttling');
   });
 }

@@ -10,4 +10,6 @@ export interface Caller {
    * account. The route records the attempt from it (no second query).
    */
   onAccount(subject: AttemptSubject): void;
+  /** Named in every warning the request's store calls log. */
+  requestId: string;
 }

@@ -114,7 +114,7 @@ async function checkAndBind(
     );
 
   if (body.dryRun === true) {
-    const seats = await context.bindingStore.preview({ accountId: certificate.id, nodes });
+    const seats = await context.bindingStore.preview({ accountId: certificate.id, nodes, requestId: caller.requestId });
     if (seats.kind === 'over') return refused(seats.overflowIndices);
     return isInRange
       ? succeeded(
@@ -125,6 +125,7 @@ async function checkAndBind(
   }
 
   const result = await context.bindingStore.bind({
+    requestId: caller.requestId,
     accountId: certificate.id,
     maxRegistrations: certificate.maxRegistrations,
     commit: isInRange,
@@ -154,6 +155,7 @@ async function checkAndBind(
   await context.bindingStore.keepLeases(
     certificate.id,
     issued.flatMap(({ kept }) => (kept ? [kept] : [])),
+    caller.requestId,
   );
   return succeeded(
     result.used,

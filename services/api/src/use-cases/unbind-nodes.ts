@@ -30,6 +30,7 @@ export function unbindNodes(context: UseCaseContext, body: UnbindingRequest, cal
     const unbound = await context.bindingStore.unbind(
       certificate.id,
       body.nodes.map((node) => node.machineCode),
+      caller.requestId,
     );
     if (unbound.kind === 'over-quota') return { kind: 'throttled', retryAfterSeconds: unbound.retryAfterSeconds };
     const wasBound = new Set(unbound.bound);

@@ -28,7 +28,7 @@ function toStatus(value: string): AccountStatus {
  * and the lease kept beside the binding, re-used while less than half used
  * up; a binding MySQL confirmed gone is refused from Redis alone after that.
  */
-export async function verifyBinding(context: UseCaseContext, body: VerificationRequest): Promise<Outcome<Valid>> {
+export async function verifyBinding(context: UseCaseContext, body: VerificationRequest, requestId?: string): Promise<Outcome<Valid>> {
   const token = context.tokens.parse(body.token, body.machineCode);
   if (!token) return notBound(body.machineCode);
 
@@ -40,6 +40,7 @@ export async function verifyBinding(context: UseCaseContext, body: VerificationR
     nonce: token.nonce,
     nowSeconds,
     lastSeenIntervalSeconds: context.config.lastSeenPersistSeconds,
+    requestId,
   });
   if (binding.kind === 'not-bound') return notBound(body.machineCode);
 
@@ -54,6 +55,6 @@ export async function verifyBinding(context: UseCaseContext, body: VerificationR
     accountName: () => context.accountNames.of(token.accountId),
     held: binding.heldLease,
   });
-  if (signed) await context.bindingStore.keepLeases(token.accountId, [{ machineCode: body.machineCode, held: signed }]);
+  if (signed) await context.bindingStore.keepLeases(token.accountId, [{ machineCode: body.machineCode, held: signed }], requestId);
   return { kind: 'succeeded', body: { result: 'valid', expiresAt: binding.expiresAt, lease } };
 }
