@@ -62,6 +62,7 @@ describe('access log, request ids and request metrics', function () {
     const verified = await request(api.app).post('/v1/verifications').send({ machineCode: node.machineCode, token: node.token });
     const verifyLine = await accessLineOf(verified.headers['x-request-id'] as string);
     assert.equal(verifyLine.route, '/v1/verifications');
+    assert.equal(verifyLine.accountId, account.id, "a heartbeat's line names the account its token belongs to");
 
     const text = JSON.stringify(lines);
     assert.ok(!text.includes(account.password), 'no password');

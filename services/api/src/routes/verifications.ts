@@ -9,7 +9,7 @@ export function mountVerificationsRoute(app: Express, context: UseCaseContext): 
     path: '/v1/verifications',
     bodyLimitBytes: BODY_LIMITS.verification,
     parse: parseVerification,
-    run: (body, _req, _onAccount, requestId) => verifyBinding(context, body, requestId),
+    run: (body, _req, onAccount, requestId) => verifyBinding(context, body, { requestId, onAccount }),
     outcomes: context.metrics.outcomes.verifications,
   });
 }

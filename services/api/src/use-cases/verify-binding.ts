@@ -1,6 +1,7 @@
 import { ACCOUNT_STATUSES, type AccountStatus } from '#shared/domain/account';
 import { verificationAccountCauses } from '#shared/domain/check-registration';
 import { refuseNodes, refuseOverall, type Outcome, type Refused } from '#shared/domain/outcome';
+import type { AttemptSubject } from '#shared/domain/attempt';
 import type { VerificationRequest } from '#shared/domain/requests';
 import type { UseCaseContext } from './context';
 
@@ -28,9 +29,16 @@ function toStatus(value: string): AccountStatus {
  * and the lease kept beside the binding, re-used while less than half used
  * up; a binding MySQL confirmed gone is refused from Redis alone after that.
  */
-export async function verifyBinding(context: UseCaseContext, body: VerificationRequest, requestId?: string): Promise<Outcome<Valid>> {
+export async function verifyBinding(
+  context: UseCaseContext,
+  body: VerificationRequest,
+  request: { requestId?: string; onAccount?: (subject: AttemptSubject) => void } = {},
+): Promise<Outcome<Valid>> {
   const token = context.tokens.parse(body.token, body.machineCode);
   if (!token) return notBound(body.machineCode);
+  // An authentic token names its account: the access line says which.
+  request.onAccount?.({ accountId: token.accountId, hasPassedCredentials: true });
+  const { requestId } = request;
 
   const now = context.now();
   const nowSeconds = Math.floor(now.getTime() / 1000);
