@@ -12,7 +12,7 @@ import { RUN_KEY_PREFIX, RUN_MYSQL_URL, databaseUrl, testConfig } from '#shared/
 import { randomName, registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
 import { createWorkerDeps } from '../../worker/src/deps';
 import { reconcilePass } from '../../worker/test/support/test-worker';
-import { reachesBothStores, startApiProcess, type ApiProcess } from './support/api-process';
+import { privateRedisEnv, reachesBothStores, startApiProcess, type ApiProcess } from './support/api-process';
 
 interface Node {
   nodeId: string;
@@ -160,15 +160,7 @@ describe('outages of real store and API processes', function () {
     const admin: TestApi = await startTestApi({ REDIS_URL: redis.url });
     const db = await mysql.createConnection({ uri: RUN_MYSQL_URL });
     const reader = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    const env = {
-      MYSQL_URL: RUN_MYSQL_URL,
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: RUN_KEY_PREFIX,
-      BCRYPT_COST: '4',
-      MIGRATE_ON_START: 'false',
-      SEED_DEMO_ACCOUNT: 'false',
-      REDIS_COMMAND_TIMEOUT_MS: '500',
-    };
+    const env = { ...privateRedisEnv(redis.url), REDIS_COMMAND_TIMEOUT_MS: '500' };
     const processes: ApiProcess[] = await Promise.all([startApiProcess(env), startApiProcess(env)]);
     try {
       const accounts = await Promise.all(Array.from({ length: 4 }, () => admin.createAccount({ maxRegistrations: SEATS })));

@@ -6,7 +6,7 @@ import { accountKeys } from '#shared/storage/redis/keys';
 import { startPrivateRedis, type PrivateRedis } from '#shared/testing/private-redis';
 import { RUN_DATABASE, RUN_KEY_PREFIX, RUN_MYSQL_URL } from '#shared/testing/test-environment';
 import { randomName, registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
-import { postJson, reachesBothStores, startApiProcess, type ApiProcess } from './support/api-process';
+import { privateRedisEnv, postJson, reachesBothStores, startApiProcess, type ApiProcess } from './support/api-process';
 
 interface Registered {
   nodes: Array<{ nodeId: string; machineCode: string; token: string }>;
@@ -33,15 +33,7 @@ describe('POST /v1/registrations under concurrency', function () {
   before(async function () {
     redis = await startPrivateRedis();
     admin = await startTestApi({ REDIS_URL: redis.url });
-    const env = {
-      MYSQL_URL: RUN_MYSQL_URL,
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: RUN_KEY_PREFIX,
-      BCRYPT_COST: '4',
-      MIGRATE_ON_START: 'false',
-      SEED_DEMO_ACCOUNT: 'false',
-      REDIS_COMMAND_TIMEOUT_MS: '1000',
-    };
+    const env = { ...privateRedisEnv(redis.url), REDIS_COMMAND_TIMEOUT_MS: '1000' };
     processes = await Promise.all([startApiProcess(env), startApiProcess(env)]);
     db = await mysql.createConnection({ uri: RUN_MYSQL_URL });
     chaosRedis = new Redis(redis.url);

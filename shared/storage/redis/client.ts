@@ -107,7 +107,11 @@ export async function connectRedis(options: { target: RedisTarget; commandTimeou
           enableAutoPipelining: true,
           retryStrategy: reconnectDelay,
         });
-  // Errors surface on the commands that fail; the client-level events only need a listener.
+  return opened(redis);
+}
+
+/** Connects a client made lazy; failures surface on the commands that fail, so the client-level events only need a listener. */
+async function opened(redis: RedisClient): Promise<RedisClient> {
   redis.on('error', () => undefined);
   redis.on('node error', () => undefined);
   try {
@@ -135,16 +139,8 @@ export async function connectQueueRedis(options: { target: RedisTarget; commandT
     options.target.clusterNodes.length > 0
       ? new Cluster(seedsOf(options.target), { ...clusterOptions(options.commandTimeoutMs), lazyConnect: true, redisOptions: nodeOptions })
       : new Redis(options.target.url, { ...nodeOptions, lazyConnect: true, retryStrategy: reconnectDelay });
-  // BullMQ reports connection trouble through its own 'error' events; the client-level events only need a listener.
-  redis.on('error', () => undefined);
-  redis.on('node error', () => undefined);
-  try {
-    await redis.connect();
-  } catch (error) {
-    redis.disconnect();
-    throw error;
-  }
-  return redis;
+  // BullMQ reports connection trouble through its own 'error' events.
+  return opened(redis);
 }
 
 /**

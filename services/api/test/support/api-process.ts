@@ -22,9 +22,18 @@ export interface ApiProcess {
  * root hooks have started it.
  */
 export function runStoresEnv(): Readonly<Record<string, string>> {
+  return storesEnv(runRedisEnv());
+}
+
+/** The same for a process on a private redis-server (fault tests), whatever mode this run's Redis is in. */
+export function privateRedisEnv(redisUrl: string): Readonly<Record<string, string>> {
+  return storesEnv({ REDIS_URL: redisUrl });
+}
+
+function storesEnv(redis: Record<string, string>): Readonly<Record<string, string>> {
   return {
     MYSQL_URL: RUN_MYSQL_URL,
-    ...runRedisEnv(),
+    ...redis,
     REDIS_KEY_PREFIX: RUN_KEY_PREFIX,
     BCRYPT_COST: '4',
     MIGRATE_ON_START: 'false',
