@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { REPO_ROOT } from '#shared/paths';
 import { getFreePort } from '#shared/testing/free-port';
-import { RUN_KEY_PREFIX, RUN_MYSQL_URL, SHARED_REDIS, testConfig } from '#shared/testing/test-environment';
+import { startWorkerProcess } from './support/worker-process';
+import { RUN_KEY_PREFIX, testConfig } from '#shared/testing/test-environment';
 import { createWorkerDeps, type WorkerDeps } from '../src/deps';
 import { buildWorkerMetricsApp } from '../src/metrics-app';
 import { RECONCILE_QUEUE } from '../src/queues';
@@ -19,17 +17,6 @@ function queueSamples(text: string, queue: string): Record<string, number> {
     if (match[1] === queue && match[2] !== undefined) samples[match[2]] = Number(match[3]);
   }
   return samples;
-}
-
-async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the worker exited with ${child.exitCode}`);
-    const answer = await fetch(url).catch(() => undefined);
-    if (answer?.status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not answer within 20 s`);
 }
 
 describe('worker metrics (WORKER_METRICS_PORT)', function () {
@@ -79,23 +66,9 @@ describe('worker metrics (WORKER_METRICS_PORT)', function () {
   });
 
   it('is served by the worker process, with /healthz, and stops on SIGTERM', async function () {
-    const port = await getFreePort();
     const prefix = `${RUN_KEY_PREFIX}wp${randomBytes(4).toString('hex')}:`;
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/services/worker/src/main.js')], {
-      env: {
-        ...process.env,
-        MYSQL_URL: RUN_MYSQL_URL,
-        REDIS_URL: SHARED_REDIS,
-        REDIS_KEY_PREFIX: prefix,
-        LOG_LEVEL: 'silent',
-        HOST: '127.0.0.1',
-        WORKER_METRICS_PORT: String(port),
-        RECONCILE_INTERVAL_SECONDS: '3600',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const { child, port } = await startWorkerProcess({ REDIS_KEY_PREFIX: prefix, RECONCILE_INTERVAL_SECONDS: '3600' });
     try {
-      await waitForHealth(`http://127.0.0.1:${port}/healthz`, child);
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       const samples = queueSamples(text, RECONCILE_QUEUE);
       assert.deepEqual(Object.keys(samples).sort(), ['active', 'delayed', 'failed', 'waiting']);

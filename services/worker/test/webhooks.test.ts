@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { WEBHOOK_EVENT_TYPES } from '#shared/domain/webhooks';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
@@ -185,14 +186,7 @@ describe('webhooks (outbox, BullMQ delivery, real receiver)', function () {
   });
 
   it('announces every event type from its real trigger, signed, numbered in order per account', async function () {
-    const endpoint = await subscribe('/all', [
-      'binding.created',
-      'binding.released',
-      'registration.failed',
-      'account.seats_exhausted',
-      'account.expiring',
-      'account.changed',
-    ]);
+    const endpoint = await subscribe('/all', [...WEBHOOK_EVENT_TYPES]);
     const soon = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
     const account = await newAccount({ expiresAt: soon });
     const api = request(pair.api.app);

@@ -1,21 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
-import { REPO_ROOT } from '#shared/paths';
 import { createPool, type Pool } from '#shared/storage/mysql/pool';
 import { createWebhookEndpoints } from '#shared/storage/mysql/webhook-endpoints';
 import { createWebhookSecret } from '#shared/webhooks/signature';
-import { getFreePort } from '#shared/testing/free-port';
-import { RUN_KEY_PREFIX, RUN_MYSQL_URL, SHARED_REDIS } from '#shared/testing/test-environment';
+import { RUN_KEY_PREFIX, RUN_MYSQL_URL } from '#shared/testing/test-environment';
+import { startWorkerProcess } from './support/worker-process';
 import { FAR_FUTURE, randomName, startTestApi, type TestApi } from '#shared/testing/test-api';
 
-const WORKER_MAIN = path.join(REPO_ROOT, 'dist', 'services', 'worker', 'src', 'main.js');
 /** A delivery claimed by a worker that died comes due again after the claim: the 15 s timeout and 30 s (deliver-webhook.ts). */
 const CLAIM_SECONDS = 45;
 
@@ -24,32 +21,12 @@ interface Worker {
 }
 
 async function startWorker(prefix: string): Promise<Worker> {
-  const port = await getFreePort();
-  const child = spawn(process.execPath, [WORKER_MAIN], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      MYSQL_URL: RUN_MYSQL_URL,
-      REDIS_URL: SHARED_REDIS,
-      REDIS_KEY_PREFIX: prefix,
-      LOG_LEVEL: 'silent',
-      HOST: '127.0.0.1',
-      WORKER_METRICS_PORT: String(port),
-      MIGRATE_ON_START: 'false',
-      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
-      WEBHOOK_RETRY_SECONDS: '1,1,1,1,1',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const { child } = await startWorkerProcess({
+    REDIS_KEY_PREFIX: prefix,
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    WEBHOOK_RETRY_SECONDS: '1,1,1,1,1',
   });
-  for (let attempt = 0; ; attempt++) {
-    if (child.exitCode !== null) throw new Error(`the worker exited with ${String(child.exitCode)}`);
-    const up = await fetch(`http://127.0.0.1:${String(port)}/healthz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (up) return { child };
-    assert.ok(attempt < 200, 'the worker came up');
-    await sleep(50);
-  }
+  return { child };
 }
 
 async function crash(worker: Worker): Promise<void> {
