@@ -6,7 +6,7 @@ import { checkUnbindQuota, secondsUntilLeaves, UNBIND_WINDOW_SECONDS } from '#sh
 import type { ReleaseReason } from '#shared/domain/webhooks';
 import { insertAuditEntry, type AuditStamp } from './audit';
 import { decodeCursor, pageOf, type Page } from './cursor';
-import { execute, inSnapshot, inTransaction, isDuplicateKey, selectRows, type Pool, type PoolConnection } from './pool';
+import { execute, inSnapshot, inTransaction, isDuplicateKey, selectRows, type Pool, type PoolConnection, type RowDataPacket } from './pool';
 import { recordEvents } from './webhook-events';
 
 /** One node's binding as the ledger keeps it. */
@@ -115,20 +115,35 @@ export interface RegistrationFailure {
   isSeatRefusal: boolean;
 }
 
+const LOCKED_ACCOUNT_COLUMNS = 'a.name, a.max_registrations, a.max_unbinds_per_day, a.revision';
+/**
+ * The count is a consistent read, and InnoDB starts a transaction's read
+ * view at its first one: here, once the row lock is granted, so it sees every
+ * binding committed by whoever held the lock before. One round trip for both.
+ */
+const LOCK_ACCOUNT_COUNTING = `SELECT ${LOCKED_ACCOUNT_COLUMNS}, (SELECT COUNT(*) FROM bindings b WHERE b.account_id = a.id) AS bound
+  FROM accounts a WHERE a.id = ? FOR UPDATE`;
+const LOCK_ACCOUNT = `SELECT ${LOCKED_ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = ? FOR UPDATE`;
+
+function lockedAccount(row: RowDataPacket) {
+  return {
+    name: Buffer.isBuffer(row.name) ? row.name.toString('utf8') : String(row.name),
+    maxRegistrations: Number(row.max_registrations),
+    maxUnbindsPerDay: row.max_unbinds_per_day === null ? null : Number(row.max_unbinds_per_day),
+    revision: Number(row.revision),
+  };
+}
+
+/** Takes the account's row lock, which every change of its bindings takes first. */
 async function lockAccount(connection: PoolConnection, accountId: number) {
-  const [row] = await selectRows(
-    connection,
-    'SELECT name, max_registrations, max_unbinds_per_day, revision FROM accounts WHERE id = ? FOR UPDATE',
-    [accountId],
-  );
-  return row
-    ? {
-        name: Buffer.isBuffer(row.name) ? row.name.toString('utf8') : String(row.name),
-        maxRegistrations: Number(row.max_registrations),
-        maxUnbindsPerDay: row.max_unbinds_per_day === null ? null : Number(row.max_unbinds_per_day),
-        revision: Number(row.revision),
-      }
-    : null;
+  const [row] = await selectRows(connection, LOCK_ACCOUNT, [accountId]);
+  return row ? lockedAccount(row) : null;
+}
+
+/** The row lock and the number of bindings the ledger holds under it: what a seat decision starts from. */
+async function lockAccountCounting(connection: PoolConnection, accountId: number) {
+  const [row] = await selectRows(connection, LOCK_ACCOUNT_COUNTING, [accountId]);
+  return row ? { ...lockedAccount(row), boundCount: Number(row.bound) } : null;
 }
 
 /**
@@ -170,27 +185,20 @@ async function boundNonces(connection: PoolConnection, accountId: number, machin
   return new Map(rows.map((row) => [String(row.machine_code), String(row.nonce)]));
 }
 
-async function countBindings(connection: PoolConnection, accountId: number): Promise<number> {
-  const [count] = await selectRows(connection, 'SELECT COUNT(*) AS n FROM bindings WHERE account_id = ?', [accountId]);
-  return Number(count?.n);
-}
-
-/** The seat rule against the ledger, under the account's row lock the caller holds. */
-async function seatsInLedger(
-  connection: PoolConnection,
-  accountId: number,
+/** The seat rule against the ledger, for an account locked with lockAccountCounting. */
+function seatsInLedger(
+  account: { boundCount: number; maxRegistrations: number },
   machineCodes: readonly string[],
   existing: ReadonlyMap<string, string>,
-  maxRegistrations: number,
 ) {
-  const boundCount = await countBindings(connection, accountId);
+  const { boundCount, maxRegistrations } = account;
   return { boundCount, seats: checkSeats({ machineCodes, isBound: (code) => existing.has(code), boundCount, maxRegistrations }) };
 }
 
 /**
  * The events of a committed registration, in its transaction: each newly
  * bound machine, and the last seat taken (re-registrations of bound machines
- * announce nothing).
+ * announce nothing). New machines move the account's revision with them.
  */
 async function recordBindingsCreated(
   connection: PoolConnection,
@@ -207,7 +215,7 @@ async function recordBindingsCreated(
     used >= account.maxRegistrations
       ? [{ type: 'account.seats_exhausted' as const, data: { account: account.name, used, maxRegistrations: account.maxRegistrations } }]
       : [];
-  await recordEvents(connection, account.id, [...events, ...exhausted]);
+  await recordEvents(connection, account.id, [...events, ...exhausted], { movesRevision: true });
 }
 
 const released = (account: string, machineCode: string, reason: ReleaseReason) => ({
@@ -230,12 +238,12 @@ export async function releaseLocked(
 ): Promise<number> {
   const { accountId } = account;
   await execute(connection, 'DELETE FROM bindings WHERE account_id = ? AND machine_code IN (?)', [accountId, [...machineCodes]]);
-  await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
   for (const machineCode of machineCodes) await insertAuditEntry(connection, { ...how.audit(machineCode), accountId });
   await recordEvents(
     connection,
     accountId,
     machineCodes.map((machineCode) => released(account.name, machineCode, how.reason)),
+    { movesRevision: true },
   );
   return account.revision + 1;
 }
@@ -265,14 +273,14 @@ export function createBindings(pool: Pool): Bindings {
   return {
     persistRegistration(accountId, nodes, newIndices) {
       return inTransaction(pool, async (connection): Promise<LedgerWrite> => {
-        const account = await lockAccount(connection, accountId);
+        const account = await lockAccountCounting(connection, accountId);
         if (!account) return { kind: 'disagrees' };
         const codes = nodes.map((node) => node.machineCode);
         // When Redis saw every machine as new, the INSERT itself checks that claim (a duplicate
         // key refuses it), which spares the common first registration one round trip.
         const isAllNew = newIndices.length === nodes.length;
         const existing = isAllNew ? new Map<string, string>() : await boundNonces(connection, accountId, codes);
-        const { boundCount, seats } = await seatsInLedger(connection, accountId, codes, existing, account.maxRegistrations);
+        const { boundCount, seats } = seatsInLedger(account, codes, existing);
         const agrees =
           seats.overflowIndices.length === 0 &&
           seats.newIndices.length === newIndices.length &&
@@ -285,7 +293,6 @@ export function createBindings(pool: Pool): Bindings {
           if (isDuplicateKey(error)) return { kind: 'disagrees' };
           throw error;
         }
-        if (seats.newIndices.length > 0) await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
         const used = seatsUsedAfter(boundCount, seats);
         const created = seats.newIndices.map((index) => nodes[index] as BindingInput);
         await recordBindingsCreated(connection, { id: accountId, ...account }, created, used);
@@ -295,17 +302,16 @@ export function createBindings(pool: Pool): Bindings {
 
     decideRegistration(accountId, nodes, commit) {
       return inTransaction(pool, async (connection): Promise<LedgerDecision> => {
-        const account = await lockAccount(connection, accountId);
+        const account = await lockAccountCounting(connection, accountId);
         if (!account) throw new Error(`account ${accountId} is not in the ledger`);
         const codes = nodes.map((node) => node.machineCode);
         const existing = await boundNonces(connection, accountId, codes);
-        const { boundCount, seats } = await seatsInLedger(connection, accountId, codes, existing, account.maxRegistrations);
+        const { boundCount, seats } = seatsInLedger(account, codes, existing);
         if (seats.overflowIndices.length > 0) return { kind: 'over', overflowIndices: seats.overflowIndices };
         if (!commit) return { kind: 'fits', used: seatsUsedAfter(boundCount, seats) };
         const rows = nodes.map((node) => ({ ...node, nonce: existing.get(node.machineCode) ?? node.nonce }));
         await execute(connection, UPSERT_BINDINGS, [rows.map(bindingValues(accountId))]);
         const hasNew = seats.newIndices.length > 0;
-        if (hasNew) await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
         const used = seatsUsedAfter(boundCount, seats);
         const created = seats.newIndices.map((index) => rows[index] as BindingInput);
         await recordBindingsCreated(connection, { id: accountId, ...account }, created, used);
@@ -338,11 +344,11 @@ export function createBindings(pool: Pool): Bindings {
           `INSERT INTO unbind_events (account_id, unbound_at) VALUES ${bound.map(() => '(?, FROM_UNIXTIME(?))').join(', ')}`,
           bound.flatMap(() => [accountId, nowMs / 1000]),
         );
-        await execute(connection, 'UPDATE accounts SET revision = revision + 1 WHERE id = ?', [accountId]);
         await recordEvents(
           connection,
           accountId,
           bound.map((code) => released(account.name, code, 'unbound')),
+          { movesRevision: true },
         );
         await beforeCommit(bound);
         return { kind: 'unbound', bound, revision: account.revision + 1 };
@@ -367,24 +373,21 @@ export function createBindings(pool: Pool): Bindings {
 
     recordRegistrationFailure(accountId, failure) {
       return inTransaction(pool, async (connection) => {
-        const account = await lockAccount(connection, accountId);
+        const account = await (failure.isSeatRefusal ? lockAccountCounting(connection, accountId) : lockAccount(connection, accountId));
         if (!account) return;
         const failed = {
           type: 'registration.failed' as const,
           data: { account: account.name, overall: failure.overall, nodes: failure.nodes },
         };
-        const exhausted = failure.isSeatRefusal
-          ? [
-              {
-                type: 'account.seats_exhausted' as const,
-                data: {
-                  account: account.name,
-                  used: await countBindings(connection, accountId),
-                  maxRegistrations: account.maxRegistrations,
+        const exhausted =
+          'boundCount' in account
+            ? [
+                {
+                  type: 'account.seats_exhausted' as const,
+                  data: { account: account.name, used: account.boundCount, maxRegistrations: account.maxRegistrations },
                 },
-              },
-            ]
-          : [];
+              ]
+            : [];
         await recordEvents(connection, accountId, [failed, ...exhausted]);
       });
     },

@@ -1,7 +1,7 @@
 import { StoreFailure, guardStore } from '../errors';
 import mysql, { type Pool, type PoolConnection, type RowDataPacket, type ResultSetHeader } from 'mysql2/promise';
 
-export type { Pool, PoolConnection };
+export type { Pool, PoolConnection, RowDataPacket };
 
 /**
  * Defaults of MYSQL_CONNECT_TIMEOUT_MS and MYSQL_QUERY_TIMEOUT_MS: a query

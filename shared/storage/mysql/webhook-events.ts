@@ -29,17 +29,25 @@ function newEventId(): string {
   return `msg_${randomBytes(18).toString('base64url')}`;
 }
 
+/**
+ * `movesRevision`: the change being announced changed the account's bindings,
+ * so its `revision` moves too (Redis is fenced with it); the same UPDATE that
+ * numbers the events does it, one statement for both.
+ */
 export async function recordEvents(
   connection: PoolConnection,
   accountId: number,
   events: ReadonlyArray<Omit<EventInput, 'accountId'>>,
+  options: { movesRevision?: boolean } = {},
 ): Promise<void> {
   if (events.length === 0) return;
   // LAST_INSERT_ID(expr) hands the new value back in the OK packet: no SELECT needed.
-  // updated_at is set to itself: numbering an event is not a change of the account.
+  // Without a revision move, updated_at is set to itself: numbering an event is not a change of the account.
   const bumped = await execute(
     connection,
-    'UPDATE accounts SET event_sequence = LAST_INSERT_ID(event_sequence + ?), updated_at = updated_at WHERE id = ?',
+    options.movesRevision === true
+      ? 'UPDATE accounts SET event_sequence = LAST_INSERT_ID(event_sequence + ?), revision = revision + 1 WHERE id = ?'
+      : 'UPDATE accounts SET event_sequence = LAST_INSERT_ID(event_sequence + ?), updated_at = updated_at WHERE id = ?',
     [events.length, accountId],
   );
   if (bumped.affectedRows !== 1) throw new Error(`cannot record events of account ${accountId}: no such account`);
