@@ -91,9 +91,9 @@ export async function createAdminServiceDeps(
       prefix: `${config.redisKeyPrefix}admin:`,
       limits: config.admin.throttle,
       now: Date.now,
-      onFallback: (error) => {
+      onFallback: (error, requestId) => {
         metrics.throttleFallback.inc();
-        logger.warn({ err: error }, 'staff login throttling counts in this process: Redis is unavailable');
+        logger.warn({ err: error, requestId }, 'staff login throttling counts in this process: Redis is unavailable');
       },
     }),
     passwords: await createPasswords(config.bcryptCost),

@@ -87,9 +87,9 @@ export async function createApiDeps(config: Readonly<Config>, options: { now?: (
       prefix: config.redisKeyPrefix,
       limits: config.throttle,
       now: Date.now,
-      onFallback: (error) => {
+      onFallback: (error, requestId) => {
         metrics.throttleFallback.inc();
-        logger.warn({ err: error }, 'login throttling counts in this process: Redis is unavailable');
+        logger.warn({ err: error, requestId }, 'login throttling counts in this process: Redis is unavailable');
       },
     }),
     passwords: await createPasswords(config.bcryptCost),

@@ -187,11 +187,13 @@ describe('store failures', function () {
       redisProxy.cut();
       try {
         const statuses: number[] = [];
-        for (let i = 0; i < limit + 2; i++) statuses.push((await register(wrong)).status);
+        for (let i = 0; i < limit + 2; i++) statuses.push((await register(wrong).set('x-request-id', `fallback-${i}`)).status);
         assert.deepEqual(statuses.slice(0, limit), Array<number>(limit).fill(401), 'wrong passwords up to the limit');
         assert.deepEqual(statuses.slice(limit), [429, 429], 'then throttled, as with Redis');
         const fallback = (await api.deps.metrics.throttleFallback.get()).values[0]?.value ?? 0;
         assert.ok(fallback >= limit + 2, `every login counted by the fallback (${fallback})`);
+        const named = warnings.filter((line) => /counts in this process/.test(String(line.msg)) && line.requestId === 'fallback-0');
+        assert.ok(named.length > 0, `the fallback warning names the request: ${JSON.stringify(warnings.slice(-3))}`);
       } finally {
         redisProxy.restore();
       }

@@ -2,7 +2,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { z } from 'zod';
 import { SILENT_RELEASE_INTERVAL_SECONDS } from '#shared/domain/silent-release';
 import type { WorkerDeps } from './deps';
-import { deliverWebhook, type DeliveryOutcome } from './jobs/deliver-webhook';
+import { deliverDue } from './jobs/deliver-webhook';
 import { dispatchWebhooks } from './jobs/dispatch-webhooks';
 import { RECONCILE_DEFAULTS, reconcileAccounts, type ReconcileOptions } from './jobs/reconcile-accounts';
 import { releaseSilentBindings } from './jobs/release-silent-bindings';
@@ -22,7 +22,7 @@ export const WEBHOOK_EXPIRY_QUEUE = 'webhook-expiry-notices';
 
 /** A scheduled run carries no data: the job's state (the walk) lives with the job. */
 const scheduledJobData = z.object({}).strict();
-const deliveryJobData = z.strictObject({ deliveryId: z.number().int().positive() });
+const deliveryJobData = z.strictObject({ endpointId: z.number().int().positive() });
 
 /** The contract's "no answer within 15 s". */
 export const WEBHOOK_TIMEOUT_MS = 15_000;
@@ -42,8 +42,8 @@ export interface WebhookQueueOptions {
   timeoutMs: number;
 }
 
-/** BullMQ refuses integer custom job ids; the delivery's id names its job, so one delivery is never queued twice at once. */
-export const deliveryJobId = (deliveryId: number) => `delivery-${deliveryId}`;
+/** BullMQ refuses integer custom job ids; the endpoint's id names its job, so one endpoint is never queued twice at once. */
+const deliveryJobId = (endpointId: number) => `endpoint-${endpointId}`;
 
 export interface WorkedQueue {
   queue: Queue;
@@ -109,7 +109,7 @@ export async function startQueues(
     releaseSilentBindings(deps.silentRelease, { nowSeconds: nowSeconds() }),
   );
 
-  // Webhooks: the dispatcher queues the due deliveries it finds in MySQL, a delivery job makes one attempt; jobs hold no state, MySQL does.
+  // Webhooks: the dispatcher queues the endpoints with due deliveries it finds in MySQL, a delivery job attempts what is due of one; jobs hold no state, MySQL does.
   const sender = createWebhookSender({
     timeoutMs: webhookOptions.timeoutMs,
     isPrivateAllowed: deps.config.webhooks.isPrivateAllowed,
@@ -118,9 +118,9 @@ export async function startQueues(
   const webhookDelivery = worked(
     deps,
     WEBHOOK_DELIVERY_QUEUE,
-    async (job): Promise<DeliveryOutcome> => {
-      const { deliveryId } = deliveryJobData.parse(job.data);
-      return deliverWebhook(
+    async (job) => {
+      const { endpointId } = deliveryJobData.parse(job.data);
+      return deliverDue(
         {
           deliveries: deps.webhookDeliveries,
           sender,
@@ -131,7 +131,7 @@ export async function startQueues(
           random: Math.random,
           nowMs: Date.now,
         },
-        deliveryId,
+        endpointId,
       );
     },
     DELIVERY_CONCURRENCY,
@@ -140,13 +140,13 @@ export async function startQueues(
     dispatchWebhooks({
       deliveries: deps.webhookDeliveries,
       metrics: deps.metrics,
-      // Removed once done, so the delivery's next attempt can be queued under the same id.
+      // Removed once done, so the endpoint can be queued again under the same id.
       enqueue: async (ids) => {
         await webhookDelivery.queue.addBulk(
-          ids.map((deliveryId) => ({
+          ids.map((endpointId) => ({
             name: WEBHOOK_DELIVERY_QUEUE,
-            data: { deliveryId },
-            opts: { jobId: deliveryJobId(deliveryId), attempts: 1, removeOnComplete: true, removeOnFail: true },
+            data: { endpointId },
+            opts: { jobId: deliveryJobId(endpointId), attempts: 1, removeOnComplete: true, removeOnFail: true },
           })),
         );
       },

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { execute, inTransaction, selectRows, type Pool } from './pool';
 
 /**
- * The worker's side of the webhook outbox: which deliveries are due, claiming
- * one for an attempt, and recording how the attempt went. MySQL decides
- * everything; a BullMQ job only says "look at delivery N now", so a job run
- * twice or late finds nothing to claim and sends nothing.
+ * The worker's side of the webhook outbox: which endpoints have deliveries
+ * due, claiming a batch of one endpoint's for an attempt, and recording how
+ * each attempt went. MySQL decides everything; a BullMQ job only says "look
+ * at endpoint N now", so a job run twice or late finds nothing to claim and
+ * sends nothing.
  */
 export interface ClaimedDelivery {
   id: number;
@@ -25,14 +26,18 @@ export type AttemptResult =
   | { kind: 'failed'; statusCode: number | null };
 
 export interface WebhookDeliveries {
-  /** Ids of pending deliveries whose time has come (an endpoint's only while enabled, unless staff asked for a retry), soonest first. */
-  due(limit: number): Promise<number[]>;
   /**
-   * Takes one due delivery for an attempt: counts it and moves its due time
-   * `leaseSeconds` ahead, so a worker that dies mid-attempt leaves it due
-   * again. Null when it is not due (delivered, failed, claimed meanwhile).
+   * Endpoints with deliveries whose time has come (an endpoint's only while
+   * enabled, unless staff asked for a retry): each is worked as one job.
    */
-  claim(id: number, leaseSeconds: number): Promise<ClaimedDelivery | null>;
+  dueEndpoints(limit: number): Promise<number[]>;
+  /**
+   * Takes up to `limit` of one endpoint's due deliveries for an attempt,
+   * oldest first: counts each and moves its due time `leaseSeconds` ahead,
+   * so a worker that dies mid-attempt leaves them due again. Empty when none
+   * is due (delivered, failed, claimed meanwhile).
+   */
+  claimDue(endpointId: number, options: { limit: number; leaseSeconds: number }): Promise<ClaimedDelivery[]>;
   /** Records a claimed attempt's result; ignored when another claim has taken the delivery since. */
   settle(claimed: ClaimedDelivery, result: AttemptResult): Promise<void>;
   /** `410 Gone`: the endpoint is disabled and every pending delivery of it failed, this one included. */
@@ -41,6 +46,7 @@ export interface WebhookDeliveries {
 }
 
 const claimedRow = z.object({
+  id: z.coerce.number().int().positive(),
   attempts: z.coerce.number().int(),
   event_id: z.string(),
   body: z.string(),
@@ -49,40 +55,60 @@ const claimedRow = z.object({
   secret: z.string(),
 });
 
+/** A delivery that may be attempted now (`d` the delivery, `ep` its endpoint). */
+const DUE = "d.status = 'pending' AND d.next_attempt_at <= NOW(3) AND (ep.disabled = 0 OR d.is_retry_requested = 1)";
+
 const microseconds = (seconds: number) => Math.max(0, Math.round(seconds * 1_000_000));
 
 export function createWebhookDeliveries(pool: Pool): WebhookDeliveries {
   return {
-    async due(limit) {
+    async dueEndpoints(limit) {
       const rows = await selectRows(
         pool,
-        `SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
-         WHERE d.status = 'pending' AND d.next_attempt_at <= NOW(3) AND (ep.disabled = 0 OR d.is_retry_requested = 1)
-         ORDER BY d.next_attempt_at LIMIT ?`,
+        `SELECT DISTINCT d.endpoint_id FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
+         WHERE ${DUE} LIMIT ?`,
         [limit],
       );
-      return rows.map((row) => Number(row.id));
+      return rows.map((row) => Number(row.endpoint_id));
     },
 
-    async claim(id, leaseSeconds) {
-      const taken = await execute(
-        pool,
-        `UPDATE webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
-         SET d.attempts = d.attempts + 1, d.next_attempt_at = NOW(3) + INTERVAL ? MICROSECOND, d.is_retry_requested = 0
-         WHERE d.id = ? AND d.status = 'pending' AND d.next_attempt_at <= NOW(3) AND (ep.disabled = 0 OR d.is_retry_requested = 1)`,
-        [microseconds(leaseSeconds), id],
-      );
-      if (taken.affectedRows === 0) return null;
-      const [row] = await selectRows(
-        pool,
-        `SELECT d.attempts, d.event_id, ev.body, d.endpoint_id, ep.url, ep.secret
-         FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
-         WHERE d.id = ?`,
-        [id],
-      );
-      if (!row) return null;
-      const r = claimedRow.parse(row);
-      return { id, attempts: r.attempts, eventId: r.event_id, body: r.body, endpointId: r.endpoint_id, url: r.url, secret: r.secret };
+    claimDue(endpointId, { limit, leaseSeconds }) {
+      return inTransaction(pool, async (connection) => {
+        // Along ix_webhook_deliveries_endpoint, in id (event) order; the rows read stay locked until the claim commits.
+        const due = await selectRows(
+          connection,
+          `SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
+           WHERE d.endpoint_id = ? AND ${DUE} ORDER BY d.id LIMIT ? FOR UPDATE`,
+          [endpointId, limit],
+        );
+        const ids = due.map((row) => Number(row.id));
+        if (ids.length === 0) return [];
+        await execute(
+          connection,
+          `UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = NOW(3) + INTERVAL ? MICROSECOND, is_retry_requested = 0
+           WHERE id IN (?)`,
+          [microseconds(leaseSeconds), ids],
+        );
+        const rows = await selectRows(
+          connection,
+          `SELECT d.id, d.attempts, d.event_id, ev.body, d.endpoint_id, ep.url, ep.secret
+           FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
+           WHERE d.id IN (?) ORDER BY d.id`,
+          [ids],
+        );
+        return rows.map((row) => {
+          const r = claimedRow.parse(row);
+          return {
+            id: r.id,
+            attempts: r.attempts,
+            eventId: r.event_id,
+            body: r.body,
+            endpointId: r.endpoint_id,
+            url: r.url,
+            secret: r.secret,
+          };
+        });
+      });
     },
 
     async settle(claimed, result) {

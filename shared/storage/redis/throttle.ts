@@ -29,8 +29,8 @@ export interface LoginReservation {
 export type LoginCheck = { kind: 'reserved'; reservation: LoginReservation } | { kind: 'throttled'; retryAfterSeconds: number };
 
 export interface Throttle {
-  /** Waits while the limit is reached only by attempts still in flight, up to a deadline. */
-  reserve(address: string, account: string): Promise<LoginCheck>;
+  /** Waits while the limit is reached only by attempts still in flight, up to a deadline. `requestId` names the login to onFallback. */
+  reserve(address: string, account: string, requestId?: string): Promise<LoginCheck>;
   settle(reservation: LoginReservation, outcome: LoginOutcome): Promise<void>;
 }
 
@@ -58,8 +58,8 @@ export function createThrottle(deps: {
   prefix: string;
   limits: LoginLimits;
   now: () => number;
-  /** Told of every login the fallback counts instead of Redis. */
-  onFallback: (error: StoreFailure) => void;
+  /** Told of every login the fallback counts instead of Redis, with the request that logged in when known. */
+  onFallback: (error: StoreFailure, requestId: string | undefined) => void;
   fallback?: LoginCounter;
 }): Throttle {
   const { limits } = deps;
@@ -71,6 +71,7 @@ export function createThrottle(deps: {
     counter: LoginCounter,
     keys: LoginKeys,
     id: string,
+    requestId: string | undefined,
   ): Promise<{ counter: LoginCounter; reply: Awaited<ReturnType<LoginCounter['reserve']>> }> {
     const input = { nowMs: deps.now(), id, reservationTtlMs: RESERVATION_TTL_MS, limits };
     if (counter === fallback) return { counter, reply: await fallback.reserve(keys, input) };
@@ -78,19 +79,19 @@ export function createThrottle(deps: {
       return { counter, reply: await shared.reserve(keys, input) };
     } catch (error) {
       if (!(error instanceof StoreFailure)) throw error;
-      deps.onFallback(error);
+      deps.onFallback(error, requestId);
       return { counter: fallback, reply: await fallback.reserve(keys, input) };
     }
   }
 
   return {
-    async reserve(address, account) {
+    async reserve(address, account, requestId) {
       const keys = loginKeys(deps.prefix, address, account);
       const id = randomBytes(9).toString('base64url');
       const deadline = deps.now() + BUSY_DEADLINE_MS;
       let counter = shared;
       for (let attempt = 0; ; attempt++) {
-        const asked = await reserveWith(counter, keys, id);
+        const asked = await reserveWith(counter, keys, id, requestId);
         ({ counter } = asked);
         const { reply } = asked;
         if (reply.kind === 'RESERVED') return { kind: 'reserved', reservation: { id, keys, counter } };

@@ -13,8 +13,11 @@ export type LogIn =
   | { kind: 'refused' }
   | { kind: 'throttled'; retryAfterSeconds: number };
 
-export async function logIn(deps: AdminServiceDeps, input: { email: string; password: string; address: string }): Promise<LogIn> {
-  const check = await deps.throttle.reserve(input.address, input.email);
+export async function logIn(
+  deps: AdminServiceDeps,
+  input: { email: string; password: string; address: string; requestId?: string },
+): Promise<LogIn> {
+  const check = await deps.throttle.reserve(input.address, input.email, input.requestId);
   if (check.kind === 'throttled') {
     deps.logger.warn({ event: 'staff.login.throttled', email: input.email, address: input.address }, 'staff login throttled');
     return check;

@@ -26,7 +26,7 @@ export async function authenticateAccount(
   const { throttle, metrics, logger } = context;
   const { address } = caller;
   const event = { account: credentials.account, address };
-  const check = await throttle.reserve(address, credentials.account);
+  const check = await throttle.reserve(address, credentials.account, caller.requestId);
   if (check.kind === 'throttled') {
     metrics.throttled.inc();
     logger.warn({ event: 'login.throttled', ...event, retryAfterSeconds: check.retryAfterSeconds }, 'login throttled');

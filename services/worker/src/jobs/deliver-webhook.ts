@@ -1,15 +1,17 @@
 import { parseRetryAfter, retryDelaySeconds } from '#shared/domain/webhooks';
 import type { Logger } from '#shared/log/logger';
 import type { Metrics } from '#shared/metrics/registry';
-import type { AttemptResult, WebhookDeliveries } from '#shared/storage/mysql/webhook-deliveries';
+import type { AttemptResult, ClaimedDelivery, WebhookDeliveries } from '#shared/storage/mysql/webhook-deliveries';
 import type { WebhookSender } from '../webhooks/send-webhook';
 
 /**
- * One attempt of one delivery: claim it in MySQL (nothing happens when it is
- * no longer due: the job ran twice, or late), send it, record the result.
- * Any 2xx is delivered; 410 disables the endpoint; anything else is retried
- * after the next configured delay (or a longer Retry-After), until the
- * delays are spent and the delivery is a dead letter.
+ * An endpoint's due deliveries, a batch at a time: claim a batch in MySQL
+ * (nothing when none is due any more: the job ran twice, or late), send it,
+ * record each result; again until none is due or the job's time is up (the
+ * dispatcher queues the endpoint again). Any 2xx is delivered; 410 disables
+ * the endpoint; anything else is retried after the next configured delay (or
+ * a longer Retry-After), until the delays are spent and the delivery is a
+ * dead letter.
  */
 export interface DeliverWebhookDeps {
   deliveries: WebhookDeliveries;
@@ -23,11 +25,32 @@ export interface DeliverWebhookDeps {
   nowMs: () => number;
 }
 
-export type DeliveryOutcome = 'skipped' | 'delivered' | 'retry' | 'failed' | 'gone' | 'blocked';
+export type DeliveryOutcome = 'delivered' | 'retry' | 'failed' | 'gone' | 'blocked';
 
-export async function deliverWebhook(deps: DeliverWebhookDeps, deliveryId: number): Promise<DeliveryOutcome> {
-  const claimed = await deps.deliveries.claim(deliveryId, deps.leaseSeconds);
-  if (!claimed) return 'skipped';
+/**
+ * Sent at once, so a batch takes at most one send timeout and stays within
+ * its lease; one claim and one send round per batch is what makes a storm's
+ * thousands of events cheap for the worker.
+ */
+export const DELIVERY_BATCH = 25;
+/** A job hands its endpoint back after this long, so one busy endpoint never holds a job slot for ever. */
+const JOB_BUDGET_MS = 10_000;
+
+export async function deliverDue(deps: DeliverWebhookDeps, endpointId: number): Promise<Partial<Record<DeliveryOutcome, number>>> {
+  const counts: Partial<Record<DeliveryOutcome, number>> = {};
+  const until = deps.nowMs() + JOB_BUDGET_MS;
+  while (deps.nowMs() < until) {
+    const claimed = await deps.deliveries.claimDue(endpointId, { limit: DELIVERY_BATCH, leaseSeconds: deps.leaseSeconds });
+    const outcomes = await Promise.all(claimed.map((delivery) => attemptDelivery(deps, delivery)));
+    for (const outcome of outcomes) counts[outcome] = (counts[outcome] ?? 0) + 1;
+    // A 410 failed the endpoint's other pending deliveries; a short batch was all that was due.
+    if (claimed.length < DELIVERY_BATCH || outcomes.includes('gone')) break;
+  }
+  return counts;
+}
+
+async function attemptDelivery(deps: DeliverWebhookDeps, claimed: ClaimedDelivery): Promise<DeliveryOutcome> {
+  const deliveryId = claimed.id;
   const sent = await deps.sender.send(claimed);
   if (sent.kind === 'answered' && sent.statusCode >= 200 && sent.statusCode < 300) {
     await deps.deliveries.settle(claimed, { kind: 'delivered', statusCode: sent.statusCode });
