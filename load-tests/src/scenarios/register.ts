@@ -56,7 +56,12 @@ function cpuPerCompare(m: BcryptMeasurement): number {
 /** Average nodes per request of newClusters (uniform 1..16). */
 const MEAN_CLUSTER = 8.5;
 
-export async function measureRegister(harness: Harness, label: string): Promise<RegisterComparison> {
+/** `alongside`: other processes of the service that run during the pairs (the webhooks scenario's worker), counted by name. */
+export async function measureRegister(
+  harness: Harness,
+  label: string,
+  alongside: Record<string, number> = {},
+): Promise<RegisterComparison> {
   const { durations } = harness;
   const bindings = await bindingCount(harness);
   const accounts = await seededAccountCount(harness.db);
@@ -70,15 +75,19 @@ export async function measureRegister(harness: Harness, label: string): Promise<
       return { ...result, cpu: cpu.stop(), quiet };
     };
     const run = (seconds: number) =>
-      measure(harness, {
-        label: `${label} api`,
-        url: harness.api.url,
-        path: '/v1/registrations',
-        connections: CONNECTIONS.register,
-        seconds,
-        timeoutSeconds: 30,
-        next: source,
-      });
+      measure(
+        harness,
+        {
+          label: `${label} api`,
+          url: harness.api.url,
+          path: '/v1/registrations',
+          connections: CONNECTIONS.register,
+          seconds,
+          timeoutSeconds: 30,
+          next: source,
+        },
+        { api: harness.api.pid, ...alongside },
+      );
     harness.log(`${label}: warming up bcrypt (cost ${ceiling.cost}) and the API (${durations.warmupSeconds} s each)`);
     await compare(durations.warmupSeconds);
     await run(durations.warmupSeconds);

@@ -47,7 +47,7 @@ export async function measureWebhooks(harness: Harness, clusters: number): Promi
     countOf(harness, "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE endpoint_id = ? AND status <> 'delivered'", [endpoint.id]);
   const eventCount = () => countOf(harness, 'SELECT COUNT(*) AS n FROM webhook_events');
   try {
-    const register = await measureRegister(harness, 'register while delivering');
+    const register = await measureRegister(harness, 'register while delivering', { worker: worker.pid });
     harness.log(`webhooks: ${String(await pending())} deliveries still pending after the register pairs; draining`);
     for (let waited = 0; (await pending()) > 0 && waited < DELIVERY_DEADLINE_MS; waited += 500) await sleep(500);
 

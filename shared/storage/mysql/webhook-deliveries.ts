@@ -38,8 +38,8 @@ export interface WebhookDeliveries {
    * is due (delivered, failed, claimed meanwhile).
    */
   claimDue(endpointId: number, options: { limit: number; leaseSeconds: number }): Promise<ClaimedDelivery[]>;
-  /** Records a claimed attempt's result; ignored when another claim has taken the delivery since. */
-  settle(claimed: ClaimedDelivery, result: AttemptResult): Promise<void>;
+  /** Records claimed attempts' results in one statement; each is ignored when another claim has taken its delivery since. */
+  settleAll(settled: ReadonlyArray<{ claimed: ClaimedDelivery; result: AttemptResult }>): Promise<void>;
   /** `410 Gone`: the endpoint is disabled and every pending delivery of it failed, this one included. */
   settleGone(claimed: ClaimedDelivery): Promise<void>;
   countPending(): Promise<number>;
@@ -111,16 +111,23 @@ export function createWebhookDeliveries(pool: Pool): WebhookDeliveries {
       });
     },
 
-    async settle(claimed, result) {
-      const [status, dueSql, dueParams] =
-        result.kind === 'retry'
-          ? ['pending', 'NOW(3) + INTERVAL ? MICROSECOND', [microseconds(result.inSeconds)]]
-          : [result.kind, 'NULL', []];
+    async settleAll(settled) {
+      if (settled.length === 0) return;
+      // The results as a derived table joined on (id, attempts): a result whose claim was overtaken matches nothing.
+      const results = settled.map(() => 'SELECT ? AS id, ? AS attempts, ? AS status, ? AS code, ? AS due_in').join(' UNION ALL ');
       await execute(
         pool,
-        `UPDATE webhook_deliveries SET status = ?, last_status_code = ?, next_attempt_at = ${dueSql}
-         WHERE id = ? AND attempts = ? AND status = 'pending'`,
-        [status, result.statusCode, ...dueParams, claimed.id, claimed.attempts],
+        `UPDATE webhook_deliveries d JOIN (${results}) r ON r.id = d.id AND r.attempts = d.attempts
+         SET d.status = r.status, d.last_status_code = r.code,
+           d.next_attempt_at = IF(r.status = 'pending', NOW(3) + INTERVAL r.due_in MICROSECOND, NULL)
+         WHERE d.status = 'pending'`,
+        settled.flatMap(({ claimed, result }) => [
+          claimed.id,
+          claimed.attempts,
+          result.kind === 'retry' ? 'pending' : result.kind,
+          result.statusCode,
+          result.kind === 'retry' ? microseconds(result.inSeconds) : 0,
+        ]),
       );
     },
 

@@ -7,7 +7,7 @@ import type { WebhookSender } from '../webhooks/send-webhook';
 /**
  * An endpoint's due deliveries, a batch at a time: claim a batch in MySQL
  * (nothing when none is due any more: the job ran twice, or late), send it,
- * record each result; again until none is due or the job's time is up (the
+ * record the results; again until none is due or the job's time is up (the
  * dispatcher queues the endpoint again). Any 2xx is delivered; 410 disables
  * the endpoint; anything else is retried after the next configured delay (or
  * a longer Retry-After), until the delays are spent and the delivery is a
@@ -41,27 +41,32 @@ export async function deliverDue(deps: DeliverWebhookDeps, endpointId: number): 
   const until = deps.nowMs() + JOB_BUDGET_MS;
   while (deps.nowMs() < until) {
     const claimed = await deps.deliveries.claimDue(endpointId, { limit: DELIVERY_BATCH, leaseSeconds: deps.leaseSeconds });
-    const outcomes = await Promise.all(claimed.map((delivery) => attemptDelivery(deps, delivery)));
-    for (const outcome of outcomes) counts[outcome] = (counts[outcome] ?? 0) + 1;
+    const attempts = await Promise.all(claimed.map((delivery) => attemptDelivery(deps, delivery)));
+    // One statement records the batch's results: each only if its claim still holds.
+    await deps.deliveries.settleAll(attempts.flatMap(({ settling }) => (settling ? [settling] : [])));
+    for (const { outcome } of attempts) {
+      deps.metrics.webhookAttempts.inc({ outcome });
+      counts[outcome] = (counts[outcome] ?? 0) + 1;
+    }
     // A 410 failed the endpoint's other pending deliveries; a short batch was all that was due.
-    if (claimed.length < DELIVERY_BATCH || outcomes.includes('gone')) break;
+    if (claimed.length < DELIVERY_BATCH || attempts.some(({ outcome }) => outcome === 'gone')) break;
   }
   return counts;
 }
 
-async function attemptDelivery(deps: DeliverWebhookDeps, claimed: ClaimedDelivery): Promise<DeliveryOutcome> {
-  const deliveryId = claimed.id;
+/** One send; its result is recorded with the batch's (`settling`), except a 410, which disables the endpoint at once. */
+async function attemptDelivery(
+  deps: DeliverWebhookDeps,
+  claimed: ClaimedDelivery,
+): Promise<{ outcome: DeliveryOutcome; settling: { claimed: ClaimedDelivery; result: AttemptResult } | null }> {
   const sent = await deps.sender.send(claimed);
   if (sent.kind === 'answered' && sent.statusCode >= 200 && sent.statusCode < 300) {
-    await deps.deliveries.settle(claimed, { kind: 'delivered', statusCode: sent.statusCode });
-    deps.metrics.webhookAttempts.inc({ outcome: 'delivered' });
-    return 'delivered';
+    return { outcome: 'delivered', settling: { claimed, result: { kind: 'delivered', statusCode: sent.statusCode } } };
   }
   if (sent.kind === 'answered' && sent.statusCode === 410) {
     await deps.deliveries.settleGone(claimed);
-    deps.metrics.webhookAttempts.inc({ outcome: 'gone' });
-    deps.logger.warn({ deliveryId, endpointId: claimed.endpointId }, 'webhook endpoint answered 410 Gone: disabled');
-    return 'gone';
+    deps.logger.warn({ deliveryId: claimed.id, endpointId: claimed.endpointId }, 'webhook endpoint answered 410 Gone: disabled');
+    return { outcome: 'gone', settling: null };
   }
   const statusCode = sent.kind === 'answered' ? sent.statusCode : null;
   const inSeconds = retryDelaySeconds({
@@ -71,12 +76,9 @@ async function attemptDelivery(deps: DeliverWebhookDeps, claimed: ClaimedDeliver
     random: deps.random(),
   });
   const result: AttemptResult = inSeconds === null ? { kind: 'failed', statusCode } : { kind: 'retry', statusCode, inSeconds };
-  await deps.deliveries.settle(claimed, result);
-  const outcome = sent.kind === 'blocked' ? 'blocked' : result.kind;
-  deps.metrics.webhookAttempts.inc({ outcome });
   deps.logger.info(
     {
-      deliveryId,
+      deliveryId: claimed.id,
       endpointId: claimed.endpointId,
       attempts: claimed.attempts,
       statusCode,
@@ -85,5 +87,5 @@ async function attemptDelivery(deps: DeliverWebhookDeps, claimed: ClaimedDeliver
     },
     'webhook delivery attempt failed',
   );
-  return outcome;
+  return { outcome: sent.kind === 'blocked' ? 'blocked' : result.kind, settling: { claimed, result } };
 }

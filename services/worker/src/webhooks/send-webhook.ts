@@ -24,9 +24,13 @@ export interface WebhookSender {
 }
 
 export function createWebhookSender(options: { timeoutMs: number; isPrivateAllowed: boolean; nowMs: () => number }): WebhookSender {
-  // No keep-alive: an attempt's connection must be checked afresh, and most endpoints see few events.
+  // Connections are kept alive between attempts: a storm sends thousands of events to one endpoint, and a new
+  // connection (a TLS handshake in production) per event would cost more than the event. The address check
+  // holds for a kept connection, whose peer address cannot change; every new connection is checked at its lookup.
+  // Idle connections close before the receiver's advertised Keep-Alive timeout (Node's agent reads the hint).
   const guarded = options.isPrivateAllowed ? {} : { lookup: publicOnlyLookup };
-  const agents = { 'http:': new http.Agent({ ...guarded }), 'https:': new https.Agent({ ...guarded }) };
+  const kept = { keepAlive: true, ...guarded };
+  const agents = { 'http:': new http.Agent(kept), 'https:': new https.Agent(kept) };
 
   async function send(message: Parameters<WebhookSender['send']>[0]): Promise<SendResult> {
     const url = parseWebhookUrl(message.url);
