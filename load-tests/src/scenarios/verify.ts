@@ -1,5 +1,5 @@
 import { startBareExpress } from '../baselines/bare-express';
-import { sampleBoundMachines } from '../dataset/samples';
+import { sampleBoundMachines, type BoundMachine } from '../dataset/samples';
 import { heartbeats, type BodySource } from '../load/bodies';
 import { median, ratio } from '../report/stats';
 import { CONNECTIONS } from '../settings';
@@ -48,8 +48,32 @@ export interface VerifyComparison {
 
 export const HEARTBEAT_POOL = 200_000;
 
+interface HeartbeatPool {
+  bindings: number;
+  machines: BoundMachine[];
+  /** Every machine of the pool has heartbeated once on this harness, so its lease is kept. */
+  isWarm: boolean;
+}
+
+/**
+ * One pool per harness and data set size: the fixed-rate runs heartbeat the
+ * machines whose leases the pairs' warm-up signed. A new sample of a large
+ * data set would be mostly machines without a kept lease, and would measure
+ * signing instead of the steady state.
+ */
+const pools = new WeakMap<Harness, HeartbeatPool>();
+
+async function heartbeatPool(harness: Harness): Promise<HeartbeatPool> {
+  const bindings = await bindingCount(harness);
+  const known = pools.get(harness);
+  if (known?.bindings === bindings) return known;
+  const pool = { bindings, machines: await sampleBoundMachines(harness.db, harness.tokens, HEARTBEAT_POOL), isWarm: false };
+  pools.set(harness, pool);
+  return pool;
+}
+
 export async function heartbeatSource(harness: Harness): Promise<{ source: BodySource; distinct: number }> {
-  const machines = await sampleBoundMachines(harness.db, harness.tokens, HEARTBEAT_POOL);
+  const { machines } = await heartbeatPool(harness);
   return { source: heartbeats(machines), distinct: machines.length };
 }
 
@@ -60,15 +84,17 @@ export async function heartbeatSource(harness: Harness): Promise<{ source: BodyS
  * pairs signs the leases that earlier runs on this data set have not (its
  * rate, reported, is the cold-start cost: a signature per heartbeat).
  */
-async function warmLeases(harness: Harness, label: string, source: BodySource, distinct: number): Promise<Measured> {
+async function warmLeases(harness: Harness, label: string): Promise<Measured> {
+  const pool = await heartbeatPool(harness);
   const warm = await measure(harness, {
     label: `${label} lease warm-up`,
     url: harness.api.url,
     path: '/v1/verifications',
     connections: CONNECTIONS.verify,
-    amount: distinct,
-    next: source,
+    amount: pool.machines.length,
+    next: heartbeats(pool.machines),
   });
+  pool.isWarm = true;
   harness.log(`${label}: lease warm-up, one heartbeat per binding of the pool: ${Math.round(warm.rps)} req/s`);
   return warm;
 }
@@ -95,7 +121,7 @@ export async function measureVerify(harness: Harness, label: string): Promise<Ve
     harness.log(`${label}: warming up the bare express baseline and the API (${durations.warmupSeconds} s each)`);
     await run('bare express', durations.warmupSeconds);
     await run('api', durations.warmupSeconds);
-    const leaseWarmup = await warmLeases(harness, label, source, distinct);
+    const leaseWarmup = await warmLeases(harness, label);
     const pairs: VerifyPair[] = [];
     for (let pair = 1; pair <= durations.pairs; pair++) {
       const baseline = await run('bare express', durations.runSeconds);
@@ -143,6 +169,7 @@ export async function measureVerify(harness: Harness, label: string): Promise<Ve
  */
 export async function measureVerifyAtRate(harness: Harness, label: string, rate: number): Promise<Measured & { bindings: number }> {
   const bindings = await bindingCount(harness);
+  if (!(await heartbeatPool(harness)).isWarm) await warmLeases(harness, label);
   const { source } = await heartbeatSource(harness);
   const result = await measure(harness, {
     label,

@@ -131,17 +131,22 @@ describe('failed and throttled logins as security events', function () {
     await api.close();
   });
 
-  it('logs each failure and each throttled attempt with account and address, never the password', async function () {
+  it('logs each failure and each throttled attempt with account, address and request id, never the password', async function () {
     const account = await api.createAccount();
     const wrong = { ...registrationBody(account, 1), password: 'guess-7f3a' };
-    for (let i = 0; i < 3; i++) await request(api.app).post('/v1/registrations').set('X-Forwarded-For', '198.51.100.77').send(wrong);
+    for (let i = 0; i < 3; i++)
+      await request(api.app)
+        .post('/v1/registrations')
+        .set('X-Forwarded-For', '198.51.100.77')
+        .set('x-request-id', `guess-${i}`)
+        .send(wrong);
     const events = lines.filter((line) => typeof line.event === 'string' && line.account === account.name);
     assert.deepEqual(
-      events.map((line) => [line.event, line.address]),
+      events.map((line) => [line.event, line.address, line.requestId]),
       [
-        ['login.failed', '198.51.100.77'],
-        ['login.failed', '198.51.100.77'],
-        ['login.throttled', '198.51.100.77'],
+        ['login.failed', '198.51.100.77', 'guess-0'],
+        ['login.failed', '198.51.100.77', 'guess-1'],
+        ['login.throttled', '198.51.100.77', 'guess-2'],
       ],
     );
     assert.ok(!JSON.stringify(lines).includes('guess-7f3a'));

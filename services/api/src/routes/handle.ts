@@ -81,14 +81,16 @@ export function mountNodeRoute<Body, Result>(
     } catch (error) {
       await claim
         .release()
-        .catch((releaseError: unknown) => idempotency.logger.warn({ err: releaseError }, 'could not release an idempotency key'));
+        .catch((releaseError: unknown) =>
+          idempotency.logger.warn({ err: releaseError, requestId: requestIdOf(res) }, 'could not release an idempotency key'),
+        );
       throw error;
     }
     const answer = answerFor(outcome);
     // A key that cannot be kept is released instead: a retry then runs again, which a registration and an unbinding allow.
     const settled = isFinal(answer) ? Promise.resolve().then(() => claim.keep(keep(answer, idempotency.tokens))) : claim.release();
     await settled.catch(async (error: unknown) => {
-      idempotency.logger.warn({ err: error }, 'could not keep an idempotent answer');
+      idempotency.logger.warn({ err: error, requestId: requestIdOf(res) }, 'could not keep an idempotent answer');
       await claim.release().catch(() => undefined);
     });
     answerOutcome(res, outcome, attempt);

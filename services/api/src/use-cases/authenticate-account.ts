@@ -25,7 +25,7 @@ export async function authenticateAccount(
 ): Promise<Authentication> {
   const { throttle, metrics, logger } = context;
   const { address } = caller;
-  const event = { account: credentials.account, address };
+  const event = { account: credentials.account, address, requestId: caller.requestId };
   const check = await throttle.reserve(address, credentials.account, caller.requestId);
   if (check.kind === 'throttled') {
     metrics.throttled.inc();
