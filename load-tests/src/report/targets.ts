@@ -74,6 +74,9 @@ export function checkTargets(small: ScalePoint, large: ScalePoint, largeLabel: s
       1.2,
       'x',
     ),
-    ...(memory ? [atMost('Redis memory per binding (incl. account state)', memory.bytesPerBindingWithAccountState, 200, 'bytes')] : []),
+    ...(memory
+      ? [atMost('Redis memory per binding (incl. account state), seeded', memory.bytesPerBindingWithAccountState, 200, 'bytes')]
+      : []),
+    atMost('Redis memory per binding with its lease kept', large.verify.keptLeaseMemory.bytesPerBinding, 200, 'bytes'),
   ];
 }

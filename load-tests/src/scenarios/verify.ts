@@ -1,4 +1,5 @@
 import { startBareExpress } from '../baselines/bare-express';
+import { keptLeaseMemory, type KeptLeaseMemory } from '../dataset/lease-memory';
 import { sampleBoundMachines, type BoundMachine } from '../dataset/samples';
 import { heartbeats, type BodySource } from '../load/bodies';
 import { median, ratio } from '../report/stats';
@@ -29,6 +30,8 @@ export interface VerifyComparison {
   distinctBindingsSent: number;
   /** One heartbeat per binding of the pool before the pairs, signing the leases earlier runs had not. */
   leaseWarmup: Measured;
+  /** Redis memory per binding once the warm-up has kept every lease of the pool's accounts. */
+  keptLeaseMemory: KeptLeaseMemory;
   connections: number;
   expressVersion: string;
   pairs: VerifyPair[];
@@ -122,6 +125,11 @@ export async function measureVerify(harness: Harness, label: string): Promise<Ve
     await run('bare express', durations.warmupSeconds);
     await run('api', durations.warmupSeconds);
     const leaseWarmup = await warmLeases(harness, label);
+    const leased = await keptLeaseMemory(
+      harness.ns,
+      (await heartbeatPool(harness)).machines.map((machine) => machine.accountId),
+    );
+    harness.log(`${label}: Redis ${leased.bytesPerBinding.toFixed(0)} bytes per binding with its lease kept (${leased.accounts} accounts)`);
     const pairs: VerifyPair[] = [];
     for (let pair = 1; pair <= durations.pairs; pair++) {
       const baseline = await run('bare express', durations.runSeconds);
@@ -140,6 +148,7 @@ export async function measureVerify(harness: Harness, label: string): Promise<Ve
       bindings,
       distinctBindingsSent: distinct,
       leaseWarmup,
+      keptLeaseMemory: leased,
       connections: CONNECTIONS.verify,
       expressVersion: bare.expressVersion,
       pairs,
