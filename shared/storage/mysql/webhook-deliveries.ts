@@ -55,8 +55,12 @@ const claimedRow = z.object({
   secret: z.string(),
 });
 
-/** A delivery that may be attempted now (`d` the delivery, `ep` its endpoint). */
-const DUE = "d.status = 'pending' AND d.next_attempt_at <= NOW(3) AND (ep.disabled = 0 OR d.is_retry_requested = 1)";
+/** The delivery (`d`) is pending and its time has come. */
+const DELIVERY_DUE = "d.status = 'pending' AND d.next_attempt_at <= NOW(3)";
+/** Its endpoint (`ep`) takes it: enabled, or staff asked for this retry. */
+const ENDPOINT_TAKES = '(ep.disabled = 0 OR d.is_retry_requested = 1)';
+/** A delivery that may be attempted now. */
+const DUE = `${DELIVERY_DUE} AND ${ENDPOINT_TAKES}`;
 
 const microseconds = (seconds: number) => Math.max(0, Math.round(seconds * 1_000_000));
 
@@ -72,16 +76,26 @@ export function createWebhookDeliveries(pool: Pool): WebhookDeliveries {
       return rows.map((row) => Number(row.endpoint_id));
     },
 
-    claimDue(endpointId, { limit, leaseSeconds }) {
+    async claimDue(endpointId, { limit, leaseSeconds }) {
+      // Which are due, read without a lock along ix_webhook_deliveries_endpoint, in id (event) order.
+      const candidates = await selectRows(
+        pool,
+        `SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
+         WHERE d.endpoint_id = ? AND ${DUE} ORDER BY d.id LIMIT ?`,
+        [endpointId, limit],
+      );
+      if (candidates.length === 0) return [];
       return inTransaction(pool, async (connection) => {
-        // Along ix_webhook_deliveries_endpoint, in id (event) order; the rows read stay locked until the claim commits.
-        const due = await selectRows(
+        // Then locked by primary key and checked again: record locks only, no gap and no endpoint row, so a
+        // registration inserting this endpoint's next deliveries (holding its row shared) never waits on a claim,
+        // nor a claim on it. The endpoint is read in the select list, which locks nothing.
+        const locked = await selectRows(
           connection,
-          `SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints ep ON ep.id = d.endpoint_id
-           WHERE d.endpoint_id = ? AND ${DUE} ORDER BY d.id LIMIT ? FOR UPDATE`,
-          [endpointId, limit],
+          `SELECT d.id, (SELECT ${ENDPOINT_TAKES} FROM webhook_endpoints ep WHERE ep.id = d.endpoint_id) AS takes
+           FROM webhook_deliveries d WHERE d.id IN (?) AND ${DELIVERY_DUE} FOR UPDATE`,
+          [candidates.map((row) => Number(row.id))],
         );
-        const ids = due.map((row) => Number(row.id));
+        const ids = locked.filter((row) => Number(row.takes) === 1).map((row) => Number(row.id));
         if (ids.length === 0) return [];
         await execute(
           connection,
