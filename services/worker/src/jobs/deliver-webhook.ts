@@ -42,32 +42,34 @@ export async function deliverDue(deps: DeliverWebhookDeps, endpointId: number): 
   while (deps.nowMs() < until) {
     const claimed = await deps.deliveries.claimDue(endpointId, { limit: DELIVERY_BATCH, leaseSeconds: deps.leaseSeconds });
     const attempts = await Promise.all(claimed.map((delivery) => attemptDelivery(deps, delivery)));
-    // One statement records the batch's results: each only if its claim still holds.
-    await deps.deliveries.settleAll(attempts.flatMap(({ settling }) => (settling ? [settling] : [])));
+    // One statement records the batch's results, each only if its claim still holds; a 410 is settled after
+    // them, since it fails every pending delivery of the endpoint and must not take the batch's delivered ones.
+    await deps.deliveries.settleAll(attempts.flatMap(({ claimed: delivery, result }) => (result ? [{ claimed: delivery, result }] : [])));
+    const gone = attempts.find(({ outcome }) => outcome === 'gone');
+    if (gone) {
+      await deps.deliveries.settleGone(gone.claimed);
+      deps.logger.warn({ deliveryId: gone.claimed.id, endpointId }, 'webhook endpoint answered 410 Gone: disabled');
+    }
     for (const { outcome } of attempts) {
       deps.metrics.webhookAttempts.inc({ outcome });
       counts[outcome] = (counts[outcome] ?? 0) + 1;
     }
     // A 410 failed the endpoint's other pending deliveries; a short batch was all that was due.
-    if (claimed.length < DELIVERY_BATCH || attempts.some(({ outcome }) => outcome === 'gone')) break;
+    if (claimed.length < DELIVERY_BATCH || gone) break;
   }
   return counts;
 }
 
-/** One send; its result is recorded with the batch's (`settling`), except a 410, which disables the endpoint at once. */
+/** One send and what to record of it: nothing for a 410, which disables the endpoint instead. */
 async function attemptDelivery(
   deps: DeliverWebhookDeps,
   claimed: ClaimedDelivery,
-): Promise<{ outcome: DeliveryOutcome; settling: { claimed: ClaimedDelivery; result: AttemptResult } | null }> {
+): Promise<{ outcome: DeliveryOutcome; claimed: ClaimedDelivery; result: AttemptResult | null }> {
   const sent = await deps.sender.send(claimed);
   if (sent.kind === 'answered' && sent.statusCode >= 200 && sent.statusCode < 300) {
-    return { outcome: 'delivered', settling: { claimed, result: { kind: 'delivered', statusCode: sent.statusCode } } };
+    return { outcome: 'delivered', claimed, result: { kind: 'delivered', statusCode: sent.statusCode } };
   }
-  if (sent.kind === 'answered' && sent.statusCode === 410) {
-    await deps.deliveries.settleGone(claimed);
-    deps.logger.warn({ deliveryId: claimed.id, endpointId: claimed.endpointId }, 'webhook endpoint answered 410 Gone: disabled');
-    return { outcome: 'gone', settling: null };
-  }
+  if (sent.kind === 'answered' && sent.statusCode === 410) return { outcome: 'gone', claimed, result: null };
   const statusCode = sent.kind === 'answered' ? sent.statusCode : null;
   const inSeconds = retryDelaySeconds({
     delays: deps.retryDelaysSeconds,
@@ -87,5 +89,5 @@ async function attemptDelivery(
     },
     'webhook delivery attempt failed',
   );
-  return { outcome: sent.kind === 'blocked' ? 'blocked' : result.kind, settling: { claimed, result } };
+  return { outcome: sent.kind === 'blocked' ? 'blocked' : result.kind, claimed, result };
 }
