@@ -87,8 +87,7 @@ export async function heartbeatSource(harness: Harness): Promise<{ source: BodyS
  * pairs signs the leases that earlier runs on this data set have not (its
  * rate, reported, is the cold-start cost: a signature per heartbeat).
  */
-async function warmLeases(harness: Harness, label: string): Promise<Measured> {
-  const pool = await heartbeatPool(harness);
+async function warmLeases(harness: Harness, label: string, pool: HeartbeatPool): Promise<Measured> {
   const warm = await measure(harness, {
     label: `${label} lease warm-up`,
     url: harness.api.url,
@@ -104,8 +103,9 @@ async function warmLeases(harness: Harness, label: string): Promise<Measured> {
 
 export async function measureVerify(harness: Harness, label: string): Promise<VerifyComparison> {
   const { durations } = harness;
-  const bindings = await bindingCount(harness);
-  const { source, distinct } = await heartbeatSource(harness);
+  const pool = await heartbeatPool(harness);
+  const { bindings } = pool;
+  const source = heartbeats(pool.machines);
   const bare = await startBareExpress();
   try {
     const run = (target: 'api' | 'bare express', seconds: number) =>
@@ -124,10 +124,10 @@ export async function measureVerify(harness: Harness, label: string): Promise<Ve
     harness.log(`${label}: warming up the bare express baseline and the API (${durations.warmupSeconds} s each)`);
     await run('bare express', durations.warmupSeconds);
     await run('api', durations.warmupSeconds);
-    const leaseWarmup = await warmLeases(harness, label);
+    const leaseWarmup = await warmLeases(harness, label, pool);
     const leased = await keptLeaseMemory(
       harness.ns,
-      (await heartbeatPool(harness)).machines.map((machine) => machine.accountId),
+      pool.machines.map((machine) => machine.accountId),
     );
     harness.log(`${label}: Redis ${leased.bytesPerBinding.toFixed(0)} bytes per binding with its lease kept (${leased.accounts} accounts)`);
     const pairs: VerifyPair[] = [];
@@ -146,7 +146,7 @@ export async function measureVerify(harness: Harness, label: string): Promise<Ve
     }
     return {
       bindings,
-      distinctBindingsSent: distinct,
+      distinctBindingsSent: pool.machines.length,
       leaseWarmup,
       keptLeaseMemory: leased,
       connections: CONNECTIONS.verify,
@@ -177,9 +177,8 @@ export async function measureVerify(harness: Harness, label: string): Promise<Ve
  * evenly: these percentiles are a pessimistic view of a steady arrival.
  */
 export async function measureVerifyAtRate(harness: Harness, label: string, rate: number): Promise<Measured & { bindings: number }> {
-  const bindings = await bindingCount(harness);
-  if (!(await heartbeatPool(harness)).isWarm) await warmLeases(harness, label);
-  const { source } = await heartbeatSource(harness);
+  const pool = await heartbeatPool(harness);
+  if (!pool.isWarm) await warmLeases(harness, label, pool);
   const result = await measure(harness, {
     label,
     url: harness.api.url,
@@ -187,10 +186,10 @@ export async function measureVerifyAtRate(harness: Harness, label: string, rate:
     connections: CONNECTIONS.fixedRate,
     overallRate: Math.max(1, Math.round(rate)),
     seconds: harness.durations.runSeconds,
-    next: source,
+    next: heartbeats(pool.machines),
   });
   harness.log(
     `${label}: ${Math.round(result.rps)} req/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms`,
   );
-  return { ...result, bindings };
+  return { ...result, bindings: pool.bindings };
 }

@@ -17,9 +17,10 @@ export async function logIn(
   deps: AdminServiceDeps,
   input: { email: string; password: string; address: string; requestId?: string },
 ): Promise<LogIn> {
+  const event = { email: input.email, address: input.address, requestId: input.requestId };
   const check = await deps.throttle.reserve(input.address, input.email, input.requestId);
   if (check.kind === 'throttled') {
-    deps.logger.warn({ event: 'staff.login.throttled', email: input.email, address: input.address }, 'staff login throttled');
+    deps.logger.warn({ event: 'staff.login.throttled', ...event }, 'staff login throttled');
     return check;
   }
   let staff: StaffRecord | null;
@@ -33,7 +34,7 @@ export async function logIn(
   }
   await deps.throttle.settle(check.reservation, isValid ? 'succeeded' : 'failed');
   if (!isValid || !staff) {
-    deps.logger.warn({ event: 'staff.login.failed', email: input.email, address: input.address }, 'failed staff login');
+    deps.logger.warn({ event: 'staff.login.failed', ...event }, 'failed staff login');
     return { kind: 'refused' };
   }
   const { id, session } = await deps.sessions.create(staff.id, deps.now());
