@@ -1,5 +1,5 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint } from 'jose';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, CompactSign } from 'jose';
 
 /**
  * Signed leases (contract "Signed leases"): a compact JWS, EdDSA over
@@ -80,20 +80,11 @@ export function leaseExpiry(iatSeconds: number, leaseSeconds: number, expiresAt:
   return Math.min(iatSeconds + leaseSeconds, endOfExpiryDay(expiresAt));
 }
 
-const base64url = (json: unknown) => Buffer.from(JSON.stringify(json)).toString('base64url');
-
-/**
- * The compact JWS (RFC 7515) of the claims, signed in place with Node's
- * one-shot Ed25519. jose's CompactSign signs through WebCrypto, which runs
- * each signature as a job on libuv's pool: on the registration path that pool
- * is busy with bcrypt, so a cluster's leases queued behind other requests'
- * compares and cost three times the CPU. Ed25519 is deterministic: the bytes
- * are exactly jose's (the tests compare them).
- */
-export function signLease(key: LeaseKey, claims: LeaseClaims): string {
+export async function signLease(key: LeaseKey, claims: LeaseClaims): Promise<string> {
   const payload = { iss: claims.iss, sub: claims.sub, acct: claims.acct, iat: claims.iat, exp: claims.exp };
-  const signingInput = `${base64url({ alg: 'EdDSA', kid: key.kid })}.${base64url(payload)}`;
-  return `${signingInput}.${sign(null, Buffer.from(signingInput), key.privateKey).toString('base64url')}`;
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
+    .sign(key.privateKey);
 }
 
 /** A lease handed out before, as kept beside its binding. */
@@ -186,7 +177,7 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     }
     const acct = await request.accountName();
     const exp = leaseExpiry(nowSeconds, options.leaseSeconds, request.expiresAt);
-    const lease = signLease(signing, { iss: LEASE_ISSUER, sub: request.machineCode, acct, iat: nowSeconds, exp });
+    const lease = await signLease(signing, { iss: LEASE_ISSUER, sub: request.machineCode, acct, iat: nowSeconds, exp });
     return { lease, signed: { nonce: request.nonce, kid: signing.kid, iat: nowSeconds, exp, lease } };
   }
 
