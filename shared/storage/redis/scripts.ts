@@ -5,7 +5,7 @@ import { LUA_DIR } from '#shared/paths';
 import { StoreFailure, describeReply, guardStore } from '../errors';
 import type { HeldLease } from '#shared/security/leases';
 import { encodeBindingRecord } from './binding-record';
-import type { RedisClient } from './client';
+import { isNotRunHere, type RedisClient } from './client';
 import { loginAccountKeyList, loginAddressKeyList, type AccountKeys, type LoginKeys } from './keys';
 import { decodeLeaseRecord, encodeLeaseRecord } from './lease-record';
 
@@ -157,10 +157,21 @@ export interface Scripts {
 
 export function createScripts(redis: RedisClient): Scripts {
   const commands = redis as unknown as Record<ScriptName, ScriptCall>;
+  const texts = new Map<ScriptName, string>();
   for (const [name, { keys }] of Object.entries(SCRIPT_FILES) as Array<[ScriptName, { keys: number }]>) {
-    redis.defineCommand(name, { numberOfKeys: keys, lua: readScript(name) });
+    const lua = readScript(name);
+    texts.set(name, lua);
+    redis.defineCommand(name, { numberOfKeys: keys, lua });
   }
-  const run = (name: ScriptName, args: Array<string | number>) => guardStore('redis', () => commands[name](...args));
+  // An auto-pipelined script a cluster did not run (client.ts) goes again on its own, as an EVAL the client redirects.
+  const alone = (name: ScriptName, args: Array<string | number>) => redis.eval(texts.get(name) as string, SCRIPT_FILES[name].keys, ...args);
+  const run = (name: ScriptName, args: Array<string | number>) =>
+    guardStore('redis', () =>
+      commands[name](...args).catch((error: unknown) => {
+        if (isNotRunHere(error)) return alone(name, args);
+        throw error;
+      }),
+    );
 
   return {
     async bindNodes(keys, { maxRegistrations, commit, nowSeconds, pendingTtlSeconds, nodes }) {
