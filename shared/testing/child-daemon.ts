@@ -46,6 +46,8 @@ export interface ChildDaemonOptions {
    * die with the test process. A failure is thrown as it is, not retried.
    */
   prepare?(dir: string, adopt: (child: ChildProcess) => void): Promise<void>;
+  /** Ports the server takes besides its own (a cluster bus): never chosen as its port. */
+  otherPorts?: readonly number[];
 }
 
 // getFreePort() can lose its port to another process before the server binds it.
@@ -89,7 +91,7 @@ export async function startChildDaemon(options: ChildDaemonOptions): Promise<Chi
         throw error;
       }
     }
-    const port = await getFreePort();
+    const port = await getFreePort(options.otherPorts);
     let child = workspace.adopt(spawnLogged(options.command, options.args(port, dir), logPath));
     const outcome = await waitUntilReady(child, port, options);
     if (outcome === 'ready') {

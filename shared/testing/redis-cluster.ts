@@ -87,6 +87,7 @@ async function startNodeOnBus(busPort: number): Promise<ChildDaemon> {
       '--daemonize',
       'no',
     ],
+    otherPorts: [busPort],
     readyTimeoutMs: 5000,
     isReady: answersPing,
     notReady: 'did not answer PING',
