@@ -73,7 +73,7 @@ function seedsOf(target: RedisTarget): Array<{ host: string; port: number }> {
  * the redirection itself; every plain command is left out of the pipelines
  * on a cluster (`autoPipeliningIgnoredCommands`, which the resend's EVAL is
  * in too) and is redirected the same way. Measured at 1,000,000 bindings on
- * the local 3-master cluster: verify went from 70 % to 78 % of bare express.
+ * the local 3-master cluster: verify went from 70 % to 74–81 % of bare express.
  *
  * No offline queue, in either mode: while a server is away, commands are
  * rejected at once. On a cluster that was measured rather than assumed
