@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { buildApp } from '../../services/api/src/app';
 import { createApiDeps, type ApiDeps } from '../../services/api/src/deps';
 import type { Config } from '#shared/config/env';
@@ -12,7 +12,7 @@ import { testConfig } from './test-environment';
  * helpers to make accounts with random names so tests never share one.
  */
 export interface TestApi {
-  app: Express;
+  app: RequestListener;
   deps: ApiDeps;
   config: Readonly<Config>;
   createAccount(settings?: Partial<AccountSettings> & { password?: string }): Promise<TestAccount>;

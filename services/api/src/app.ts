@@ -1,7 +1,9 @@
-import express, { type Express } from 'express';
+import type { RequestListener } from 'node:http';
+import express from 'express';
 import helmet from 'helmet';
 import { errorHandler, notFound } from '#shared/http/error-handler';
 import { accessLog } from '#shared/http/access-log';
+import { directRoutes } from '#shared/http/direct-routes';
 import { responseHeaders } from '#shared/http/response-headers';
 import type { ApiDeps } from './deps';
 import { healthRoute } from './routes/health';
@@ -29,27 +31,31 @@ const API_HELMET = helmet({
 });
 
 /**
- * The public API as an express app, without listening: tests drive it with
- * supertest. `/metrics` is on it, where the contract lists it, unless
- * `serveMetrics` is false because a metrics-only server answers it
+ * The public API as a request listener, without listening: tests drive it
+ * with supertest. It is an express app whose node routes are served past
+ * its router too (shared/http/direct-routes.ts). `/metrics` is on it, where
+ * the contract lists it, unless `serveMetrics` is false because a metrics-only server answers it
  * (METRICS_PORT, metrics-app.ts); then it is an unknown route here.
  */
-export function buildApp(deps: ApiDeps, options: { serveMetrics: boolean } = { serveMetrics: true }): Express {
+export function buildApp(deps: ApiDeps, options: { serveMetrics: boolean } = { serveMetrics: true }): RequestListener {
   const app = express();
   app.set('trust proxy', deps.config.trustProxy);
   app.set('etag', false);
   app.disable('x-powered-by');
-  app.use(responseHeaders(API_HELMET));
-  app.use(accessLog({ logger: deps.logger, httpDuration: deps.metrics.httpDuration }));
+  const onError = errorHandler(deps.logger);
+  const routes = directRoutes(app, {
+    middlewares: [responseHeaders(API_HELMET), accessLog({ logger: deps.logger, httpDuration: deps.metrics.httpDuration })],
+    errorHandler: onError,
+  });
   // Heartbeats are most of the traffic: their route is matched first.
-  mountVerificationsRoute(app, deps.context);
-  mountRegistrationsRoute(app, deps.context, deps.attempts, deps.idempotency);
-  mountUnbindingsRoute(app, deps.context, deps.attempts, deps.idempotency);
+  mountVerificationsRoute(routes, deps.context);
+  mountRegistrationsRoute(routes, deps.context, deps);
+  mountUnbindingsRoute(routes, deps.context, deps);
   mountKeysRoute(app, deps.leases);
   mountOpenApiRoute(app);
   app.use(healthRoute({ readiness: deps.readiness, storeHealth: deps.storeHealth }));
   if (options.serveMetrics) app.use(metricsRoute(deps.metrics.registry));
   app.use(notFound);
-  app.use(errorHandler(deps.logger));
-  return app;
+  app.use(onError);
+  return routes.listener;
 }

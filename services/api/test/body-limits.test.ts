@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect, type Server } from 'node:net';
 import { Writable } from 'node:stream';
@@ -50,7 +51,7 @@ describe('request bodies (what an attacker sends before logging in)', function (
       },
     });
     api = await startTestApi({}, { logger: pino({ level: 'debug' }, sink) });
-    server = api.app.listen(0, '127.0.0.1');
+    server = createServer(api.app).listen(0, '127.0.0.1');
     await once(server, 'listening');
   });
   after(async function () {

@@ -1,15 +1,38 @@
-import { type Express, type Request, type RequestHandler, type Response } from 'express';
+import { type Request, type RequestHandler, type Response } from 'express';
+import type { DirectRoutes } from '#shared/http/direct-routes';
 import { methodNotAllowed } from '#shared/http/error-handler';
-import type { AttemptSubject } from '#shared/domain/attempt';
+import type { AttemptKind, AttemptSubject } from '#shared/domain/attempt';
 import type { Outcome } from '#shared/domain/outcome';
 import { jsonBody } from '#shared/http/json-body';
 import { requestIdOf } from '#shared/http/request-id';
 import { noteAccess } from '#shared/http/access-log';
 import { answerFor, fallbackAnswer, send } from '#shared/http/respond';
+import type { AttemptWriter } from '#shared/storage/mysql/attempt-writer';
+import type { IdempotencyStore } from '#shared/storage/redis/idempotency';
 import type { Counter } from 'prom-client';
+import type { UseCaseContext } from '../use-cases/context';
 import { MAX_BODY_DEPTH, type Parsed } from './bodies';
 import { fingerprintOf, isFinal, keep, readIdempotencyKey, replayed, type Idempotency } from './idempotency';
-import type { AttemptRecording, PendingAttempt } from './record-attempts';
+import { recordAttempts, type AttemptRecording, type PendingAttempt } from './record-attempts';
+
+/** The stores of what the routes that check a password keep besides bindings. */
+export interface CredentialRouteStores {
+  attempts: AttemptWriter;
+  idempotency: IdempotencyStore;
+}
+
+/** What registrations and unbindings share: attempts kept for support, and Idempotency-Key scoped by the account the body names. */
+export function credentialRouteOptions(kind: AttemptKind, context: UseCaseContext, stores: CredentialRouteStores) {
+  return {
+    idempotency: {
+      store: stores.idempotency,
+      tokens: context.tokens,
+      logger: context.logger,
+      accountOf: (body: { account: string }) => body.account,
+    },
+    attempts: recordAttempts(kind, stores.attempts, context.now),
+  };
+}
 
 /**
  * A node-facing POST route: parse the body, run the use case, answer, count
@@ -19,7 +42,7 @@ import type { AttemptRecording, PendingAttempt } from './record-attempts';
  * app's (shared/http/access-log.ts), for every answer alike.
  */
 export function mountNodeRoute<Body, Result>(
-  app: Express,
+  routes: DirectRoutes,
   options: {
     path: string;
     /** The largest body a valid request of this route can need. */
@@ -119,7 +142,6 @@ export function mountNodeRoute<Body, Result>(
       throw error;
     }
   };
-  // On the app itself, not in a nested router: one routing layer less on every heartbeat.
   const readBody = jsonBody({ limitBytes: options.bodyLimitBytes, maxDepth: MAX_BODY_DEPTH });
-  app.route(options.path).post(readBody, handler).all(methodNotAllowed('POST'));
+  routes.post(options.path, readBody, handler).all(methodNotAllowed('POST'));
 }

@@ -1,26 +1,17 @@
-import type { Express } from 'express';
-import type { AttemptWriter } from '#shared/storage/mysql/attempt-writer';
-import type { IdempotencyStore } from '#shared/storage/redis/idempotency';
+import type { DirectRoutes } from '#shared/http/direct-routes';
+import { sourceAddress } from '#shared/http/source-address';
 import { registerCluster } from '../use-cases/register-cluster';
 import type { UseCaseContext } from '../use-cases/context';
 import { BODY_LIMITS, parseRegistration } from './bodies';
-import { mountNodeRoute } from './handle';
-import { sourceAddress } from '#shared/http/source-address';
-import { recordAttempts } from './record-attempts';
+import { credentialRouteOptions, mountNodeRoute, type CredentialRouteStores } from './handle';
 
-export function mountRegistrationsRoute(
-  app: Express,
-  context: UseCaseContext,
-  attempts: AttemptWriter,
-  idempotency: IdempotencyStore,
-): void {
-  mountNodeRoute(app, {
+export function mountRegistrationsRoute(routes: DirectRoutes, context: UseCaseContext, stores: CredentialRouteStores): void {
+  mountNodeRoute(routes, {
     path: '/v1/registrations',
     bodyLimitBytes: BODY_LIMITS.registration,
     parse: parseRegistration,
     run: (body, req, onAccount, requestId) => registerCluster(context, body, { address: sourceAddress(req), onAccount, requestId }),
     outcomes: context.metrics.outcomes.registrations,
-    idempotency: { store: idempotency, tokens: context.tokens, logger: context.logger, accountOf: (body) => body.account },
-    attempts: recordAttempts('registration', attempts, context.now),
+    ...credentialRouteOptions('registration', context, stores),
   });
 }

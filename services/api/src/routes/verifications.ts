@@ -1,11 +1,11 @@
-import type { Express } from 'express';
+import type { DirectRoutes } from '#shared/http/direct-routes';
 import { verifyBinding } from '../use-cases/verify-binding';
 import type { UseCaseContext } from '../use-cases/context';
 import { BODY_LIMITS, parseVerification } from './bodies';
 import { mountNodeRoute } from './handle';
 
-export function mountVerificationsRoute(app: Express, context: UseCaseContext): void {
-  mountNodeRoute(app, {
+export function mountVerificationsRoute(routes: DirectRoutes, context: UseCaseContext): void {
+  mountNodeRoute(routes, {
     path: '/v1/verifications',
     bodyLimitBytes: BODY_LIMITS.verification,
     parse: parseVerification,
