@@ -1,6 +1,7 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import type { Logger } from '#shared/log/logger';
 import type { Histogram } from 'prom-client';
+import type { HttpHandler, HttpRequest, HttpResponse } from './node-http';
 import { requestIdOf } from './request-id';
 
 /** The route label of a request no route matched (404s, probes of random paths): one value, whatever the URL. */
@@ -17,8 +18,8 @@ export const markRouteBase: RequestHandler = (req, res, next) => {
 };
 
 /** The matched route pattern (`/admin/api/v1/accounts/:name`), never the raw URL: a closed set of labels. */
-export function routeOf(req: Request, res: Response): string {
-  const pattern: unknown = (req.route as { path?: unknown } | undefined)?.path;
+export function routeOf(req: HttpRequest, res: HttpResponse): string {
+  const pattern: unknown = req.route?.path;
   if (typeof pattern !== 'string') return UNMATCHED_ROUTE;
   return `${typeof res.locals.routeBase === 'string' ? res.locals.routeBase : ''}${pattern}`;
 }
@@ -30,7 +31,7 @@ export interface AccessFields {
   staff?: string;
 }
 
-export function noteAccess(res: Response, fields: AccessFields): void {
+export function noteAccess(res: HttpResponse, fields: AccessFields): void {
   res.locals.access = { ...(res.locals.access as AccessFields | undefined), ...fields };
 }
 
@@ -42,7 +43,7 @@ export function noteAccess(res: Response, fields: AccessFields): void {
  * `regcloud_http_request_duration_seconds` too, 400, 404 and 405 included.
  * Installed right after responseHeaders, before any route.
  */
-export function accessLog(options: { logger: Logger; httpDuration: Histogram<'route' | 'method' | 'status'> }): RequestHandler {
+export function accessLog(options: { logger: Logger; httpDuration: Histogram<'route' | 'method' | 'status'> }): HttpHandler {
   const { logger, httpDuration } = options;
   // Label children made once: the heartbeat path should not hash label sets per request.
   const timers = new Map<string, { observe(seconds: number): void }>();
@@ -63,7 +64,7 @@ export function accessLog(options: { logger: Logger; httpDuration: Histogram<'ro
       const status = res.statusCode;
       const isAborted = !res.writableFinished;
       // An answer the client left before receiving says nothing about the service's latency.
-      if (!isAborted) timer(route, req.method, status).observe(seconds);
+      if (!isAborted) timer(route, req.method ?? '', status).observe(seconds);
       // Most heartbeats run with access lines off (LOG_LEVEL=warn): then build nothing.
       if (!logger.isLevelEnabled('info')) return;
       logger.info(

@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import express from 'express';
 import request from 'supertest';
 import { directRoutes } from './direct-routes';
+import { jsonBody } from './json-body';
+import type { HttpErrorHandler, HttpHandler, HttpResponse } from './node-http';
+import { sourceAddresses } from './source-address';
 
 /** A direct route must answer exactly as the same route through express's router does. */
 describe('directRoutes', function () {
   const app = express();
-  app.set('trust proxy', 'loopback');
+  const addresses = sourceAddresses('loopback');
+  app.set('trust proxy', addresses.trust);
   // express's final handler prints errors it sees outside tests.
   app.set('env', 'test');
   // Every request the router sees passes app.handle, which express's types leave out.
@@ -18,30 +23,35 @@ describe('directRoutes', function () {
     handle(...args);
   };
 
-  const stamp: RequestHandler = (_req, res, next) => {
+  const json = (res: HttpResponse, status: number, body: unknown) => {
+    res.statusCode = status;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(body));
+  };
+  const stamp: HttpHandler = (_req, res, next) => {
     res.setHeader('x-stamp', 'yes');
     res.locals.stamped = true;
     next();
   };
-  const onError: ErrorRequestHandler = (error: Error, _req, res, next) => {
+  const onError: HttpErrorHandler = (error, _req, res, next) => {
     if (res.headersSent) {
       next(error);
       return;
     }
-    res.status(500).json({ error: error.message });
+    json(res, 500, { error: error instanceof Error ? error.message : 'unknown' });
   };
   const routes = directRoutes(app, { middlewares: [stamp], errorHandler: onError });
   routes
-    .post('/echo', express.json(), (req, res) => {
-      res.json({
-        body: req.body as unknown,
-        ip: req.ip,
-        route: (req.route as { path: string }).path,
-        stamped: res.locals.stamped as unknown,
-        baseUrl: req.baseUrl,
-      });
+    .post('/echo', jsonBody({ limitBytes: 1024, maxDepth: 4 }), (req, res) => {
+      json(res, 200, { body: req.body, ip: addresses.of(req), route: req.route?.path, stamped: res.locals.stamped });
     })
     .all((_req, res) => res.status(405).json({ allowed: 'POST' }));
+  routes.post('/prototypes', (req, res) => {
+    json(res, 200, {
+      isNodeRequest: Object.getPrototypeOf(req) === IncomingMessage.prototype,
+      isNodeResponse: Object.getPrototypeOf(res) === ServerResponse.prototype,
+    });
+  });
   routes.post('/throws', () => {
     throw new Error('thrown');
   });
@@ -56,18 +66,22 @@ describe('directRoutes', function () {
     await Promise.resolve();
     throw new Error('too late');
   });
-  app.use((_req, res) => res.status(404).json({ found: false }));
+  app.use((_req: express.Request, res: express.Response) => res.status(404).json({ found: false }));
   app.use(onError);
 
   const post = (path: string) => request(routes.listener).post(path).set('X-Forwarded-For', '203.0.113.9').send({ a: 1 });
 
-  it('serves POST on the exact path past the router, with the middlewares, locals, route and request getters', async function () {
+  it('serves POST on the exact path past the router, with the middlewares, locals, route and source address', async function () {
     const before = routed;
     const answer = await post('/echo');
     assert.equal(routed, before);
     assert.equal(answer.status, 200);
     assert.equal(answer.headers['x-stamp'], 'yes');
-    assert.deepEqual(answer.body, { body: { a: 1 }, ip: '203.0.113.9', route: '/echo', stamped: true, baseUrl: '' });
+    assert.deepEqual(answer.body, { body: { a: 1 }, ip: '203.0.113.9', route: '/echo', stamped: true });
+  });
+
+  it("leaves Node's own request and response objects as they are", async function () {
+    assert.deepEqual((await post('/prototypes')).body, { isNodeRequest: true, isNodeResponse: true });
   });
 
   for (const path of ['/echo?x=1', '/ECHO', '/echo/']) {

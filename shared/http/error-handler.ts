@@ -1,7 +1,8 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '#shared/log/logger';
 import { FALLBACK_CAUSE } from '#shared/domain/causes';
 import { refuseOverall } from '#shared/domain/outcome';
+import { routeOf } from './access-log';
+import type { HttpErrorHandler, HttpHandler } from './node-http';
 import { answerFor, fallbackAnswer, send } from './respond';
 import { requestIdOf } from './request-id';
 
@@ -20,8 +21,8 @@ export function isBodyError(error: unknown): boolean {
  * (INCORRECT_DATA_FORMAT, even when too large); everything else is the
  * fallback cause with HTTP 500, its detail only in the log.
  */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, req, res, next) => {
+export function errorHandler(logger: Logger): HttpErrorHandler {
+  return (error, req, res, next) => {
     if (res.headersSent) {
       next(error);
       return;
@@ -31,15 +32,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     logger.error(
-      { err: error, requestId: requestIdOf(res), method: req.method, path: req.path },
+      { err: error, requestId: requestIdOf(res), method: req.method, route: routeOf(req, res) },
       `unhandled error: ${FALLBACK_CAUSE.code}`,
     );
     send(res, fallbackAnswer(500));
   };
 }
 
-export const notFound: RequestHandler = (_req, res) => send(res, fallbackAnswer(404));
+export const notFound: HttpHandler = (_req, res) => send(res, fallbackAnswer(404));
 export const methodNotAllowed =
-  (allowed: string): RequestHandler =>
+  (allowed: string): HttpHandler =>
   (_req, res) =>
     send(res, fallbackAnswer(405, { Allow: allowed }));

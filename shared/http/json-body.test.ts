@@ -8,7 +8,7 @@ import { jsonBody } from './json-body';
 describe('jsonBody', function () {
   const app = express();
   app.post('/', jsonBody({ limitBytes: 1024, maxDepth: 4 }), (req, res) => {
-    res.json({ body: req.body as unknown });
+    res.json({ body: req.body });
   });
   app.use((error: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     res.status(error.status ?? 500).json({ refused: error.type ?? 'other' });

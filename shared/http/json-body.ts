@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import bodyParser from 'body-parser';
+import type { HttpHandler } from './node-http';
 
 /**
  * Reads request bodies as JSON (any content type: older nodes send text/plain).
@@ -14,7 +15,8 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
  * A small body sent plainly — a declared length, no content encoding, UTF-8 —
  * is read here directly: that is every heartbeat, and body-parser's general
  * path (content negotiation, decoding streams, inflation) costs more than the
- * rest of a heartbeat. Everything else goes to express.json with the same
+ * rest of a heartbeat. Everything else goes to body-parser's JSON parser
+ * (express.json) with the same
  * limit, strictness and checks. Both paths refuse with a 4xx error carrying a
  * `type`, which the error handler answers as INCORRECT_DATA_FORMAT.
  */
@@ -58,7 +60,7 @@ function checkBytes(bytes: Uint8Array, maxDepth: number): void {
   if (nestsDeeperThan(bytes, maxDepth)) throw new BodyError('entity.too.deep');
 }
 
-function isPlainUtf8(req: Request): boolean {
+function isPlainUtf8(req: IncomingMessage): boolean {
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return false;
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
@@ -77,9 +79,9 @@ function parseStrict(text: string): unknown {
   }
 }
 
-export function jsonBody(options: { limitBytes: number; maxDepth: number }): RequestHandler {
+export function jsonBody(options: { limitBytes: number; maxDepth: number }): HttpHandler {
   const { limitBytes, maxDepth } = options;
-  const general: RequestHandler = express.json({
+  const general = bodyParser.json({
     limit: limitBytes,
     type: () => true,
     strict: true,
@@ -90,7 +92,7 @@ export function jsonBody(options: { limitBytes: number; maxDepth: number }): Req
     },
   });
   const directLimit = Math.min(SMALL_BODY_BYTES, limitBytes);
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req, res, next) => {
     const length = Number(req.headers['content-length']);
     if (length > limitBytes) {
       // The body is never read, so the connection cannot carry another request.
@@ -99,6 +101,7 @@ export function jsonBody(options: { limitBytes: number; maxDepth: number }): Req
       return;
     }
     if (!(length > 0 && length <= directLimit) || req.headers['transfer-encoding'] !== undefined || !isPlainUtf8(req)) {
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- it is Node's own IncomingMessage, with the app's fields (node-http.ts)
       general(req, res, next);
       return;
     }

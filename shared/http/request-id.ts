@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Response } from 'express';
+import type { HttpResponse } from './node-http';
 
 /**
  * The one place a request gets its id. An ingress or a caller's own tracing
@@ -20,6 +20,6 @@ export function requestIdFor(req: IncomingMessage): string {
   return typeof incoming === 'string' && WELL_FORMED.test(incoming) ? incoming : randomUUID();
 }
 
-export function requestIdOf(res: Response): string {
+export function requestIdOf(res: HttpResponse): string {
   return typeof res.locals.requestId === 'string' ? res.locals.requestId : 'unknown';
 }

@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { AnsweredCauses } from '#shared/domain/attempt';
 import { FALLBACK_CAUSE, NODE_CAUSES, OVERALL_CAUSES } from '#shared/domain/causes';
 import type { NodeRefusal, Outcome, Refused } from '#shared/domain/outcome';
@@ -110,7 +110,7 @@ export function answeredCauses(outcome: Outcome<NamedNodesBody>): AnsweredCauses
  * into two writes, which on the heartbeat path costs more than the rest of
  * the request.
  */
-export function send(res: Response, answer: HttpAnswer): void {
+export function send(res: ServerResponse, answer: HttpAnswer): void {
   if (answer.headers) for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
   res.statusCode = answer.status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');

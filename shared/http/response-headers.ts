@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import type { HttpHandler } from './node-http';
 import { requestIdFor } from './request-id';
 
 /**
@@ -38,9 +38,9 @@ function recordHeaders(security: RequestHandler): Array<[string, string]> {
   return [...recorded];
 }
 
-export function responseHeaders(security: RequestHandler) {
+export function responseHeaders(security: RequestHandler): HttpHandler {
   const headers: Array<[string, string]> = [...recordHeaders(security), ['Cache-Control', 'no-store']];
-  return (req: IncomingMessage, res: ServerResponse & { locals: Record<string, unknown> }, next: NextFunction): void => {
+  return (req, res, next) => {
     for (const [name, value] of headers) res.setHeader(name, value);
     const id = requestIdFor(req);
     res.locals.requestId = id;

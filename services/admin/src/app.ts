@@ -43,7 +43,7 @@ const BODY_LIMIT = '256kb';
 
 export function buildAdminApp(deps: AdminServiceDeps): Express {
   const app = express();
-  app.set('trust proxy', deps.config.trustProxy);
+  app.set('trust proxy', deps.sourceAddresses.trust);
   app.set('etag', false);
   app.disable('x-powered-by');
   app.use(responseHeaders(ADMIN_HELMET));

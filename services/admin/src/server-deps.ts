@@ -18,6 +18,7 @@ import { checkWebhookTarget, type TargetProblem } from '#shared/webhooks/targets
 import { createAdminSessions, type AdminSessions } from '#shared/storage/redis/admin-sessions';
 import { connectRedis, redisTargetOf, type RedisClient } from '#shared/storage/redis/client';
 import { createScripts } from '#shared/storage/redis/scripts';
+import { sourceAddresses, type SourceAddresses } from '#shared/http/source-address';
 import { createThrottle, type Throttle } from '#shared/storage/redis/throttle';
 
 /** The one place that builds the staff service's pools, clients and repositories. */
@@ -42,6 +43,8 @@ export interface AdminServiceDeps {
   checkWebhookTarget(url: string): Promise<TargetProblem | null>;
   /** After a committed change: every API process reloads the account from MySQL on its next request. */
   invalidate(accountId: number, revision: number): Promise<void>;
+  /** The caller's address under TRUST_PROXY, for throttling and the audit trail. */
+  sourceAddresses: SourceAddresses;
   /** Unix milliseconds; sessions expire by it. */
   now: () => number;
   /** /admin/readyz: draining from SIGTERM on. */
@@ -74,6 +77,7 @@ export async function createAdminServiceDeps(
   });
   return {
     config,
+    sourceAddresses: sourceAddresses(config.trustProxy),
     logger,
     metrics,
     pool,

@@ -39,7 +39,7 @@ const API_HELMET = helmet({
  */
 export function buildApp(deps: ApiDeps, options: { serveMetrics: boolean } = { serveMetrics: true }): RequestListener {
   const app = express();
-  app.set('trust proxy', deps.config.trustProxy);
+  app.set('trust proxy', deps.sourceAddresses.trust);
   app.set('etag', false);
   app.disable('x-powered-by');
   const onError = errorHandler(deps.logger);

@@ -1,5 +1,6 @@
 import { createKeyedLimiter } from '#shared/concurrency/keyed-limiter';
 import type { Config } from '#shared/config/env';
+import { sourceAddresses, type SourceAddresses } from '#shared/http/source-address';
 import { createLogger, type Logger } from '#shared/log/logger';
 import { createMetrics, type Metrics } from '#shared/metrics/registry';
 import { createTokenCodec } from '#shared/security/binding-token';
@@ -37,6 +38,8 @@ export interface ApiDeps {
   attempts: AttemptWriter;
   /** Idempotency-Key records of registrations and unbindings. */
   idempotency: IdempotencyStore;
+  /** The caller's address under TRUST_PROXY: the throttling key, and what attempts record. */
+  sourceAddresses: SourceAddresses;
   /** /readyz: draining from SIGTERM on. */
   readiness: Readiness;
   /** `regcloud_store_up`, pinged every STORE_PING_INTERVAL_MS. */
@@ -47,6 +50,8 @@ export interface ApiDeps {
 export async function createApiDeps(config: Readonly<Config>, options: { now?: () => Date; logger?: Logger } = {}): Promise<ApiDeps> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'regcloud-api' });
   const metrics = createMetrics();
+  // Before any connection: a TRUST_PROXY that does not compile stops the start here.
+  const addresses = sourceAddresses(config.trustProxy);
   // Nothing the API reads may lag (seat checks, the ledger, logins): MYSQL_REPLICA_URL is the staff service's alone.
   const pool = createPool({
     url: config.mysqlUrl,
@@ -111,6 +116,7 @@ export async function createApiDeps(config: Readonly<Config>, options: { now?: (
     leases,
     attempts,
     idempotency: createIdempotencyStore(redis, config.redisKeyPrefix),
+    sourceAddresses: addresses,
     readiness: createReadiness(),
     storeHealth,
     async close() {

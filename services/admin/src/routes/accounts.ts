@@ -1,7 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { actionForAccountChange } from '#shared/domain/staff';
 import { requestIdOf } from '#shared/http/request-id';
-import { sourceAddress } from '#shared/http/source-address';
 import { assertAllowed, requires, type Principal } from '../auth/principal';
 import { createAccount, showAccount, updateAccount, type Origin, type UpdateOutcome } from '../commands/accounts';
 import { releaseBinding, releaseBindings } from '../commands/bindings';
@@ -16,8 +15,8 @@ export function useCaseDeps(deps: AdminServiceDeps, principal: Principal) {
   return { ...deps, actor: principal.actor, hashPassword: (password: string) => deps.passwords.hash(password) };
 }
 
-export function originOf(req: Request, res: Response): Origin {
-  return { sourceAddress: sourceAddress(req), requestId: requestIdOf(res) };
+export function originOf(deps: Pick<AdminServiceDeps, 'sourceAddresses'>, req: Request, res: Response): Origin {
+  return { sourceAddress: deps.sourceAddresses.of(req), requestId: requestIdOf(res) };
 }
 
 /** `If-Match: "<revision>"` (rule 1); a weak tag names the same revision. */
@@ -92,7 +91,7 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
         allowedAppNames: body.allowedAppNames ?? [],
       },
       policy: { maxUnbindsPerDay: body.maxUnbindsPerDay ?? null, releaseAfterSilentSeconds: body.releaseAfterSilentSeconds ?? null },
-      ...originOf(req, res),
+      ...originOf(deps, req, res),
     });
     if (outcome.kind === 'invalid') throw validationFailed(outcome.problems);
     if (outcome.kind === 'name-taken') throw new AdminError('CONFLICT', undefined, 'An account with this name exists.');
@@ -121,7 +120,7 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
       settings,
       policy,
       expectedRevision: revision,
-      ...originOf(req, res),
+      ...originOf(deps, req, res),
     });
     answerUpdate(res, outcome);
   });
@@ -132,7 +131,7 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
       name: req.params.name as string,
       password,
       settings: {},
-      ...originOf(req, res),
+      ...originOf(deps, req, res),
     });
     answerUpdate(res, outcome, 204);
   });
@@ -155,7 +154,7 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
     const outcome = await releaseBinding(useCaseDeps(deps, principal), {
       name: req.params.name as string,
       machineCode: req.params.machineCode as string,
-      ...originOf(req, res),
+      ...originOf(deps, req, res),
     });
     if (outcome.kind === 'not-found') throw new AdminError('NOT_FOUND', undefined, 'No such account.');
     if (outcome.kind === 'not-bound') throw new AdminError('NOT_FOUND', undefined, 'That machine is not bound to this account.');
@@ -167,7 +166,7 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
     const outcome = await releaseBindings(useCaseDeps(deps, principal), {
       name: req.params.name as string,
       machineCodes,
-      ...originOf(req, res),
+      ...originOf(deps, req, res),
     });
     if (outcome.kind === 'not-found') throw new AdminError('NOT_FOUND', undefined, 'No such account.');
     res.json(outcome.value);

@@ -1,6 +1,5 @@
 import { requestIdOf } from '#shared/http/request-id';
 import { Router } from 'express';
-import { sourceAddress } from '#shared/http/source-address';
 import { authenticate, principalOf, SESSION_COOKIE } from '../auth/principal';
 import { logIn } from '../auth/log-in';
 import { AdminError } from '../http/admin-errors';
@@ -15,7 +14,7 @@ export function sessionRoutes(deps: AdminServiceDeps): Router {
 
   router.post('/sessions', async (req, res) => {
     const { email, password } = bodyOf(requests.credentials, req);
-    const outcome = await logIn(deps, { email, password, address: sourceAddress(req), requestId: requestIdOf(res) });
+    const outcome = await logIn(deps, { email, password, address: deps.sourceAddresses.of(req), requestId: requestIdOf(res) });
     if (outcome.kind === 'throttled')
       throw new AdminError('THROTTLED', undefined, undefined, { 'Retry-After': String(outcome.retryAfterSeconds) });
     if (outcome.kind === 'refused') throw new AdminError('UNAUTHENTICATED', undefined, 'Unknown email or wrong password.');

@@ -22,7 +22,7 @@ export function staffRoutes(deps: AdminServiceDeps): Router {
     const body = bodyOf(requests.newStaff, req);
     const outcome = await createStaffMember(
       { ...deps, actor: assertAllowed(res, 'staff.manage').actor },
-      { ...body, ...originOf(req, res) },
+      { ...body, ...originOf(deps, req, res) },
     );
     if (outcome.kind === 'invalid') throw validationFailed(outcome.problems);
     if (outcome.kind === 'email-taken') throw new AdminError('CONFLICT', undefined, 'A staff member with this email exists.');
@@ -40,7 +40,7 @@ export function staffRoutes(deps: AdminServiceDeps): Router {
       details: { email, ...change },
       before: null,
       after: { ...change },
-      ...originOf(req, res),
+      ...originOf(deps, req, res),
     });
     if (!updated) throw new AdminError('NOT_FOUND', undefined, 'No such staff member.');
     if (updated.disabled) await deps.sessions.endAllOf(updated.id);

@@ -35,7 +35,7 @@ export function tokenRoutes(deps: AdminServiceDeps): Router {
         details: { name, role },
         before: null,
         after: { name, role },
-        ...originOf(req, res),
+        ...originOf(deps, req, res),
       },
     );
     res.status(201).json({ id: String(token.id), name: token.name, role: token.role, token: secret });
@@ -54,7 +54,7 @@ export function tokenRoutes(deps: AdminServiceDeps): Router {
       details: { id: token.id, name: token.name },
       before: { name: token.name, role: token.role },
       after: null,
-      ...originOf(req, res),
+      ...originOf(deps, req, res),
     });
     res.status(204).end();
   });

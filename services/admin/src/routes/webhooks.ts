@@ -29,7 +29,7 @@ export function webhookRoutes(deps: AdminServiceDeps): Router {
 
   router.post('/webhooks', async (req, res) => {
     const { url, events } = bodyOf(requests.newWebhook, req);
-    const outcome = await createWebhook(useCaseDeps(deps, principalOf(res)), { url, events, ...originOf(req, res) });
+    const outcome = await createWebhook(useCaseDeps(deps, principalOf(res)), { url, events, ...originOf(deps, req, res) });
     if (outcome.kind === 'invalid') throw validationFailed(outcome.problems);
     res.status(201).json({ ...webhookView(outcome.endpoint), secret: outcome.secret });
   });
@@ -40,14 +40,14 @@ export function webhookRoutes(deps: AdminServiceDeps): Router {
     const updated = await deps.webhookEndpoints.update(
       id,
       { ...(events === undefined ? {} : { eventTypes: [...new Set(events)] }), ...(disabled === undefined ? {} : { disabled }) },
-      { actor: principalOf(res).actor, ...originOf(req, res) },
+      { actor: principalOf(res).actor, ...originOf(deps, req, res) },
     );
     if (!updated) throw notFound();
     res.json(webhookView(updated));
   });
 
   router.delete('/webhooks/:id', async (req, res) => {
-    const isRemoved = await deps.webhookEndpoints.remove(endpointIdOf(req), { actor: principalOf(res).actor, ...originOf(req, res) });
+    const isRemoved = await deps.webhookEndpoints.remove(endpointIdOf(req), { actor: principalOf(res).actor, ...originOf(deps, req, res) });
     if (!isRemoved) throw notFound();
     res.status(204).end();
   });

@@ -1,5 +1,6 @@
-import { type Request, type RequestHandler, type Response } from 'express';
 import type { DirectRoutes } from '#shared/http/direct-routes';
+import type { HttpHandler, HttpRequest, HttpResponse } from '#shared/http/node-http';
+import type { SourceAddresses } from '#shared/http/source-address';
 import { methodNotAllowed } from '#shared/http/error-handler';
 import type { AttemptKind, AttemptSubject } from '#shared/domain/attempt';
 import type { Outcome } from '#shared/domain/outcome';
@@ -15,22 +16,23 @@ import { MAX_BODY_DEPTH, type Parsed } from './bodies';
 import { fingerprintOf, isFinal, keep, readIdempotencyKey, replayed, type Idempotency } from './idempotency';
 import { recordAttempts, type AttemptRecording, type PendingAttempt } from './record-attempts';
 
-/** The stores of what the routes that check a password keep besides bindings. */
-export interface CredentialRouteStores {
+/** What the routes that check a password need besides the use cases: where attempts and idempotent answers go, and the caller's address. */
+export interface CredentialRouteDeps {
   attempts: AttemptWriter;
   idempotency: IdempotencyStore;
+  sourceAddresses: SourceAddresses;
 }
 
 /** What registrations and unbindings share: attempts kept for support, and Idempotency-Key scoped by the account the body names. */
-export function credentialRouteOptions(kind: AttemptKind, context: UseCaseContext, stores: CredentialRouteStores) {
+export function credentialRouteOptions(kind: AttemptKind, context: UseCaseContext, deps: CredentialRouteDeps) {
   return {
     idempotency: {
-      store: stores.idempotency,
+      store: deps.idempotency,
       tokens: context.tokens,
       logger: context.logger,
       accountOf: (body: { account: string }) => body.account,
     },
-    attempts: recordAttempts(kind, stores.attempts, context.now),
+    attempts: recordAttempts(kind, deps.attempts, { now: context.now, sourceAddresses: deps.sourceAddresses }),
   };
 }
 
@@ -49,7 +51,7 @@ export function mountNodeRoute<Body, Result>(
     bodyLimitBytes: number;
     parse: (raw: unknown) => Parsed<Body>;
     /** `requestId` goes with every warning the request's store calls log. */
-    run: (body: Body, req: Request, onAccount: (subject: AttemptSubject) => void, requestId: string) => Promise<Outcome<Result>>;
+    run: (body: Body, req: HttpRequest, onAccount: (subject: AttemptSubject) => void, requestId: string) => Promise<Outcome<Result>>;
     outcomes: Counter<'result' | 'cause'>;
     /** Registrations and unbindings; heartbeats keep none and pay nothing for it. */
     attempts?: AttemptRecording<Result>;
@@ -63,14 +65,14 @@ export function mountNodeRoute<Body, Result>(
 
   /** The account the use case resolved goes to the request's access line and to its attempt. */
   const onAccountOf =
-    (res: Response, attempt: PendingAttempt<Result> | undefined) =>
+    (res: HttpResponse, attempt: PendingAttempt<Result> | undefined) =>
     (subject: AttemptSubject): void => {
       noteAccess(res, { accountId: subject.accountId });
       attempt?.onAccount(subject);
     };
 
   /** Answers an outcome, counted and recorded as an attempt. */
-  const answerOutcome = (res: Response, outcome: Outcome<Result>, attempt: PendingAttempt<Result> | undefined): void => {
+  const answerOutcome = (res: HttpResponse, outcome: Outcome<Result>, attempt: PendingAttempt<Result> | undefined): void => {
     const answer = answerFor(outcome);
     if (answer.status === 200 && answer.codes.length === 0) succeeded.inc();
     else for (const cause of answer.codes.length > 0 ? answer.codes : ['none']) options.outcomes.inc({ result: 'failure', cause });
@@ -86,7 +88,7 @@ export function mountNodeRoute<Body, Result>(
    */
   const answerOnce = async (
     idempotency: NonNullable<typeof options.idempotency>,
-    request: { req: Request; res: Response; body: Body; key: string },
+    request: { req: HttpRequest; res: HttpResponse; body: Body; key: string },
     attempt?: PendingAttempt<Result>,
   ) => {
     const { req, res, body, key } = request;
@@ -119,7 +121,7 @@ export function mountNodeRoute<Body, Result>(
     answerOutcome(res, outcome, attempt);
   };
 
-  const handler: RequestHandler = async (req, res) => {
+  const handler: HttpHandler = async (req, res) => {
     const attempt = attempts?.start(req, res);
     try {
       const parsed = options.parse(req.body);

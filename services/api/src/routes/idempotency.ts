@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { Logger } from '#shared/log/logger';
 import type { HttpAnswer } from '#shared/http/respond';
@@ -17,7 +17,7 @@ export interface Idempotency {
 export const KEY_PATTERN = /^[\x21-\x7E]{1,255}$/;
 
 /** The request's key, absent, or bad (empty, too long, not visible ASCII, or given twice). */
-export function readIdempotencyKey(req: Request): { ok: true; key: string | undefined } | { ok: false } {
+export function readIdempotencyKey(req: IncomingMessage): { ok: true; key: string | undefined } | { ok: false } {
   const values = req.headersDistinct['idempotency-key'];
   if (values === undefined) return { ok: true, key: undefined };
   const [value] = values;

@@ -1,10 +1,10 @@
-import type { Request, Response } from 'express';
 import type { AnsweredCauses, AttemptKind, AttemptSubject } from '#shared/domain/attempt';
 import type { Outcome } from '#shared/domain/outcome';
 import { FALLBACK_ANSWERED, answeredCauses, type NamedNodesBody } from '#shared/http/respond';
 import { requestIdOf } from '#shared/http/request-id';
 import type { AttemptWriter } from '#shared/storage/mysql/attempt-writer';
-import { sourceAddress } from '#shared/http/source-address';
+import type { HttpRequest, HttpResponse } from '#shared/http/node-http';
+import type { SourceAddresses } from '#shared/http/source-address';
 
 /**
  * One request's attempt, filled in as it runs: the use case reports the
@@ -21,19 +21,20 @@ export interface PendingAttempt<Result> {
 }
 
 export interface AttemptRecording<Result> {
-  start(req: Request, res: Response): PendingAttempt<Result>;
+  start(req: HttpRequest, res: HttpResponse): PendingAttempt<Result>;
 }
 
 export function recordAttempts(
   kind: AttemptKind,
   writer: Pick<AttemptWriter, 'record'>,
-  now: () => Date,
+  options: { now: () => Date; sourceAddresses: SourceAddresses },
 ): AttemptRecording<NamedNodesBody> {
+  const { now, sourceAddresses } = options;
   return {
     start(req, res) {
       let subject: AttemptSubject | undefined;
       const record = (of: AttemptSubject, answered: AnsweredCauses, status: number) =>
-        writer.record({ ...of, ...answered, kind, status, at: now(), sourceAddress: sourceAddress(req), requestId: requestIdOf(res) });
+        writer.record({ ...of, ...answered, kind, status, at: now(), sourceAddress: sourceAddresses.of(req), requestId: requestIdOf(res) });
       return {
         onAccount: (resolved) => {
           subject = resolved;

@@ -1,17 +1,17 @@
 import type { DirectRoutes } from '#shared/http/direct-routes';
-import { sourceAddress } from '#shared/http/source-address';
 import { registerCluster } from '../use-cases/register-cluster';
 import type { UseCaseContext } from '../use-cases/context';
 import { BODY_LIMITS, parseRegistration } from './bodies';
-import { credentialRouteOptions, mountNodeRoute, type CredentialRouteStores } from './handle';
+import { credentialRouteOptions, mountNodeRoute, type CredentialRouteDeps } from './handle';
 
-export function mountRegistrationsRoute(routes: DirectRoutes, context: UseCaseContext, stores: CredentialRouteStores): void {
+export function mountRegistrationsRoute(routes: DirectRoutes, context: UseCaseContext, deps: CredentialRouteDeps): void {
   mountNodeRoute(routes, {
     path: '/v1/registrations',
     bodyLimitBytes: BODY_LIMITS.registration,
     parse: parseRegistration,
-    run: (body, req, onAccount, requestId) => registerCluster(context, body, { address: sourceAddress(req), onAccount, requestId }),
+    run: (body, req, onAccount, requestId) =>
+      registerCluster(context, body, { address: deps.sourceAddresses.of(req), onAccount, requestId }),
     outcomes: context.metrics.outcomes.registrations,
-    ...credentialRouteOptions('registration', context, stores),
+    ...credentialRouteOptions('registration', context, deps),
   });
 }
