@@ -60,3 +60,22 @@ describe('configuration: Redis Cluster', function () {
     );
   });
 });
+
+describe('configuration: TRUST_PROXY', function () {
+  it("takes express's trust proxy forms: true, false, a hop count, a list", function () {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+    assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.equal(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy, 'loopback, 10.0.0.0/8');
+  });
+
+  it('refuses at start-up an entry that is no address, subnet or known name', function () {
+    for (const TRUST_PROXY of ['yes', 'loopback, 10.0.0.0/33', '']) {
+      assert.throws(
+        () => loadConfig({ TRUST_PROXY }),
+        (error: unknown) => error instanceof ConfigError && error.message.includes('TRUST_PROXY'),
+        TRUST_PROXY,
+      );
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
+import { isTrustProxy, parseTrustProxy, type TrustProxySetting } from './trust-proxy';
 import { z } from 'zod';
 
 /**
@@ -87,7 +88,13 @@ const schema = z
     LEASE_SECONDS: integer(259_200, 60, 30 * 86_400),
     LEASE_SIGNING_KEY: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    TRUST_PROXY: z.string().default('false'),
+    TRUST_PROXY: z
+      .string()
+      .default('false')
+      .refine(
+        isTrustProxy,
+        'true, false, a hop count, or a comma-separated list of addresses, subnets and loopback, linklocal, uniquelocal',
+      ),
     MIGRATE_ON_START: boolean(true),
     NODE_ENV: z.string().default('development'),
     // Its default depends on NODE_ENV (see loadConfig), so it has none here.
@@ -172,7 +179,7 @@ export interface Config {
   /** Signed leases: how long one lasts (capped by the certificate's expiry day), and the signing key when given (PKCS#8 PEM). */
   leases: { leaseSeconds: number; signingKeyPem: string | undefined };
   logLevel: Env['LOG_LEVEL'];
-  trustProxy: boolean | number | string;
+  trustProxy: TrustProxySetting;
   migrateOnStart: boolean;
   seedDemoAccount: boolean;
   throttle: {
@@ -216,12 +223,6 @@ function withDefaultDatabase(url: string): string {
 
 function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-/** express's `trust proxy` accepts a boolean, a hop count or a list of subnets. */
-function parseTrustProxy(value: string): boolean | number | string {
-  if (value === 'true' || value === 'false') return value === 'true';
-  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 /** A PEM given in one line (as many secret stores hold it) has its newlines as `\\n`. */

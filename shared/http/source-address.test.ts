@@ -30,7 +30,7 @@ describe('sourceAddresses', function () {
     });
   }
 
-  it('refuses a setting proxy-addr cannot compile, at start-up', function () {
+  it('refuses a setting proxy-addr cannot compile', function () {
     assert.throws(() => sourceAddresses('not-an-address'));
   });
 });

@@ -50,8 +50,6 @@ export interface ApiDeps {
 export async function createApiDeps(config: Readonly<Config>, options: { now?: () => Date; logger?: Logger } = {}): Promise<ApiDeps> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'regcloud-api' });
   const metrics = createMetrics();
-  // Before any connection: a TRUST_PROXY that does not compile stops the start here.
-  const addresses = sourceAddresses(config.trustProxy);
   // Nothing the API reads may lag (seat checks, the ledger, logins): MYSQL_REPLICA_URL is the staff service's alone.
   const pool = createPool({
     url: config.mysqlUrl,
@@ -116,7 +114,7 @@ export async function createApiDeps(config: Readonly<Config>, options: { now?: (
     leases,
     attempts,
     idempotency: createIdempotencyStore(redis, config.redisKeyPrefix),
-    sourceAddresses: addresses,
+    sourceAddresses: sourceAddresses(config.trustProxy),
     readiness: createReadiness(),
     storeHealth,
     async close() {
