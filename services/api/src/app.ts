@@ -34,8 +34,9 @@ const API_HELMET = helmet({
  * The public API as a request listener, without listening: tests drive it
  * with supertest. It is an express app whose node routes are served past
  * its router too (shared/http/direct-routes.ts). `/metrics` is on it, where
- * the contract lists it, unless `serveMetrics` is false because a metrics-only server answers it
- * (METRICS_PORT, metrics-app.ts); then it is an unknown route here.
+ * the contract lists it, unless `serveMetrics` is false because a
+ * metrics-only server answers it (METRICS_PORT, metrics-app.ts); then it is
+ * an unknown route here.
  */
 export function buildApp(deps: ApiDeps, options: { serveMetrics: boolean } = { serveMetrics: true }): RequestListener {
   const app = express();
