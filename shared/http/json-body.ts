@@ -16,9 +16,9 @@ import type { HttpHandler } from './node-http';
  * is read here directly: that is every heartbeat, and body-parser's general
  * path (content negotiation, decoding streams, inflation) costs more than the
  * rest of a heartbeat. Everything else goes to body-parser's JSON parser
- * (express.json) with the same
- * limit, strictness and checks. Both paths refuse with a 4xx error carrying a
- * `type`, which the error handler answers as INCORRECT_DATA_FORMAT.
+ * (express.json) with the same limit, strictness and checks. Both paths
+ * refuse with a 4xx error carrying a `type`, which the error handler answers
+ * as INCORRECT_DATA_FORMAT.
  */
 const SMALL_BODY_BYTES = 16 * 1024;
 

@@ -17,5 +17,12 @@ export interface SourceAddresses {
  */
 export function sourceAddresses(setting: TrustProxySetting): SourceAddresses {
   const trust = compileTrust(setting);
-  return { trust, of: (req) => proxyAddr(req, trust) };
+  return {
+    trust,
+    of: (req) => {
+      // proxy-addr's types promise a string; a socket gone before its peer was read has no address.
+      const address = proxyAddr(req, trust) as string | undefined;
+      return address ?? 'unknown';
+    },
+  };
 }
