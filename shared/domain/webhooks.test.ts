@@ -35,17 +35,25 @@ describe('webhook rules', function () {
   describe('retryDelaySeconds', function () {
     const delays = [5, 300];
     it('takes the delay of the attempt, with jitter of at most 20 %', function () {
-      assert.equal(retryDelaySeconds({ delays, attempts: 1, retryAfterSeconds: null, random: 0.5 }), 5);
-      assert.equal(retryDelaySeconds({ delays, attempts: 1, retryAfterSeconds: null, random: 0 }), 4);
-      assert.ok(Math.abs((retryDelaySeconds({ delays, attempts: 2, retryAfterSeconds: null, random: 0.999_999 }) ?? 0) - 360) < 0.01);
+      assert.equal(retryDelaySeconds({ delays, attempts: 1, retryAfterSeconds: null, random: 0.5, isRetryRequested: false }), 5);
+      assert.equal(retryDelaySeconds({ delays, attempts: 1, retryAfterSeconds: null, random: 0, isRetryRequested: false }), 4);
+      assert.ok(
+        Math.abs(
+          (retryDelaySeconds({ delays, attempts: 2, retryAfterSeconds: null, random: 0.999_999, isRetryRequested: false }) ?? 0) - 360,
+        ) < 0.01,
+      );
     });
     it('is a dead letter after N + 1 attempts', function () {
-      assert.equal(retryDelaySeconds({ delays, attempts: 3, retryAfterSeconds: null, random: 0.5 }), null);
+      assert.equal(retryDelaySeconds({ delays, attempts: 3, retryAfterSeconds: null, random: 0.5, isRetryRequested: false }), null);
+    });
+    it('never reschedules an attempt staff asked for: a failed retry is failed again', function () {
+      assert.equal(retryDelaySeconds({ delays, attempts: 1, retryAfterSeconds: null, random: 0.5, isRetryRequested: true }), null);
+      assert.equal(retryDelaySeconds({ delays, attempts: 1, retryAfterSeconds: 60, random: 0.5, isRetryRequested: true }), null);
     });
     it('honours a longer Retry-After, at most 24 h, and ignores a shorter one', function () {
-      assert.equal(retryDelaySeconds({ delays, attempts: 1, retryAfterSeconds: 60, random: 0.5 }), 60);
-      assert.equal(retryDelaySeconds({ delays, attempts: 1, retryAfterSeconds: 1, random: 0.5 }), 5);
-      assert.equal(retryDelaySeconds({ delays, attempts: 1, retryAfterSeconds: 10 ** 9, random: 0.5 }), 86_400);
+      assert.equal(retryDelaySeconds({ delays, attempts: 1, retryAfterSeconds: 60, random: 0.5, isRetryRequested: false }), 60);
+      assert.equal(retryDelaySeconds({ delays, attempts: 1, retryAfterSeconds: 1, random: 0.5, isRetryRequested: false }), 5);
+      assert.equal(retryDelaySeconds({ delays, attempts: 1, retryAfterSeconds: 10 ** 9, random: 0.5, isRetryRequested: false }), 86_400);
     });
   });
 

@@ -28,14 +28,18 @@ const JITTER = 0.2;
  * When the attempt after `attempts` failed ones is due, in seconds from now;
  * null when every delay is spent (N delays make N + 1 attempts) and the
  * delivery is a dead letter. The delay gets up to ±20 % jitter (`random` in
- * [0, 1)), and the receiver's Retry-After wins when it is longer.
+ * [0, 1)), and the receiver's Retry-After wins when it is longer. An attempt
+ * staff asked for is one more, whatever the status and the attempts before
+ * it: when it fails the delivery is failed again, never rescheduled.
  */
 export function retryDelaySeconds(input: {
   delays: readonly number[];
   attempts: number;
   retryAfterSeconds: number | null;
   random: number;
+  isRetryRequested: boolean;
 }): number | null {
+  if (input.isRetryRequested) return null;
   const delay = input.delays[input.attempts - 1];
   if (delay === undefined) return null;
   const jittered = delay * (1 - JITTER + 2 * JITTER * input.random);

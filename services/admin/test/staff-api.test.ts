@@ -447,6 +447,34 @@ describe('staff API', function () {
       );
     });
 
+    it('changes nothing for a PATCH whose values are already set: no revision, no audit entry, no event', async function () {
+      const name = await newAccount();
+      const revision = await editRevision(name);
+      const entries = await auditCountBy(root.email);
+      const events = async () =>
+        Number(
+          (
+            await db.query<mysql.RowDataPacket[]>(
+              'SELECT COUNT(*) AS n FROM webhook_events e JOIN accounts a ON a.id = e.account_id WHERE a.name = ?',
+              [name],
+            )
+          )[0][0]?.n,
+        );
+      const eventsBefore = await events();
+      for (const body of [{}, { version: ACCOUNT.version, maxRegistrations: ACCOUNT.maxRegistrations }]) {
+        const answer = await root.agent
+          .patch(`${API}/accounts/${name}`)
+          .set('X-CSRF-Token', root.csrfToken)
+          .set('If-Match', `"${revision}"`)
+          .send(body);
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        assert.equal(answer.headers.etag, `"${revision}"`);
+      }
+      assert.equal(await editRevision(name), revision);
+      assert.equal(await auditCountBy(root.email), entries);
+      assert.equal(await events(), eventsBefore);
+    });
+
     it('refuses seats below the bound machines with releaseFirst', async function () {
       const name = await newAccount({ maxRegistrations: 5 });
       await db.query(
@@ -465,6 +493,68 @@ describe('staff API', function () {
         message: (answer.body as { error: { message: string } }).error.message,
         details: { used: 3, requested: 1, releaseFirst: 2 },
       });
+    });
+  });
+
+  describe('staff changes', function () {
+    it('records a staff change with the fields it moved, before and after, and a repeated change as nothing', async function () {
+      const email = `moved-${randomBytes(3).toString('hex')}@vendor.example`;
+      await root.agent
+        .post(`${API}/staff`)
+        .set('X-CSRF-Token', root.csrfToken)
+        .send({ email, role: 'viewer', password: 'long-enough-password' })
+        .expect(201);
+      const change = { role: 'operator', disabled: false };
+      await root.agent.patch(`${API}/staff/${email}`).set('X-CSRF-Token', root.csrfToken).send(change).expect(200);
+      const entriesOf = async () =>
+        (
+          await db.query<mysql.RowDataPacket[]>(
+            "SELECT details, before_json, after_json FROM audit_log WHERE action = 'staff.update' AND JSON_VALUE(details, '$.email') = ? ORDER BY id",
+            [email],
+          )
+        )[0];
+      const [entry, ...more] = await entriesOf();
+      assert.equal(more.length, 0);
+      assert.deepEqual(JSON.parse(String(entry?.before_json)), { role: 'viewer' });
+      assert.deepEqual(JSON.parse(String(entry?.after_json)), { role: 'operator' });
+      assert.deepEqual(JSON.parse(String(entry?.details)), { email, changes: { role: { from: 'viewer', to: 'operator' } } });
+      await root.agent.patch(`${API}/staff/${email}`).set('X-CSRF-Token', root.csrfToken).send(change).expect(200);
+      assert.equal((await entriesOf()).length, 1, 'setting what is set writes no entry');
+    });
+  });
+
+  describe('account lists', function () {
+    it('reads an empty query parameter as one not given', async function () {
+      const name = await newAccount();
+      const answer = await root.agent.get(`${API}/accounts?query=&status=&expiringWithinDays=&limit=&cursor=`).expect(200);
+      const items = (answer.body as { items: Array<{ name: string }> }).items;
+      assert.ok(
+        items.some((item) => item.name === name),
+        'the newest account is on the first page',
+      );
+      await root.agent.get(`${API}/audit?since=&account=&limit=`).expect(200);
+    });
+
+    it('lists as expiring within N days the accounts still valid that end by then, not those already expired', async function () {
+      const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+      const prefix = `exp-${randomBytes(3).toString('hex')}`;
+      const made: Record<string, string> = {};
+      for (const [label, offset] of [
+        ['expired', -1],
+        ['today', 0],
+        ['soon', 10],
+        ['later', 40],
+      ] as const) {
+        made[label] = `${prefix}-${label}`;
+        await root.agent
+          .post(`${API}/accounts`)
+          .set('X-CSRF-Token', root.csrfToken)
+          .send({ name: made[label], password: 'S3cret!', ...ACCOUNT, expiresAt: day(offset) })
+          .expect(201);
+      }
+      const answer = await root.agent.get(`${API}/accounts?query=${prefix}&expiringWithinDays=30`).expect(200);
+      const names = (answer.body as { items: Array<{ name: string }> }).items.map((item) => item.name).sort();
+      assert.deepEqual(names, [made.soon, made.today].sort());
     });
   });
 });

@@ -305,6 +305,28 @@ describe('webhooks (outbox, BullMQ delivery, real receiver)', function () {
     await root.agent.post(`${API}/webhooks/${endpoint.id}/deliveries/msg_unknown/retry`).set(csrf()).expect(404);
   });
 
+  it('a retry of a delivered delivery that fails is failed again at once, though delays are left', async function () {
+    let isUp = true;
+    receiver.handlers.set('/relapse', () => ({ status: isUp ? 200 : 503 }));
+    const endpoint = await subscribe('/relapse', ['account.changed']);
+    const account = await newAccount();
+    const delivered = await waitFor('delivered', async () =>
+      (await deliveriesOf(endpoint.id)).items.find((item) => item.status === 'delivered'),
+    );
+    assert.equal(delivered.attempts, 1);
+    isUp = false;
+    await root.agent.post(`${API}/webhooks/${endpoint.id}/deliveries/${delivered.eventId}/retry`).set(csrf()).expect(202);
+    const failed = await waitFor('the retry failing', async () =>
+      (await deliveriesOf(endpoint.id)).items.find((item) => item.eventId === delivered.eventId && item.status === 'failed'),
+    );
+    assert.deepEqual({ attempts: failed.attempts, lastStatusCode: failed.lastStatusCode }, { attempts: 2, lastStatusCode: 503 });
+    // Ten times the test's retry delays: a rescheduled attempt would have been sent by now.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    assert.equal(eventsFor('/relapse', account.name).length, 2, 'one send for the retry, none after it');
+    const settled = (await deliveriesOf(endpoint.id)).items.find((item) => item.eventId === delivered.eventId);
+    assert.equal(settled?.status, 'failed');
+  });
+
   it('disables the endpoint on 410 Gone and fails its pending deliveries; PATCH enables it again', async function () {
     let isGone = true;
     receiver.handlers.set('/gone', () => ({ status: isGone ? 410 : 200 }));

@@ -21,8 +21,8 @@ export interface AccountSearch {
   /** Name prefix. */
   query?: string;
   status?: AccountStatus;
-  /** Only certificates that expire on or before this day (YYYY-MM-DD). */
-  expiringBy?: string;
+  /** Only certificates whose last day (YYYY-MM-DD) is between these two, both included: still valid, and expiring. */
+  expiring?: { from: string; to: string };
   limit: number;
   cursor?: string;
 }
@@ -42,7 +42,7 @@ export interface AccountDirectory {
  */
 export function createAccountDirectory(pool: Pool, laggingReads: Pool = pool): AccountDirectory {
   return {
-    async search({ query, status, expiringBy, limit, cursor }) {
+    async search({ query, status, expiring, limit, cursor }) {
       const conditions = ['a.id < ?'];
       const params: Array<string | number> = [decodeCursor(cursor) ?? Number.MAX_SAFE_INTEGER];
       if (query !== undefined && query !== '') {
@@ -53,9 +53,9 @@ export function createAccountDirectory(pool: Pool, laggingReads: Pool = pool): A
         conditions.push('a.status = ?');
         params.push(status);
       }
-      if (expiringBy !== undefined) {
-        conditions.push('a.expires_at <= ?');
-        params.push(expiringBy);
+      if (expiring !== undefined) {
+        conditions.push('a.expires_at BETWEEN ? AND ?');
+        params.push(expiring.from, expiring.to);
       }
       // A name prefix is read along the name index and its matches sorted: walking the primary key
       // newest first until enough names match reads most of the table for a rare prefix.

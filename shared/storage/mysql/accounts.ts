@@ -9,6 +9,7 @@ import {
   type FieldProblem,
 } from '#shared/domain/account-settings';
 import { parseIpRange, type IpRange } from '#shared/domain/ranges';
+import { fieldChanges } from '#shared/domain/field-changes';
 import { insertAuditEntry, type AuditStamp } from './audit';
 import { execute, inTransaction, selectRows, type Pool } from './pool';
 import { recordEvent } from './webhook-events';
@@ -127,6 +128,11 @@ export interface AccountFields {
   policy: AccountPolicy;
 }
 
+/** An account's own fields as one record, field by field: what audit entries and `account.changed` compare. */
+export function accountFieldValues(fields: AccountFields): Record<string, unknown> {
+  return { ...fields.settings, ...fields.policy };
+}
+
 export interface AccountChange {
   passwordHash?: string;
   /** Only what staff gave; merged under the row lock into what is stored. */
@@ -142,6 +148,8 @@ export interface AccountChange {
 
 export type AccountUpdate =
   | { kind: 'updated'; id: number; revision: number; editRevision: number }
+  /** Every field given already had that value and no password was set: nothing written, no entry, no event. */
+  | { kind: 'unchanged'; id: number }
   | { kind: 'not-found' }
   | { kind: 'invalid'; problems: FieldProblem[] }
   | { kind: 'revision-mismatch'; revision: number }
@@ -224,6 +232,11 @@ export function createAccounts(pool: Pool): Accounts {
         const problems = [...(validation.ok ? [] : validation.problems), ...validateAccountPolicy(policy)];
         if (!validation.ok || problems.length > 0) return { kind: 'invalid', problems };
         const after: AccountFields = { settings: validation.settings, policy };
+        if (
+          change.passwordHash === undefined &&
+          Object.keys(fieldChanges(accountFieldValues(before), accountFieldValues(after)).changes).length === 0
+        )
+          return { kind: 'unchanged', id: stored.id };
         if (after.settings.maxRegistrations < before.settings.maxRegistrations) {
           // Under the account's row lock, which every binding change takes first: the count cannot move.
           const [count] = await selectRows(connection, 'SELECT COUNT(*) AS n FROM bindings WHERE account_id = ?', [stored.id]);

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { STAFF_ROLES, type StaffRole } from '#shared/domain/staff';
+import { fieldChanges } from '#shared/domain/field-changes';
 import { insertAuditEntry, type AuditStamp } from './audit';
 import { execute, inTransaction, isDuplicateKey, selectRows, type Pool } from './pool';
 import { decodeCursor, pageOf, type Page } from './cursor';
@@ -106,8 +107,17 @@ export interface StaffDirectory {
   findByEmail(email: string): Promise<StaffRecord | null>;
   findById(id: number): Promise<StaffRecord | null>;
   list(page: { limit: number; cursor?: string }): Promise<Page<StaffRecord>>;
-  /** Null when there is no such staff member. Disabling revokes every token they made, in the same transaction. */
-  update(email: string, change: { role?: StaffRole; disabled?: boolean }, audit: AuditStamp): Promise<StaffRecord | null>;
+  /**
+   * Null when there is no such staff member. Disabling revokes every token
+   * they made, in the same transaction. The audit entry's `before`/`after`
+   * (and its `details.changes`) are the fields that moved, read under the
+   * row lock; `details` adds the email.
+   */
+  update(
+    email: string,
+    change: { role?: StaffRole; disabled?: boolean },
+    audit: Omit<AuditStamp, 'details' | 'before' | 'after'>,
+  ): Promise<StaffRecord | null>;
   recordLogin(id: number): Promise<void>;
 
   createToken(input: { name: string; role: StaffRole; createdBy: number; secret: string }, audit: AuditStamp): Promise<TokenRecord>;
@@ -163,18 +173,18 @@ export function createStaffDirectory(pool: Pool): StaffDirectory {
         const [row] = await selectRows(connection, `SELECT ${STAFF_COLUMNS} FROM staff WHERE email = ? FOR UPDATE`, [email]);
         if (!row) return null;
         const current = toStaff(row);
-        await execute(connection, 'UPDATE staff SET role = ?, disabled = ? WHERE id = ?', [
-          change.role ?? current.role,
-          change.disabled ?? current.disabled,
-          current.id,
-        ]);
+        const next = { role: change.role ?? current.role, disabled: change.disabled ?? current.disabled };
+        const { changes, before, after } = fieldChanges({ role: current.role, disabled: current.disabled }, next);
+        // Setting what is already set changes nothing, so it writes no entry.
+        if (Object.keys(changes).length === 0) return current;
+        await execute(connection, 'UPDATE staff SET role = ?, disabled = ? WHERE id = ?', [next.role, next.disabled, current.id]);
         if (change.disabled === true)
           await execute(connection, 'UPDATE api_tokens SET revoked_at = CURRENT_TIMESTAMP(3) WHERE created_by = ? AND revoked_at IS NULL', [
             current.id,
           ]);
-        await insertAuditEntry(connection, { ...audit, accountId: null });
-        const [after] = await selectRows(connection, `SELECT ${STAFF_COLUMNS} FROM staff WHERE id = ?`, [current.id]);
-        return toStaff(after);
+        await insertAuditEntry(connection, { ...audit, details: { email: current.email, changes }, before, after, accountId: null });
+        const [updated] = await selectRows(connection, `SELECT ${STAFF_COLUMNS} FROM staff WHERE id = ?`, [current.id]);
+        return toStaff(updated);
       });
     },
 

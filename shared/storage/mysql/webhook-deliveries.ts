@@ -17,6 +17,8 @@ export interface ClaimedDelivery {
   endpointId: number;
   url: string;
   secret: string;
+  /** Staff asked for this attempt (the retry route): one more, so a failure fails the delivery again. */
+  isRetryRequested: boolean;
 }
 
 export type AttemptResult =
@@ -91,11 +93,14 @@ export function createWebhookDeliveries(pool: Pool): WebhookDeliveries {
         // nor a claim on it. The endpoint is read in the select list, which locks nothing.
         const locked = await selectRows(
           connection,
-          `SELECT d.id, (SELECT ${ENDPOINT_TAKES} FROM webhook_endpoints ep WHERE ep.id = d.endpoint_id) AS takes
+          `SELECT d.id, d.is_retry_requested, (SELECT ${ENDPOINT_TAKES} FROM webhook_endpoints ep WHERE ep.id = d.endpoint_id) AS takes
            FROM webhook_deliveries d WHERE d.id IN (?) AND ${DELIVERY_DUE} FOR UPDATE`,
           [candidates.map((row) => Number(row.id))],
         );
-        const ids = locked.filter((row) => Number(row.takes) === 1).map((row) => Number(row.id));
+        const taken = locked.filter((row) => Number(row.takes) === 1);
+        const ids = taken.map((row) => Number(row.id));
+        // Read before the claim clears it: the attempt it asked for is this one.
+        const requested = new Set(taken.filter((row) => Number(row.is_retry_requested) === 1).map((row) => Number(row.id)));
         if (ids.length === 0) return [];
         await execute(
           connection,
@@ -120,6 +125,7 @@ export function createWebhookDeliveries(pool: Pool): WebhookDeliveries {
             endpointId: r.endpoint_id,
             url: r.url,
             secret: r.secret,
+            isRetryRequested: requested.has(r.id),
           };
         });
       });

@@ -6,8 +6,9 @@ import {
   type AccountSettings,
   type FieldProblem,
 } from '#shared/domain/account-settings';
+import { fieldChanges } from '#shared/domain/field-changes';
 import type { AccountUsage } from '#shared/storage/mysql/account-directory';
-import type { AccountFields, AccountRecord } from '#shared/storage/mysql/accounts';
+import { accountFieldValues, type AccountRecord } from '#shared/storage/mysql/accounts';
 import { accountNameProblems, passwordProblems } from '../account-input';
 import type { AdminDeps } from '../deps';
 import { publishChange, type Applied } from './publish-change';
@@ -68,22 +69,6 @@ function origin(input: Origin): Origin {
   };
 }
 
-function fieldsOf(fields: AccountFields): Record<string, unknown> {
-  return { ...fields.settings, ...fields.policy };
-}
-
-/** Field by field, what a change changed: `{ field: { from, to } }` and the two sides of it. */
-function changedFields(before: AccountFields, after: AccountFields) {
-  const was = fieldsOf(before);
-  const now = fieldsOf(after);
-  const changes: Record<string, { from: unknown; to: unknown }> = {};
-  for (const field of Object.keys(now)) {
-    if (JSON.stringify(was[field]) !== JSON.stringify(now[field])) changes[field] = { from: was[field], to: now[field] };
-  }
-  const side = (pick: 'from' | 'to') => Object.fromEntries(Object.entries(changes).map(([field, change]) => [field, change[pick]]));
-  return { changes, before: side('from'), after: side('to') };
-}
-
 export async function createAccount(deps: Deps, input: CreateAccountInput): Promise<CreateOutcome> {
   const validation = validateAccountSettings(input.settings);
   const policy = input.policy ?? NO_POLICY;
@@ -96,7 +81,7 @@ export async function createAccount(deps: Deps, input: CreateAccountInput): Prom
   if (!validation.ok || problems.length > 0) return { kind: 'invalid', problems };
 
   const passwordHash = await deps.hashPassword(input.password);
-  const created = fieldsOf({ settings: validation.settings, policy });
+  const created = accountFieldValues({ settings: validation.settings, policy });
   const accountId = await deps.accounts.create(
     { name: input.name, passwordHash, settings: validation.settings, policy },
     {
@@ -132,7 +117,7 @@ export async function updateAccount(deps: Deps, input: UpdateAccountInput): Prom
       action: isPasswordOnly ? 'account.password_reset' : 'account.update',
       ...origin(input),
       describe: (before, after) => {
-        const { changes, ...sides } = changedFields(before, after);
+        const { changes, ...sides } = fieldChanges(accountFieldValues(before), accountFieldValues(after));
         // A password reset says that it happened, never what it was set to.
         return {
           details: { name: input.name, changes, isPasswordChanged: passwordHash !== undefined },
@@ -141,6 +126,7 @@ export async function updateAccount(deps: Deps, input: UpdateAccountInput): Prom
       },
     },
   });
+  if (updated.kind === 'unchanged') return { kind: 'applied', value: await reload(deps, updated.id), warnings: [] };
   if (updated.kind !== 'updated') return updated;
   const warnings = await publishChange(deps, { accountId: updated.id, revision: updated.revision });
   return { kind: 'applied', value: await reload(deps, updated.id), warnings };

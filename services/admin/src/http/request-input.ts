@@ -40,12 +40,16 @@ export const pageQuery = {
   cursor: z.string().refine(isCursor, 'not a cursor of this list').optional(),
 };
 
-/** A query string's values: a parameter given twice is refused rather than guessed at. */
+/**
+ * A query string's values: a parameter given twice is refused rather than
+ * guessed at, and one given empty (`?status=&limit=`, as a form or the
+ * contract's own route templates send them) is the same as one not given.
+ */
 export function queryOf<T>(schema: z.ZodType<T>, req: Request): T {
   const query = req.query as Record<string, unknown>;
   const repeated = Object.entries(query)
     .filter(([, value]) => typeof value !== 'string')
     .map(([field]) => ({ field, message: 'give it once, as text' }));
   if (repeated.length > 0) throw validationFailed(repeated);
-  return parseInput(schema, query);
+  return parseInput(schema, Object.fromEntries(Object.entries(query).filter(([, value]) => value !== '')));
 }

@@ -68,7 +68,8 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
     const page = await deps.directory.search({
       ...(query === undefined ? {} : { query }),
       ...(status === undefined ? {} : { status }),
-      ...(expiringWithinDays === undefined ? {} : { expiringBy: dayIn(expiringWithinDays, deps.now()) }),
+      // Expiring within N days: still valid today (a certificate is valid through its last day), and ending by then.
+      ...(expiringWithinDays === undefined ? {} : { expiring: { from: dayIn(0, deps.now()), to: dayIn(expiringWithinDays, deps.now()) } }),
       limit,
       ...(cursor === undefined ? {} : { cursor }),
     });

@@ -34,14 +34,7 @@ export function staffRoutes(deps: AdminServiceDeps): Router {
     const email = req.params.email as string;
     if (!isStaffEmail(email)) throw new AdminError('NOT_FOUND', undefined, 'No such staff member.');
     const { actor } = assertAllowed(res, 'staff.manage');
-    const updated = await deps.staff.update(email, change, {
-      actor,
-      action: 'staff.update',
-      details: { email, ...change },
-      before: null,
-      after: { ...change },
-      ...originOf(deps, req, res),
-    });
+    const updated = await deps.staff.update(email, change, { actor, action: 'staff.update', ...originOf(deps, req, res) });
     if (!updated) throw new AdminError('NOT_FOUND', undefined, 'No such staff member.');
     if (updated.disabled) await deps.sessions.endAllOf(updated.id);
     res.json(staffView(updated));

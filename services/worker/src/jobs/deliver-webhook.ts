@@ -76,6 +76,7 @@ async function attemptDelivery(
     attempts: claimed.attempts,
     retryAfterSeconds: sent.kind === 'answered' ? parseRetryAfter(sent.retryAfter, deps.nowMs()) : null,
     random: deps.random(),
+    isRetryRequested: claimed.isRetryRequested,
   });
   const result: AttemptResult = inSeconds === null ? { kind: 'failed', statusCode } : { kind: 'retry', statusCode, inSeconds };
   deps.logger.info(
