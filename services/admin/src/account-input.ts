@@ -1,14 +1,17 @@
 import {
   ACCOUNT_NAME_PATTERN,
-  checkAccountSettings,
+  NO_POLICY,
   describeForCommandLine,
+  validateAccountPolicy,
+  validateAccountSettings,
+  type AccountPolicy,
   type AccountSettings,
   type FieldProblem,
 } from '#shared/domain/account-settings';
 
 /**
  * Checks of what staff type, each problem naming the option it is about.
- * Settings go through the shared checkAccountSettings, the same rules the
+ * Settings go through the shared validateAccountSettings, the same rules the
  * registration path relies on.
  */
 
@@ -44,7 +47,18 @@ const NEUTRAL_SETTINGS: AccountSettings = {
   allowedAppNames: [],
 };
 
+/** Every problem of the fields given, each alone: what the other fields hold does not matter to any rule. */
+export function givenFieldProblems(given: Partial<AccountSettings & AccountPolicy>): FieldProblem[] {
+  const validation = validateAccountSettings({ ...NEUTRAL_SETTINGS, ...given });
+  return [
+    ...(validation.ok ? [] : validation.problems),
+    ...validateAccountPolicy({
+      maxUnbindsPerDay: given.maxUnbindsPerDay ?? NO_POLICY.maxUnbindsPerDay,
+      releaseAfterSilentSeconds: given.releaseAfterSilentSeconds ?? NO_POLICY.releaseAfterSilentSeconds,
+    }),
+  ];
+}
+
 export function checkGivenSettings(given: Partial<AccountSettings>): string[] {
-  const check = checkAccountSettings({ ...NEUTRAL_SETTINGS, ...given });
-  return check.ok ? [] : check.problems;
+  return givenFieldProblems(given).map(describeForCommandLine);
 }

@@ -65,7 +65,9 @@ export function buildAdminApp(deps: AdminServiceDeps): Express {
 
   const api = Router();
   const readJson: RequestHandler = express.json({ limit: BODY_LIMIT, strict: true, type: () => true });
-  api.use(markRouteBase, readJson, cookieParser());
+  // Bodies are read once the caller is known (a login's before it): an anonymous request is 401 whatever it sent.
+  api.use(markRouteBase, cookieParser());
+  api.use('/sessions', readJson);
   api.use(sessionRoutes(deps));
   api.use(authenticate(deps), (_req, res, next) => {
     // Who made the request, as the audit log names them; never a session id or a token.
@@ -73,6 +75,7 @@ export function buildAdminApp(deps: AdminServiceDeps): Express {
     if (principal) noteAccess(res, { staff: principal.actor });
     next();
   });
+  api.use(readJson);
   api.get('/openapi.json', requires('read'), (_req, res) => {
     res.json(openApiDocument());
   });

@@ -84,7 +84,7 @@ function splitList(value: string): string[] {
   return value.trim() === '' ? [] : value.split(',').map((item) => item.trim());
 }
 
-/** Not a whole number becomes NaN, which checkAccountSettings reports under the option's name. */
+/** Not a whole number becomes NaN, which validateAccountSettings reports under the option's name. */
 function wholeNumber(value: string): number {
   return /^\d{1,9}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
 }

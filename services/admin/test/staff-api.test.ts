@@ -229,6 +229,25 @@ describe('staff API', function () {
     }
   });
 
+  describe('what is said first', function () {
+    it('answers a role that may not change an account 403 whatever its body holds', async function () {
+      const name = await newAccount();
+      const viewer = await admin.staffAgent('viewer');
+      const answer = await viewer.agent
+        .patch(`${API}/accounts/${name}`)
+        .set('X-CSRF-Token', viewer.csrfToken)
+        .send({ color: 'blue', version: 12 });
+      assert.equal(answer.status, 403, JSON.stringify(answer.body));
+      assert.equal((answer.body as { error: { code: string } }).error.code, 'FORBIDDEN');
+    });
+
+    it('answers an anonymous request 401 before reading its body', async function () {
+      const answer = await request(admin.app).post(`${API}/accounts`).set('Content-Type', 'application/json').send('{not json');
+      assert.equal(answer.status, 401, JSON.stringify(answer.body));
+      assert.equal((answer.body as { error: { code: string } }).error.code, 'UNAUTHENTICATED');
+    });
+  });
+
   describe('CSRF', function () {
     it("refuses a change with no token, a wrong one, or another session's, and lets the right one through", async function () {
       const name = await newAccount();
@@ -433,7 +452,22 @@ describe('staff API', function () {
       const fields = (answer.body as { error: { details: { fields: Array<{ field: string }> } } }).error.details.fields.map(
         (problem) => problem.field,
       );
-      assert.deepEqual(fields, ['color']);
+      assert.deepEqual(fields, ['color', 'expiresAt', 'allowedIps[1]']);
+      const created = await root.agent
+        .post(`${API}/accounts`)
+        .set('X-CSRF-Token', root.csrfToken)
+        .send({
+          name: `new-${randomBytes(4).toString('hex')}`,
+          password: 'S3cret!',
+          version: '11.0',
+          maxRegistrations: 5,
+          allowedIps: ['300.1.1.1'],
+        });
+      assert.equal(created.status, 422);
+      assert.deepEqual(
+        (created.body as { error: { details: { fields: Array<{ field: string }> } } }).error.details.fields.map((problem) => problem.field),
+        ['expiresAt', 'allowedIps[0]'],
+      );
       const valuesOnly = await root.agent
         .patch(`${API}/accounts/${name}`)
         .set('X-CSRF-Token', root.csrfToken)

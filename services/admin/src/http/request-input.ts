@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { isCursor } from '#shared/storage/mysql/cursor';
+import type { FieldProblem } from '#shared/domain/account-settings';
 import { validationFailed } from './admin-errors';
 
 /**
@@ -30,6 +31,28 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
 }
 
 export const bodyOf = <T>(schema: z.ZodType<T>, req: Request): T => parseInput(schema, req.body ?? {});
+
+/**
+ * `bodyOf` for a body whose fields also have value rules: when its shape is
+ * wrong (an unknown field, a wrong type), the answer lists the shape's
+ * problems and, with them, `valueProblems` of the fields that do have their
+ * type, so that every field problem is listed at once.
+ */
+export function bodyWithValuesOf<S extends z.ZodObject>(
+  schema: S,
+  req: Request,
+  valueProblems: (wellTyped: Partial<z.infer<S>>) => FieldProblem[],
+): z.infer<S> {
+  const body: unknown = req.body ?? {};
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const given = typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.entries(body) : [];
+  const shape = schema.shape as Record<string, z.ZodType>;
+  const wellTyped = Object.fromEntries(
+    given.filter(([field, value]) => Object.hasOwn(shape, field) && shape[field]?.safeParse(value).success),
+  );
+  throw validationFailed([...fieldProblems(parsed.error), ...valueProblems(wellTyped as Partial<z.infer<S>>)]);
+}
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;

@@ -2,10 +2,11 @@ import { Router, type Request, type Response } from 'express';
 import { actionForAccountChange } from '#shared/domain/staff';
 import { requestIdOf } from '#shared/http/request-id';
 import { assertAllowed, requires, type Principal } from '../auth/principal';
+import { accountNameProblems, givenFieldProblems, passwordProblems } from '../account-input';
 import { createAccount, showAccount, updateAccount, type Origin, type UpdateOutcome } from '../commands/accounts';
 import { releaseBinding, releaseBindings } from '../commands/bindings';
 import { AdminError, validationFailed } from '../http/admin-errors';
-import { bodyOf, queryOf } from '../http/request-input';
+import { bodyOf, bodyWithValuesOf, queryOf } from '../http/request-input';
 import { queries, requests } from '../http/schemas';
 import { accountView, bindingView } from '../http/views';
 import type { AdminServiceDeps } from '../server-deps';
@@ -54,6 +55,12 @@ function dayIn(days: number, nowMs: number): string {
   return new Date(nowMs + days * 86_400_000).toISOString().slice(0, 10);
 }
 
+/** The fields of an account a change body names, unknown ones left out (they are the body check's to refuse). */
+function accountFieldsNamed(body: unknown): string[] {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return [];
+  return Object.keys(body).filter((field) => Object.hasOwn(requests.accountChange.shape, field));
+}
+
 export function accountRoutes(deps: AdminServiceDeps): Router {
   const router = Router();
 
@@ -77,8 +84,12 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
   });
 
   router.post('/accounts', requires('account.create'), async (req, res) => {
-    const body = bodyOf(requests.newAccount, req);
     const principal = assertAllowed(res, 'account.create');
+    const body = bodyWithValuesOf(requests.newAccount, req, ({ name, password, ...fields }) => [
+      ...(name === undefined ? [] : accountNameProblems(name)),
+      ...(password === undefined ? [] : passwordProblems(password)),
+      ...givenFieldProblems(fields),
+    ]);
     const outcome = await createAccount(useCaseDeps(deps, principal), {
       name: body.name,
       password: body.password,
@@ -107,9 +118,9 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
   });
 
   router.patch('/accounts/:name', async (req, res) => {
-    const change = bodyOf(requests.accountChange, req);
-    // The role decides before anything else is said about the request, If-Match included.
-    const principal = assertAllowed(res, actionForAccountChange(Object.keys(change)));
+    // The role decides, by the account fields the body names, before anything else is said about the request, If-Match included.
+    const principal = assertAllowed(res, actionForAccountChange(accountFieldsNamed(req.body)));
+    const change = bodyWithValuesOf(requests.accountChange, req, givenFieldProblems);
     const revision = expectedRevision(req);
     const { maxUnbindsPerDay, releaseAfterSilentSeconds, ...settings } = change;
     const policy = {
