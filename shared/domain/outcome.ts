@@ -24,6 +24,8 @@ export interface Refused {
 export interface Throttled {
   kind: 'throttled';
   retryAfterSeconds: number;
+  /** A registration's dry run: the answer says so (contract v1.1). */
+  isDryRun?: boolean;
 }
 
 export interface Succeeded<Body> {

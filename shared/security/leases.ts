@@ -68,11 +68,14 @@ export interface LeaseKeyring {
 }
 
 /**
- * The end of the certificate's expiry day: 00:00:00 UTC of the next day, in
- * seconds. `expiresAt` is `YYYY-MM-DD`, the last day the certificate is valid.
+ * The end of the certificate's expiry day as a lease's `exp`: its last whole
+ * second, 23:59:59 UTC, in seconds. `expiresAt` is `YYYY-MM-DD`, the last day
+ * the certificate is valid. Next midnight would be the day's end too, but it
+ * reads as the next day's first second: a lease that stops one second early
+ * is never past the end of the day, whichever way a node counts it.
  */
 export function endOfExpiryDay(expiresAt: string): number {
-  return Date.parse(`${expiresAt}T00:00:00Z`) / 1000 + 86_400;
+  return Date.parse(`${expiresAt}T23:59:59Z`) / 1000;
 }
 
 /** `leaseSeconds` after `iatSeconds`, never past the end of the expiry day. */

@@ -103,6 +103,15 @@ describe('admin CLI', function () {
     await api.close();
   });
 
+  describe('staff:create', function () {
+    it('creates a staff member from --password and exits 0; a password under 8 characters or a bad role exits 2', async function () {
+      const email = () => `cli-${randomBytes(3).toString('hex')}@vendor.example`;
+      expectExit(await runCli(['staff:create', '--email', email(), '--role', 'admin', '--password', 'admin123']), 0);
+      expectExit(await runCli(['staff:create', '--email', email(), '--role', 'admin', '--password', 'short12']), 2);
+      expectExit(await runCli(['staff:create', '--email', email(), '--role', 'root', '--password', 'admin123']), 2);
+    });
+  });
+
   describe('accounts:create', function () {
     it('creates the account with its settings and prints it, without any secret', async function () {
       const account = await createAccount({

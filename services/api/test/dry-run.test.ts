@@ -4,6 +4,7 @@ import mysql from 'mysql2/promise';
 import { RUN_MYSQL_URL } from '#shared/testing/test-environment';
 import { accountKeys } from '#shared/storage/redis/keys';
 import { expectFallback, expectNodeCauses, expectOverall } from '#shared/testing/expect-causes';
+import { expectResponseMatchesNodeOpenApi } from '#shared/testing/node-openapi';
 import { registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
 
 describe('POST /v1/registrations with "dryRun": true', function () {
@@ -94,6 +95,23 @@ describe('POST /v1/registrations with "dryRun": true', function () {
     assert.equal(await ledgerCount(account), 0);
   });
 
+  it('marks a refusal of its parameters and of a bad Idempotency-Key as a dry run too', async function () {
+    const account = await api.createAccount();
+    const badIp = registrationBody(account, 1, { node: () => ({ ip: '300.1.1.1' }) });
+    const refused = await dryRun(badIp);
+    expectOverall(refused, 400, ['INCORRECT_PARAMETER']);
+    assert.equal((refused.body as { dryRun?: boolean }).dryRun, true);
+    const badKey = await request(api.app)
+      .post('/v1/registrations')
+      .set('Idempotency-Key', '')
+      .send({ ...registrationBody(account, 1), dryRun: true });
+    expectOverall(badKey, 400, ['INCORRECT_PARAMETER']);
+    assert.equal((badKey.body as { dryRun?: boolean }).dryRun, true);
+    const real = await register(badIp);
+    expectOverall(real, 400, ['INCORRECT_PARAMETER']);
+    assert.equal('dryRun' in (real.body as object), false);
+  });
+
   it('answers a v1.0 request (no dryRun) without the field, and "dryRun": false like one', async function () {
     const account = await api.createAccount();
     const plain = await register(registrationBody(account, 1));
@@ -126,5 +144,11 @@ describe('dry runs and failed-login throttling', function () {
       assert.equal((response.body as { dryRun?: boolean }).dryRun, true);
     }
     expectFallback(await register(registrationBody(account, 1)), 429);
+    const throttledDryRun = await register({ ...registrationBody(account, 1), dryRun: true });
+    assert.equal(throttledDryRun.status, 429);
+    const { dryRun: isMarked, ...fallback } = throttledDryRun.body as { dryRun?: boolean };
+    assert.equal(isMarked, true);
+    assert.deepEqual(fallback, (await register(registrationBody(account, 1))).body);
+    expectResponseMatchesNodeOpenApi(throttledDryRun);
   });
 });

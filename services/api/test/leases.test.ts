@@ -168,11 +168,11 @@ describe('signed leases (contract v1.1)', function () {
       const node = await bindOne(clocked, account);
       const expected = { machineCode: node.machineCode, account: account.name, expiresAt: '2026-06-02', at: new Date(nowMs) };
       const registered = await expectLease(clocked, node.lease, expected);
-      assert.equal(registered.exp, Date.parse('2026-06-03T00:00:00Z') / 1000);
+      assert.equal(registered.exp, Date.parse('2026-06-02T23:59:59Z') / 1000);
       const verified = await verify(clocked, node.machineCode, node.token);
       assert.equal(verified.status, 200);
       const claims = await expectLease(clocked, (verified.body as Verified).lease, expected);
-      assert.equal(claims.exp, Date.parse('2026-06-03T00:00:00Z') / 1000);
+      assert.equal(claims.exp, Date.parse('2026-06-02T23:59:59Z') / 1000);
       assert.ok(claims.exp - claims.iat < DEFAULT_LEASE_SECONDS);
     } finally {
       await clocked.close();

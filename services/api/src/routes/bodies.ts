@@ -130,5 +130,14 @@ function parseWith<T>(shape: z.ZodType<T>, checks: (body: T) => Iterable<FieldCh
 }
 
 export const parseRegistration = (raw: unknown) => parseWith(registrationShape, registrationChecks, raw);
+
+/**
+ * Whether a registration body asks for a dry run, read before (or without)
+ * its parse: a body refused for a parameter still answers as a dry run.
+ * A `dryRun` that is not `true` is no dry run (nor, not a boolean, valid).
+ */
+export function isDryRunBody(raw: unknown): boolean {
+  return typeof raw === 'object' && raw !== null && (raw as { dryRun?: unknown }).dryRun === true;
+}
 export const parseUnbinding = (raw: unknown) => parseWith(unbindingShape, unbindingChecks, raw);
 export const parseVerification = (raw: unknown) => parseWith(verificationShape, verificationChecks, raw);

@@ -3,7 +3,8 @@ import type { HttpHandler, HttpRequest, HttpResponse } from '#shared/http/node-h
 import type { SourceAddresses } from '#shared/http/source-address';
 import { methodNotAllowed } from '#shared/http/error-handler';
 import type { AttemptKind, AttemptSubject } from '#shared/domain/attempt';
-import type { Outcome } from '#shared/domain/outcome';
+import type { OverallCause } from '#shared/domain/causes';
+import { refuseOverall, type Outcome, type Refused } from '#shared/domain/outcome';
 import { jsonBody } from '#shared/http/json-body';
 import { requestIdOf } from '#shared/http/request-id';
 import { noteAccess } from '#shared/http/access-log';
@@ -57,6 +58,8 @@ export function mountNodeRoute<Body, Result>(
     attempts?: AttemptRecording<Result>;
     /** Registrations and unbindings honour Idempotency-Key, scoped by the account the body names. */
     idempotency?: Idempotency & { accountOf: (body: Body) => string };
+    /** Registrations: whether a body asks for a dry run, so a refusal of its parameters says so too. */
+    isDryRun?: (raw: unknown) => boolean;
   },
 ): void {
   const { attempts } = options;
@@ -121,19 +124,24 @@ export function mountNodeRoute<Body, Result>(
     answerOutcome(res, outcome, attempt);
   };
 
+  /** A refusal of the request itself, before any use case ran. */
+  const refuseRequest = (req: HttpRequest, cause: OverallCause): Refused => ({
+    ...refuseOverall(cause),
+    ...(options.isDryRun?.(req.body) === true ? { isDryRun: true } : {}),
+  });
+
   const handler: HttpHandler = async (req, res) => {
     const attempt = attempts?.start(req, res);
     try {
       const parsed = options.parse(req.body);
       if (!parsed.ok) {
-        answerOutcome(res, { kind: 'refused', overall: [parsed.cause], nodes: [] }, attempt);
+        answerOutcome(res, refuseRequest(req, parsed.cause), attempt);
         return;
       }
       const { idempotency } = options;
       const idempotencyKey = idempotency ? readIdempotencyKey(req) : { ok: true as const, key: undefined };
       if (!idempotencyKey.ok) {
-        const cause = { code: 'INCORRECT_PARAMETER' as const, details: { field: 'Idempotency-Key' } };
-        answerOutcome(res, { kind: 'refused', overall: [cause], nodes: [] }, attempt);
+        answerOutcome(res, refuseRequest(req, { code: 'INCORRECT_PARAMETER', details: { field: 'Idempotency-Key' } }), attempt);
       } else if (idempotency && idempotencyKey.key !== undefined) {
         await answerOnce(idempotency, { req, res, body: parsed.body, key: idempotencyKey.key }, attempt);
       } else {

@@ -38,9 +38,8 @@ export async function registerCluster(context: UseCaseContext, body: Registratio
     case 'succeeded':
       return { kind: 'succeeded', body: { ...outcome.body, dryRun: true } };
     case 'refused':
-      return { ...outcome, isDryRun: true };
     case 'throttled':
-      return outcome;
+      return { ...outcome, isDryRun: true };
   }
 }
 
