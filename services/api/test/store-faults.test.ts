@@ -126,6 +126,25 @@ describe('store failures', function () {
       await expectSeatsIntact(account, 2);
     });
 
+    it('is carried by every node of a request with an Idempotency-Key too, whose key cannot be claimed', async function () {
+      const account = await api.createAccount({ maxRegistrations: 2 });
+      redisProxy.cut();
+      try {
+        const response = await register(registrationBody(account, 2)).set('Idempotency-Key', 'retry-during-outage');
+        expectNodeCauses(response, 503, {
+          'node-1': ['REDIS_INSERT_FAILED'],
+          'node-2': ['REDIS_INSERT_FAILED'],
+        });
+      } finally {
+        redisProxy.restore();
+      }
+      await waitForRedis();
+      await expectNoTrace(account);
+      // Nothing was kept under the key: the retry runs.
+      const retried = await register(registrationBody(account, 2)).set('Idempotency-Key', 'retry-during-outage');
+      assert.equal(retried.status, 200, JSON.stringify(retried.body));
+    });
+
     it('is carried by every node when Redis stops answering, and the late write is dropped', async function () {
       const account = await api.createAccount({ maxRegistrations: 2 });
       redisProxy.pause();

@@ -13,6 +13,7 @@ import type { AttemptWriter } from '#shared/storage/mysql/attempt-writer';
 import type { IdempotencyStore } from '#shared/storage/redis/idempotency';
 import type { Counter } from 'prom-client';
 import type { UseCaseContext } from '../use-cases/context';
+import { answeringStoreFailures } from '../use-cases/store-failure';
 import { MAX_BODY_DEPTH, type Parsed } from './bodies';
 import { fingerprintOf, isFinal, keep, readIdempotencyKey, replayed, type Idempotency } from './idempotency';
 import { recordAttempts, type AttemptRecording, type PendingAttempt } from './record-attempts';
@@ -32,6 +33,7 @@ export function credentialRouteOptions(kind: AttemptKind, context: UseCaseContex
       tokens: context.tokens,
       logger: context.logger,
       accountOf: (body: { account: string }) => body.account,
+      nodesOf: (body: { nodes: ReadonlyArray<{ nodeId: string; machineCode: string }> }) => body.nodes,
     },
     attempts: recordAttempts(kind, deps.attempts, { now: context.now, sourceAddresses: deps.sourceAddresses }),
   };
@@ -57,7 +59,11 @@ export function mountNodeRoute<Body, Result>(
     /** Registrations and unbindings; heartbeats keep none and pay nothing for it. */
     attempts?: AttemptRecording<Result>;
     /** Registrations and unbindings honour Idempotency-Key, scoped by the account the body names. */
-    idempotency?: Idempotency & { accountOf: (body: Body) => string };
+    idempotency?: Idempotency & {
+      accountOf: (body: Body) => string;
+      /** Who carries the store's cause when the key cannot be claimed (display rule 4, as without a key). */
+      nodesOf: (body: Body) => ReadonlyArray<{ nodeId: string; machineCode: string }>;
+    };
     /** Registrations: whether a body asks for a dry run, so a refusal of its parameters says so too. */
     isDryRun?: (raw: unknown) => boolean;
   },
@@ -96,7 +102,11 @@ export function mountNodeRoute<Body, Result>(
   ) => {
     const { req, res, body, key } = request;
     const scope = { path: options.path, account: idempotency.accountOf(body), key };
-    const claim = await idempotency.store.claim(scope, fingerprintOf(req.body));
+    const claim = await answeringStoreFailures(idempotency.nodesOf(body), () => idempotency.store.claim(scope, fingerprintOf(req.body)));
+    if (claim.kind === 'refused') {
+      answerOutcome(res, claim, attempt);
+      return;
+    }
     if (claim.kind !== 'claimed') {
       const answer =
         claim.kind === 'replay' ? replayed(claim.answer, idempotency.tokens) : fallbackAnswer(claim.kind === 'in-flight' ? 409 : 422);
