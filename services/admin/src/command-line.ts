@@ -256,6 +256,24 @@ const BUILDERS: Record<CommandName, (values: Values) => Build> = {
   'keys:rotate': () => ({ ok: true, invocation: { command: 'keys:rotate' } }),
 };
 
+/**
+ * A password is any text, a leading dash included, which parseArgs would
+ * take for an option: the word after `--password` is joined to it
+ * (`--password=-x`), so the password is read exactly as typed.
+ */
+function joinPasswordValues(args: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] as string;
+    const value = args[index + 1];
+    if (arg === '--password' && value !== undefined) {
+      joined.push(`--password=${value}`);
+      index++;
+    } else joined.push(arg);
+  }
+  return joined;
+}
+
 /** Strict parsing: unknown options, positionals and missing values are errors; an option given twice is one too. */
 function readOptions(
   command: CommandName,
@@ -263,7 +281,7 @@ function readOptions(
 ): { ok: true; values: Values; duplicates: string[] } | { ok: false; problem: string } {
   const options = Object.fromEntries(COMMANDS[command].map((name) => [name, { type: 'string' as const }]));
   try {
-    const { tokens } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false, tokens: true });
+    const { tokens } = parseArgs({ args: joinPasswordValues(args), options, strict: true, allowPositionals: false, tokens: true });
     const values: Values = {};
     const duplicates: string[] = [];
     for (const token of tokens) {
