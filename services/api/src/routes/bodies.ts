@@ -130,6 +130,8 @@ function parseWith<T>(shape: z.ZodType<T>, checks: (body: T) => Iterable<FieldCh
 }
 
 export const parseRegistration = (raw: unknown) => parseWith(registrationShape, registrationChecks, raw);
+export const parseUnbinding = (raw: unknown) => parseWith(unbindingShape, unbindingChecks, raw);
+export const parseVerification = (raw: unknown) => parseWith(verificationShape, verificationChecks, raw);
 
 /**
  * Whether a registration body asks for a dry run, read before (or without)
@@ -139,5 +141,3 @@ export const parseRegistration = (raw: unknown) => parseWith(registrationShape, 
 export function isDryRunBody(raw: unknown): boolean {
   return typeof raw === 'object' && raw !== null && (raw as { dryRun?: unknown }).dryRun === true;
 }
-export const parseUnbinding = (raw: unknown) => parseWith(unbindingShape, unbindingChecks, raw);
-export const parseVerification = (raw: unknown) => parseWith(verificationShape, verificationChecks, raw);
