@@ -57,6 +57,11 @@ export function fallbackAnswer(status: FallbackStatus, headers?: Record<string, 
   };
 }
 
+/** A registration's dry run says so in every answer it gets (contract v1.1), the fallback ones too. */
+export function markedDryRun(answer: HttpAnswer): HttpAnswer {
+  return { ...answer, body: { ...(answer.body as object), dryRun: true } };
+}
+
 export function answerFor<Body>(outcome: Outcome<Body>): HttpAnswer {
   switch (outcome.kind) {
     case 'succeeded':
@@ -65,7 +70,7 @@ export function answerFor<Body>(outcome: Outcome<Body>): HttpAnswer {
       return refusalAnswer(outcome);
     case 'throttled': {
       const answer = fallbackAnswer(429, { 'Retry-After': String(outcome.retryAfterSeconds) });
-      return outcome.isDryRun ? { ...answer, body: { ...(answer.body as object), dryRun: true } } : answer;
+      return outcome.isDryRun ? markedDryRun(answer) : answer;
     }
   }
 }

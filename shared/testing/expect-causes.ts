@@ -48,12 +48,14 @@ export function expectNodeCauses(response: Response, status: number, expected: R
   return body;
 }
 
-export function expectFallback(response: Response, status: number): void {
+/** `isDryRun`: the answer of a dry run, which carries `"dryRun": true` besides (contract v1.1). */
+export function expectFallback(response: Response, status: number, options: { isDryRun?: boolean } = {}): void {
   assert.equal(response.status, status, JSON.stringify(response.body));
   assert.deepEqual(response.body, {
     result: 'failure',
     overall: [{ code: FALLBACK_CAUSE.code, message: FALLBACK_CAUSE.message }],
     nodes: [],
+    ...(options.isDryRun === true ? { dryRun: true } : {}),
   });
   assert.match(String(response.headers['x-request-id']), /^[0-9a-f-]{36}$/);
   expectResponseMatchesNodeOpenApi(response);

@@ -4,7 +4,6 @@ import mysql from 'mysql2/promise';
 import { RUN_MYSQL_URL } from '#shared/testing/test-environment';
 import { accountKeys } from '#shared/storage/redis/keys';
 import { expectFallback, expectNodeCauses, expectOverall } from '#shared/testing/expect-causes';
-import { expectResponseMatchesNodeOpenApi } from '#shared/testing/node-openapi';
 import { registrationBody, startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
 
 describe('POST /v1/registrations with "dryRun": true', function () {
@@ -144,11 +143,6 @@ describe('dry runs and failed-login throttling', function () {
       assert.equal((response.body as { dryRun?: boolean }).dryRun, true);
     }
     expectFallback(await register(registrationBody(account, 1)), 429);
-    const throttledDryRun = await register({ ...registrationBody(account, 1), dryRun: true });
-    assert.equal(throttledDryRun.status, 429);
-    const { dryRun: isMarked, ...fallback } = throttledDryRun.body as { dryRun?: boolean };
-    assert.equal(isMarked, true);
-    assert.deepEqual(fallback, (await register(registrationBody(account, 1))).body);
-    expectResponseMatchesNodeOpenApi(throttledDryRun);
+    expectFallback(await register({ ...registrationBody(account, 1), dryRun: true }), 429, { isDryRun: true });
   });
 });

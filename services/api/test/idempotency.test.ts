@@ -122,15 +122,12 @@ describe('Idempotency-Key (contract v1.1)', function () {
       assert.equal(await ledgerCount(account), 1);
     });
 
-    it('answers 409 with the fallback cause while the first request is in flight', async function () {
-      const account = await api.createAccount();
-      const body = registrationBody(account, 1);
-      const key = randomName('key');
+    /** Sends `body` with `key` and holds it at the password check, the key claimed; `open` lets it go on. */
+    async function holdInFlight(account: TestAccount, body: object, key: string) {
       let open!: () => void;
       const gate = new Promise<void>((resolve) => (open = resolve));
       const holding = api.deps.context.loginCompares.run(account.name, () => gate);
       const first = register(body, key).then((response) => response);
-      // The first request has claimed the key once it waits for the compare held above.
       for (let i = 0; i < 100; i++) {
         const claimed = await api.deps.redis.exists(
           idempotencyKey(api.config.redisKeyPrefix, { path: '/v1/registrations', account: account.name, key }),
@@ -138,14 +135,37 @@ describe('Idempotency-Key (contract v1.1)', function () {
         if (claimed === 1) break;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
+      return {
+        async open() {
+          open();
+          await holding;
+          return first;
+        },
+      };
+    }
+
+    it('answers 409 with the fallback cause while the first request is in flight', async function () {
+      const account = await api.createAccount();
+      const body = registrationBody(account, 1);
+      const key = randomName('key');
+      const first = await holdInFlight(account, body, key);
       expectFallback(await register(body, key), 409);
       expectFallback(await register(registrationBody(account, 1), key), 409);
-      open();
-      await holding;
-      const answered = await first;
+      const answered = await first.open();
       assert.equal(answered.status, 200);
       assert.equal(answered.headers['idempotent-replayed'], undefined);
       assert.equal(await ledgerCount(account), 1);
+    });
+
+    it("marks a dry run's 409 and 422 as a dry run, as every answer it gets", async function () {
+      const account = await api.createAccount();
+      const body = { ...registrationBody(account, 1), dryRun: true };
+      const key = randomName('key');
+      const first = await holdInFlight(account, body, key);
+      expectFallback(await register(body, key), 409, { isDryRun: true });
+      assert.equal((await first.open()).status, 200);
+      expectFallback(await register({ ...registrationBody(account, 1), dryRun: true }, key), 422, { isDryRun: true });
+      expectFallback(await register(registrationBody(account, 1), key), 422);
     });
 
     it('keeps no 401: a retry runs again', async function () {

@@ -8,7 +8,7 @@ import { refuseOverall, type Outcome, type Refused } from '#shared/domain/outcom
 import { jsonBody } from '#shared/http/json-body';
 import { requestIdOf } from '#shared/http/request-id';
 import { noteAccess } from '#shared/http/access-log';
-import { answerFor, fallbackAnswer, send } from '#shared/http/respond';
+import { answerFor, fallbackAnswer, markedDryRun, send } from '#shared/http/respond';
 import type { AttemptWriter } from '#shared/storage/mysql/attempt-writer';
 import type { IdempotencyStore } from '#shared/storage/redis/idempotency';
 import type { Counter } from 'prom-client';
@@ -97,20 +97,23 @@ export function mountNodeRoute<Body, Result>(
    */
   const answerOnce = async (
     idempotency: NonNullable<typeof options.idempotency>,
-    request: { req: HttpRequest; res: HttpResponse; body: Body; key: string },
+    request: { req: HttpRequest; res: HttpResponse; body: Body; key: string; isDryRun: boolean },
     attempt?: PendingAttempt<Result>,
   ) => {
-    const { req, res, body, key } = request;
+    const { req, res, body, key, isDryRun } = request;
     const scope = { path: options.path, account: idempotency.accountOf(body), key };
     const claim = await answeringStoreFailures(idempotency.nodesOf(body), () => idempotency.store.claim(scope, fingerprintOf(req.body)));
     if (claim.kind === 'refused') {
-      answerOutcome(res, claim, attempt);
+      answerOutcome(res, isDryRun ? { ...claim, isDryRun } : claim, attempt);
+      return;
+    }
+    if (claim.kind === 'replay') {
+      send(res, replayed(claim.answer, idempotency.tokens));
       return;
     }
     if (claim.kind !== 'claimed') {
-      const answer =
-        claim.kind === 'replay' ? replayed(claim.answer, idempotency.tokens) : fallbackAnswer(claim.kind === 'in-flight' ? 409 : 422);
-      send(res, answer);
+      const answer = fallbackAnswer(claim.kind === 'in-flight' ? 409 : 422);
+      send(res, isDryRun ? markedDryRun(answer) : answer);
       return;
     }
     let outcome: Outcome<Result>;
@@ -134,26 +137,24 @@ export function mountNodeRoute<Body, Result>(
     answerOutcome(res, outcome, attempt);
   };
 
-  /** A refusal of the request itself, before any use case ran. */
-  const refuseRequest = (req: HttpRequest, cause: OverallCause): Refused => ({
-    ...refuseOverall(cause),
-    ...(options.isDryRun?.(req.body) === true ? { isDryRun: true } : {}),
-  });
-
   const handler: HttpHandler = async (req, res) => {
     const attempt = attempts?.start(req, res);
+    // Read from the raw body, so that a refusal of its parameters says so too.
+    const isDryRun = options.isDryRun?.(req.body) === true;
+    /** A refusal of the request itself, before any use case ran. */
+    const refuseRequest = (cause: OverallCause): Refused => ({ ...refuseOverall(cause), ...(isDryRun ? { isDryRun } : {}) });
     try {
       const parsed = options.parse(req.body);
       if (!parsed.ok) {
-        answerOutcome(res, refuseRequest(req, parsed.cause), attempt);
+        answerOutcome(res, refuseRequest(parsed.cause), attempt);
         return;
       }
       const { idempotency } = options;
       const idempotencyKey = idempotency ? readIdempotencyKey(req) : { ok: true as const, key: undefined };
       if (!idempotencyKey.ok) {
-        answerOutcome(res, refuseRequest(req, { code: 'INCORRECT_PARAMETER', details: { field: 'Idempotency-Key' } }), attempt);
+        answerOutcome(res, refuseRequest({ code: 'INCORRECT_PARAMETER', details: { field: 'Idempotency-Key' } }), attempt);
       } else if (idempotency && idempotencyKey.key !== undefined) {
-        await answerOnce(idempotency, { req, res, body: parsed.body, key: idempotencyKey.key }, attempt);
+        await answerOnce(idempotency, { req, res, body: parsed.body, key: idempotencyKey.key, isDryRun }, attempt);
       } else {
         answerOutcome(res, await options.run(parsed.body, req, onAccountOf(res, attempt), requestIdOf(res)), attempt);
       }
