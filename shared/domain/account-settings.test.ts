@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { checkAccountSettings, MAX_SEATS, type AccountSettings } from './account-settings';
+import { checkAccountSettings, MAX_RANGE_ENTRIES, MAX_SEATS, type AccountSettings } from './account-settings';
 import { settingsFixture } from './test-fixtures';
 
 function problemsOf(input: AccountSettings): string[] {
@@ -77,6 +77,16 @@ describe('checkAccountSettings', () => {
       assert.ok(problems[0]?.startsWith(`${field}: `), problems[0]);
     });
   }
+
+  it(`accepts ${MAX_RANGE_ENTRIES} entries in a range list and refuses one more, naming the list`, () => {
+    const addresses = (count: number) => Array.from({ length: count }, (_, i) => `10.${Math.floor(i / 256)}.${i % 256}.0/24`);
+    assert.equal(checkAccountSettings(settingsFixture({ allowedIps: addresses(MAX_RANGE_ENTRIES) })).ok, true);
+    const names = Array.from({ length: MAX_RANGE_ENTRIES + 1 }, (_, i) => `app-${i}`);
+    assert.deepEqual(problemsOf(settingsFixture({ allowedIps: addresses(MAX_RANGE_ENTRIES + 1), allowedAppNames: names })), [
+      `allowed-ips: at most ${MAX_RANGE_ENTRIES} entries`,
+      `allowed-app-names: at most ${MAX_RANGE_ENTRIES} entries`,
+    ]);
+  });
 
   it('names each bad address and domain in its problem', () => {
     const problems = problemsOf(

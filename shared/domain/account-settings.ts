@@ -19,6 +19,12 @@ export interface AccountSettings {
 
 export const ACCOUNT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 export const MAX_SEATS = 1_000_000;
+/**
+ * Entries of one range list: every registration checks each of its nodes
+ * against the lists, and a customer's ranges are a handful of networks, not
+ * an address book.
+ */
+export const MAX_RANGE_ENTRIES = 1000;
 
 /** One problem with one field, named by its path in the account's JSON (`allowedIps[1]`); each front end words the path its own way. */
 export interface FieldProblem {
@@ -40,15 +46,21 @@ export function validateAccountSettings(input: AccountSettings): SettingsValidat
   if (!Number.isInteger(input.maxRegistrations) || input.maxRegistrations < 0 || input.maxRegistrations > MAX_SEATS) {
     problems.push({ field: 'maxRegistrations', message: `a whole number from 0 to ${MAX_SEATS}` });
   }
+  const checkLength = (field: 'allowedIps' | 'allowedDomains' | 'allowedAppNames') => {
+    if (input[field].length > MAX_RANGE_ENTRIES) problems.push({ field, message: `at most ${MAX_RANGE_ENTRIES} entries` });
+  };
+  checkLength('allowedIps');
   const allowedIps = input.allowedIps.map((ip) => ip.trim());
   allowedIps.forEach((ip, index) => {
     if (parseIpRange(ip) === null) problems.push({ field: `allowedIps[${index}]`, message: `not an address or CIDR block: ${ip}` });
   });
+  checkLength('allowedDomains');
   const allowedDomains = input.allowedDomains.map((domain) => normaliseDomainPattern(domain) ?? '');
   input.allowedDomains.forEach((domain, index) => {
     if (allowedDomains[index] === '')
       problems.push({ field: `allowedDomains[${index}]`, message: `not a host name or *.wildcard: ${domain}` });
   });
+  checkLength('allowedAppNames');
   const allowedAppNames = input.allowedAppNames.map((name) => name.trim());
   allowedAppNames.forEach((name, index) => {
     if (name.length === 0 || name.length > 128)

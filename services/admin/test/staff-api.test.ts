@@ -530,6 +530,70 @@ describe('staff API', function () {
     });
   });
 
+  describe('what it accepts, it keeps whole', function () {
+    it('records a change made with the longest request id, by a token with the longest name and by the longest email', async function () {
+      const name = await newAccount();
+      const requestId = 'q'.repeat(128);
+      const patched = await root.agent
+        .patch(`${API}/accounts/${name}`)
+        .set('X-CSRF-Token', root.csrfToken)
+        .set('X-Request-Id', requestId)
+        .set('If-Match', `"${await editRevision(name)}"`)
+        .send({ maxRegistrations: 6 });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      const [byRequest] = (await db.query<mysql.RowDataPacket[]>('SELECT actor FROM audit_log WHERE request_id = ?', [requestId]))[0];
+      assert.equal(byRequest?.actor, root.email);
+
+      const tokenName = 'n'.repeat(128);
+      const created = await root.agent.post(`${API}/tokens`).set('X-CSRF-Token', root.csrfToken).send({ name: tokenName, role: 'admin' });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const byToken = await request(admin.app)
+        .patch(`${API}/accounts/${name}`)
+        .set('Authorization', `Bearer ${(created.body as { token: string }).token}`)
+        .set('If-Match', `"${await editRevision(name)}"`)
+        .send({ maxRegistrations: 7 });
+      assert.equal(byToken.status, 200, JSON.stringify(byToken.body));
+      assert.equal(await auditCountBy(`token:${tokenName}`), 1);
+
+      const email = `${'e'.repeat(64)}@${'d'.repeat(60)}.${'v'.repeat(60)}.${'x'.repeat(59)}.example`;
+      assert.equal(email.length, 254);
+      const password = `pw-${randomBytes(9).toString('base64url')}`;
+      const staffCreated = await root.agent
+        .post(`${API}/staff`)
+        .set('X-CSRF-Token', root.csrfToken)
+        .send({ email, role: 'admin', password });
+      assert.equal(staffCreated.status, 201, JSON.stringify(staffCreated.body));
+      const longest = await admin.logIn({ email, password });
+      const byEmail = await longest.agent
+        .patch(`${API}/accounts/${name}`)
+        .set('X-CSRF-Token', longest.csrfToken)
+        .set('If-Match', `"${await editRevision(name)}"`)
+        .send({ maxRegistrations: 8 });
+      assert.equal(byEmail.status, 200, JSON.stringify(byEmail.body));
+      assert.equal(await auditCountBy(email), 1);
+    });
+
+    it('keeps range lists up to their limit, well past 64 KiB, and refuses a longer one as a field problem', async function () {
+      const name = await newAccount();
+      const domains = Array.from({ length: 1000 }, (_, i) => `${'h'.repeat(58)}-${i}.${'k'.repeat(30)}.example`);
+      const patched = await root.agent
+        .patch(`${API}/accounts/${name}`)
+        .set('X-CSRF-Token', root.csrfToken)
+        .set('If-Match', `"${await editRevision(name)}"`)
+        .send({ allowedDomains: domains });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body).slice(0, 500));
+      const shown = (await root.agent.get(`${API}/accounts/${name}`)).body as { allowedDomains: string[] };
+      assert.deepEqual(shown.allowedDomains, domains);
+      const longer = await root.agent
+        .patch(`${API}/accounts/${name}`)
+        .set('X-CSRF-Token', root.csrfToken)
+        .set('If-Match', `"${await editRevision(name)}"`)
+        .send({ allowedDomains: [...domains, 'one-more.example'] });
+      assert.equal(longer.status, 422, JSON.stringify(longer.body).slice(0, 500));
+      assert.match(JSON.stringify(longer.body), /allowedDomains/);
+    });
+  });
+
   describe('staff changes', function () {
     it('records a staff change with the fields it moved, before and after, and a repeated change as nothing', async function () {
       const email = `moved-${randomBytes(3).toString('hex')}@vendor.example`;

@@ -74,6 +74,17 @@ describe('attempts of registrations and unbindings', function () {
     });
   });
 
+  it('keeps the longest request id it honours, and the attempts written beside it', async function () {
+    const account = await api.createAccount();
+    const requestId = 'r'.repeat(128);
+    const long = await register(registrationBody(account, 1, { prefix: 'long' })).set('X-Request-Id', requestId);
+    assert.equal(long.headers['x-request-id'], requestId);
+    assert.equal((await register(registrationBody(account, 1, { prefix: 'plain' }))).status, 200);
+    const kept = await attemptsOf(account);
+    assert.equal(kept.length, 2, 'one batch holds both: neither is lost');
+    assert.ok(kept.some((attempt) => attempt.requestId === requestId));
+  });
+
   it('keeps account causes as they were answered: overall codes and no nodes (display rule 2)', async function () {
     const account = await api.createAccount({ expiresAt: '2019-02-22', allowedIps: ['198.51.100.0/24'] });
     const response = await register(registrationBody(account, 1, { appVersion: '10.0' }));
