@@ -386,6 +386,28 @@ describe('webhooks (outbox, BullMQ delivery, real receiver)', function () {
     assert.deepEqual(items.map((item) => `${item.status} ${String(item.lastStatusCode)}`).sort(), ['delivered 200', 'failed 410']);
   });
 
+  it('records the 410 on every delivery of a batch that was answered it', async function () {
+    receiver.handlers.set('/all-gone', () => ({ status: 410 }));
+    await newAccount();
+    await newAccount();
+    const endpoint = await subscribe('/all-gone', ['account.changed']);
+    await db.query(
+      `INSERT INTO webhook_deliveries (event_id, endpoint_id, next_attempt_at)
+       SELECT id, ?, NOW(3) FROM webhook_events ORDER BY created_at DESC LIMIT 2`,
+      [endpoint.id],
+    );
+    await waitFor('disabled', async () => {
+      const listed = (await root.agent.get(`${API}/webhooks`).expect(200)).body as { items: Array<{ id: string; disabled: boolean }> };
+      return listed.items.find((item) => item.id === endpoint.id)?.disabled === true ? true : undefined;
+    });
+    const items = (await deliveriesOf(endpoint.id)).items;
+    assert.equal(receiver.on('/all-gone').length, 2);
+    assert.deepEqual(
+      items.map((item) => `${item.status} ${String(item.lastStatusCode)}`),
+      ['failed 410', 'failed 410'],
+    );
+  });
+
   it("waits for the receiver's Retry-After when it is longer than the delay", async function () {
     receiver.handlers.set('/later', (count) => (count === 1 ? { status: 503, headers: { 'Retry-After': '1' } } : { status: 200 }));
     await subscribe('/later', ['account.changed']);

@@ -42,8 +42,12 @@ export interface WebhookDeliveries {
   claimDue(endpointId: number, options: { limit: number; leaseSeconds: number }): Promise<ClaimedDelivery[]>;
   /** Records claimed attempts' results in one statement; each is ignored when another claim has taken its delivery since. */
   settleAll(settled: ReadonlyArray<{ claimed: ClaimedDelivery; result: AttemptResult }>): Promise<void>;
-  /** `410 Gone`: the endpoint is disabled and every pending delivery of it failed, this one included. */
-  settleGone(claimed: ClaimedDelivery): Promise<void>;
+  /**
+   * `410 Gone` from one endpoint: it is disabled and every pending delivery
+   * of it failed; those of `gone` (the batch's attempts it answered 410,
+   * one at least) record the 410.
+   */
+  settleGone(endpointId: number, gone: readonly ClaimedDelivery[]): Promise<void>;
   countPending(): Promise<number>;
 }
 
@@ -151,17 +155,17 @@ export function createWebhookDeliveries(pool: Pool): WebhookDeliveries {
       );
     },
 
-    settleGone(claimed) {
+    settleGone(endpointId, gone) {
       return inTransaction(pool, async (connection) => {
-        await execute(connection, 'UPDATE webhook_endpoints SET disabled = 1 WHERE id = ?', [claimed.endpointId]);
-        await execute(connection, 'UPDATE webhook_deliveries SET last_status_code = 410 WHERE id = ? AND attempts = ?', [
-          claimed.id,
-          claimed.attempts,
+        await execute(connection, 'UPDATE webhook_endpoints SET disabled = 1 WHERE id = ?', [endpointId]);
+        // Each only if its claim still holds, as settleAll records results.
+        await execute(connection, 'UPDATE webhook_deliveries SET last_status_code = 410 WHERE (id, attempts) IN (?)', [
+          gone.map((claimed) => [claimed.id, claimed.attempts]),
         ]);
         await execute(
           connection,
           "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, is_retry_requested = 0 WHERE endpoint_id = ? AND status = 'pending'",
-          [claimed.endpointId],
+          [endpointId],
         );
       });
     },

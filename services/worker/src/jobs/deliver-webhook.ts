@@ -45,17 +45,17 @@ export async function deliverDue(deps: DeliverWebhookDeps, endpointId: number): 
     // One statement records the batch's results, each only if its claim still holds; a 410 is settled after
     // them, since it fails every pending delivery of the endpoint and must not take the batch's delivered ones.
     await deps.deliveries.settleAll(attempts.flatMap(({ claimed: delivery, result }) => (result ? [{ claimed: delivery, result }] : [])));
-    const gone = attempts.find(({ outcome }) => outcome === 'gone');
-    if (gone) {
-      await deps.deliveries.settleGone(gone.claimed);
-      deps.logger.warn({ deliveryId: gone.claimed.id, endpointId }, 'webhook endpoint answered 410 Gone: disabled');
+    const gone = attempts.filter(({ outcome }) => outcome === 'gone').map((attempt) => attempt.claimed);
+    if (gone.length > 0) {
+      await deps.deliveries.settleGone(endpointId, gone);
+      deps.logger.warn({ deliveryIds: gone.map(({ id }) => id), endpointId }, 'webhook endpoint answered 410 Gone: disabled');
     }
     for (const { outcome } of attempts) {
       deps.metrics.webhookAttempts.inc({ outcome });
       counts[outcome] = (counts[outcome] ?? 0) + 1;
     }
     // A 410 failed the endpoint's other pending deliveries; a short batch was all that was due.
-    if (claimed.length < DELIVERY_BATCH || gone) break;
+    if (claimed.length < DELIVERY_BATCH || gone.length > 0) break;
   }
   return counts;
 }
