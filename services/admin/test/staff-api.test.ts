@@ -341,6 +341,16 @@ describe('staff API', function () {
         );
         assert.equal((await request(elsewhere.app).get(`${API}/accounts`).set('Authorization', `Bearer ${token.token}`)).status, 401);
         assert.equal((await session.agent.get(`${API}/accounts`)).status, 401);
+        const [revoked] = (
+          await db.query<mysql.RowDataPacket[]>(
+            "SELECT a.actor, a.details, a.before_json, a.after_json FROM audit_log a JOIN api_tokens t ON t.id = JSON_VALUE(a.details, '$.id') WHERE a.action = 'token.revoke' AND t.created_by = (SELECT id FROM staff WHERE email = ?)",
+            [staff.email],
+          )
+        )[0];
+        assert.equal(revoked?.actor, root.email, 'each revoked token has its entry, by whoever disabled its creator');
+        assert.equal((JSON.parse(String(revoked.details)) as { name: string }).name, 'bot');
+        assert.deepEqual(JSON.parse(String(revoked.before_json)), { name: 'bot', role: 'viewer' });
+        assert.equal(revoked.after_json, null);
       } finally {
         await elsewhere.close();
       }
@@ -381,6 +391,20 @@ describe('staff API', function () {
         .set('X-CSRF-Token', operator.csrfToken)
         .send({ name: 'too much', role: 'admin' });
       assert.equal(answer.status, 403);
+    });
+  });
+
+  describe('tokens', function () {
+    it("answers an operator revoking another's token 403, and an unknown token 404, revoking nothing", async function () {
+      const operator = await admin.staffAgent('operator');
+      const created = await root.agent.post(`${API}/tokens`).set('X-CSRF-Token', root.csrfToken).send({ name: 'theirs', role: 'viewer' });
+      const { id, token } = created.body as { id: string; token: string };
+      const revoke = (tokenId: string) => operator.agent.delete(`${API}/tokens/${tokenId}`).set('X-CSRF-Token', operator.csrfToken);
+      const refused = await revoke(id);
+      assert.equal(refused.status, 403, JSON.stringify(refused.body));
+      assert.equal((refused.body as { error: { code: string } }).error.code, 'FORBIDDEN');
+      assert.equal((await revoke('999999999')).status, 404);
+      assert.equal((await request(admin.app).get(`${API}/accounts`).set('Authorization', `Bearer ${token}`)).status, 200);
     });
   });
 

@@ -89,6 +89,8 @@ function toToken(row: unknown): ActiveToken {
 
 const byId = (record: { id: number }) => record.id;
 
+const revokedToken = z.object({ id: z.coerce.number().int().positive(), name: z.string(), role: z.enum(STAFF_ROLES) });
+
 const STAFF_COLUMNS = 'id, email, role, password_hash, disabled, created_at, last_login_at';
 const TOKEN_SELECT = `SELECT t.id, t.name, t.role, t.created_by, s.email AS creator_email, s.role AS creator_role, s.disabled AS creator_disabled,
   t.created_at, t.last_used_at FROM api_tokens t JOIN staff s ON s.id = t.created_by`;
@@ -102,6 +104,16 @@ export function createTokenSecret(): string {
   return `rcat_${randomBytes(32).toString('base64url')}`;
 }
 
+/** What the audit trail says of a revoked token, whoever revoked it (DELETE /tokens, or disabling its creator). */
+export function tokenRevocation(token: { id: number; name: string; role: StaffRole }) {
+  return {
+    action: 'token.revoke',
+    details: { id: token.id, name: token.name },
+    before: { name: token.name, role: token.role },
+    after: null,
+  };
+}
+
 export interface StaffDirectory {
   create(input: { email: string; role: StaffRole; passwordHash: string }, audit: AuditStamp): Promise<StaffRecord | null>;
   findByEmail(email: string): Promise<StaffRecord | null>;
@@ -109,7 +121,8 @@ export interface StaffDirectory {
   list(page: { limit: number; cursor?: string }): Promise<Page<StaffRecord>>;
   /**
    * Null when there is no such staff member. Disabling revokes every token
-   * they made, in the same transaction. The audit entry's `before`/`after`
+   * they made, in the same transaction, each with its `token.revoke` entry
+   * by the same actor. The audit entry's `before`/`after`
    * (and its `details.changes`) are the fields that moved, read under the
    * row lock; `details` adds the email.
    */
@@ -178,11 +191,19 @@ export function createStaffDirectory(pool: Pool): StaffDirectory {
         // Setting what is already set changes nothing, so it writes no entry.
         if (Object.keys(changes).length === 0) return current;
         await execute(connection, 'UPDATE staff SET role = ?, disabled = ? WHERE id = ?', [next.role, next.disabled, current.id]);
-        if (change.disabled === true)
+        await insertAuditEntry(connection, { ...audit, details: { email: current.email, changes }, before, after, accountId: null });
+        if (change.disabled === true) {
+          const tokens = await selectRows(
+            connection,
+            'SELECT id, name, role FROM api_tokens WHERE created_by = ? AND revoked_at IS NULL FOR UPDATE',
+            [current.id],
+          );
           await execute(connection, 'UPDATE api_tokens SET revoked_at = CURRENT_TIMESTAMP(3) WHERE created_by = ? AND revoked_at IS NULL', [
             current.id,
           ]);
-        await insertAuditEntry(connection, { ...audit, details: { email: current.email, changes }, before, after, accountId: null });
+          for (const token of tokens.map((row) => revokedToken.parse(row)))
+            await insertAuditEntry(connection, { ...audit, ...tokenRevocation(token), accountId: null });
+        }
         const [updated] = await selectRows(connection, `SELECT ${STAFF_COLUMNS} FROM staff WHERE id = ?`, [current.id]);
         return toStaff(updated);
       });

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { isAllowed, isRoleAtMost } from '#shared/domain/staff';
-import { createTokenSecret } from '#shared/storage/mysql/staff';
+import { createTokenSecret, tokenRevocation } from '#shared/storage/mysql/staff';
 import { assertAllowed, principalOf } from '../auth/principal';
 import { AdminError } from '../http/admin-errors';
 import { bodyOf, queryOf } from '../http/request-input';
@@ -45,17 +45,11 @@ export function tokenRoutes(deps: AdminServiceDeps): Router {
     const principal = assertAllowed(res, 'token.own');
     const id = /^[1-9]\d{0,15}$/.test(req.params.id) ? Number(req.params.id) : null;
     const token = id === null ? null : await deps.staff.findToken(id);
-    // Someone else's token is "not found" to an operator: its existence is not theirs to learn.
-    if (!token || (token.createdBy !== principalOf(res).staffId && !isAllowed(principal.role, 'token.any')))
-      throw new AdminError('NOT_FOUND', undefined, 'No such token.');
-    await deps.staff.revokeToken(token.id, {
-      actor: principal.actor,
-      action: 'token.revoke',
-      details: { id: token.id, name: token.name },
-      before: { name: token.name, role: token.role },
-      after: null,
-      ...originOf(deps, req, res),
-    });
+    if (!token) throw new AdminError('NOT_FOUND', undefined, 'No such token.');
+    // Token ids are sequential: a 403 tells an operator nothing a 404 would hide.
+    if (token.createdBy !== principalOf(res).staffId && !isAllowed(principal.role, 'token.any'))
+      throw new AdminError('FORBIDDEN', undefined, 'Operators revoke their own tokens only.');
+    await deps.staff.revokeToken(token.id, { actor: principal.actor, ...tokenRevocation(token), ...originOf(deps, req, res) });
     res.status(204).end();
   });
   return router;
