@@ -30,6 +30,8 @@ export function parseWebhookUrl(text: string): URL | null {
 export async function checkWebhookTarget(text: string, options: { isPrivateAllowed: boolean }): Promise<TargetProblem | null> {
   const url = parseWebhookUrl(text);
   if (!url) return { kind: 'invalid', message: 'must be an http: or https: URL' };
+  // The contract lifts both refusals with the setting: a local receiver's name may resolve only where the worker runs.
+  if (options.isPrivateAllowed) return null;
   const host = hostOf(url);
   let addresses: string[];
   try {
@@ -37,7 +39,6 @@ export async function checkWebhookTarget(text: string, options: { isPrivateAllow
   } catch {
     return { kind: 'refused', message: `the host ${host} does not resolve` };
   }
-  if (options.isPrivateAllowed) return null;
   const blocked = addresses.find((address) => !isPublicAddress(address));
   return blocked === undefined
     ? null

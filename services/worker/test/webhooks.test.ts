@@ -478,6 +478,22 @@ describe('webhooks (outbox, BullMQ delivery, real receiver)', function () {
     } finally {
       await strict.close();
     }
+    // With the setting, a host that does not resolve is no reason to refuse either; a scheme still is.
+    for (const [url, status] of [
+      ['http://no-such-host.invalid/x', 201],
+      ['ftp://127.0.0.1/x', 422],
+    ] as const) {
+      const answer = await root.agent
+        .post(`${API}/webhooks`)
+        .set(csrf())
+        .send({ url, events: ['account.changed'] });
+      assert.equal(answer.status, status, `${url}: ${JSON.stringify(answer.body)}`);
+      if (status === 201)
+        await root.agent
+          .delete(`${API}/webhooks/${(answer.body as { id: string }).id}`)
+          .set(csrf())
+          .expect(204);
+    }
     // At delivery, the address connected to is checked: localhost resolves to loopback.
     const sender = createWebhookSender({ timeoutMs: 1000, isPrivateAllowed: false, nowMs: Date.now });
     const before = receiver.on('/private').length;
