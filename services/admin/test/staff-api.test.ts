@@ -272,6 +272,13 @@ describe('staff API', function () {
         204,
       );
     });
+
+    it('reads the Bearer scheme in any case', async function () {
+      const token = await admin.token('viewer', 'admin');
+      for (const scheme of ['bearer', 'BEARER', 'Bearer ']) {
+        assert.equal((await request(admin.app).get(`${API}/accounts`).set('Authorization', `${scheme} ${token}`)).status, 200, scheme);
+      }
+    });
   });
 
   describe('sessions', function () {

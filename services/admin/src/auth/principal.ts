@@ -66,7 +66,8 @@ async function fromSession(deps: AdminServiceDeps, req: Request, sessionId: stri
 
 export function authenticate(deps: AdminServiceDeps): RequestHandler {
   return async (req, res, next) => {
-    const bearer = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1];
+    // An auth scheme's name is case-insensitive (RFC 9110 §11.1).
+    const bearer = /^bearer +(\S+) *$/i.exec(req.get('authorization') ?? '')?.[1];
     const sessionId = (req.cookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
     if (bearer !== undefined) res.locals.principal = await fromToken(deps, bearer);
     else if (typeof sessionId === 'string' && sessionId !== '') res.locals.principal = await fromSession(deps, req, sessionId);
