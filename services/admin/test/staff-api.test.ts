@@ -474,6 +474,12 @@ describe('staff API', function () {
         (await root.agent.patch(`${API}/accounts/${name}`).set('X-CSRF-Token', root.csrfToken).send({ version: '12.0' })).status,
         428,
       );
+      // An unknown account is 404 whatever If-Match says: no precondition turns a 404 into a 428 or 412.
+      for (const ifMatch of [undefined, 'not-a-revision', '"1"']) {
+        const patch = root.agent.patch(`${API}/accounts/${name}-gone`).set('X-CSRF-Token', root.csrfToken);
+        const unknown = await (ifMatch === undefined ? patch : patch.set('If-Match', ifMatch)).send({ version: '12.0' });
+        assert.equal(unknown.status, 404, String(ifMatch));
+      }
       const answer = await root.agent
         .patch(`${API}/accounts/${name}`)
         .set('X-CSRF-Token', root.csrfToken)

@@ -21,12 +21,17 @@ export function originOf(deps: Pick<AdminServiceDeps, 'sourceAddresses'>, req: R
 }
 
 /** `If-Match: "<revision>"` (rule 1); a weak tag names the same revision. */
-function expectedRevision(req: Request): number {
+/**
+ * The revision If-Match names. Without one (428) or with one that is no
+ * revision (412), the account must exist first: preconditions never turn a
+ * 404 into something else (RFC 9110 §13.2.1), so `ensureExists` throws it.
+ */
+async function expectedRevision(req: Request, ensureExists: () => Promise<unknown>): Promise<number> {
   const header = req.get('if-match');
-  if (header === undefined) throw new AdminError('PRECONDITION_REQUIRED');
-  const revision = /^(?:W\/)?"(\d{1,15})"$/.exec(header.trim())?.[1];
-  if (revision === undefined) throw new AdminError('PRECONDITION_FAILED');
-  return Number(revision);
+  const revision = header === undefined ? undefined : /^(?:W\/)?"(\d{1,15})"$/.exec(header.trim())?.[1];
+  if (revision !== undefined) return Number(revision);
+  await ensureExists();
+  throw new AdminError(header === undefined ? 'PRECONDITION_REQUIRED' : 'PRECONDITION_FAILED');
 }
 
 function answerUpdate(res: Response, outcome: UpdateOutcome, status = 200): void {
@@ -121,7 +126,7 @@ export function accountRoutes(deps: AdminServiceDeps): Router {
     // The role decides, by the account fields the body names, before anything else is said about the request, If-Match included.
     const principal = assertAllowed(res, actionForAccountChange(accountFieldsNamed(req.body)));
     const change = bodyWithValuesOf(requests.accountChange, req, givenFieldProblems);
-    const revision = expectedRevision(req);
+    const revision = await expectedRevision(req, () => accountNamed(req.params.name));
     const { maxUnbindsPerDay, releaseAfterSilentSeconds, ...settings } = change;
     const policy = {
       ...(maxUnbindsPerDay === undefined ? {} : { maxUnbindsPerDay }),
