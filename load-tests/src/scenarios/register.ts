@@ -88,9 +88,11 @@ export async function measureRegister(
         },
         { api: harness.api.pid, ...alongside },
       );
-    harness.log(`${label}: warming up bcrypt (cost ${ceiling.cost}) and the API (${durations.warmupSeconds} s each)`);
+    harness.log(
+      `${label}: warming up bcrypt (cost ${ceiling.cost}, ${durations.warmupSeconds} s) and the API (${durations.registerWarmupSeconds} s)`,
+    );
     await compare(durations.warmupSeconds);
-    await run(durations.warmupSeconds);
+    await run(durations.registerWarmupSeconds);
     const pairs: RegisterPair[] = [];
     for (let pair = 1; pair <= durations.pairs; pair++) {
       const bcrypt = await compare(durations.runSeconds);
