@@ -34,15 +34,19 @@ describe('an account whose stored settings do not parse', function () {
   });
 
   const cases = [
-    { column: 'allowed_ips', value: ['10.0.0.0/33'], shown: '10.0.0.0/33' },
-    { column: 'allowed_domains', value: ['*.exa mple.com'], shown: '*.exa mple.com' },
-    { column: 'allowed_app_names', value: [''], shown: 'allowed-app-names' },
+    { column: 'allowed_ips', stored: JSON.stringify(['10.0.0.0/33']), shown: '10.0.0.0/33' },
+    { column: 'allowed_domains', stored: JSON.stringify(['*.exa mple.com']), shown: '*.exa mple.com' },
+    { column: 'allowed_app_names', stored: JSON.stringify(['']), shown: 'allowed-app-names' },
+    // Values that are not even JSON lists, as a hand edit leaves them.
+    { column: 'allowed_ips', stored: '10.0.0.0/8', shown: 'allowed_ips: not a JSON list of strings: "10.0.0.0/8"' },
+    { column: 'allowed_domains', stored: '{"a":1}', shown: 'allowed_domains: not a JSON list of strings' },
+    { column: 'allowed_app_names', stored: '"webroot"', shown: 'allowed_app_names: not a JSON list of strings: "\\"webroot\\""' },
   ] as const;
 
-  for (const { column, value, shown } of cases) {
-    it(`answers the fallback cause for an unreadable ${column}, and logs which account and value`, async function () {
+  for (const { column, stored, shown } of cases) {
+    it(`answers the fallback cause for an unreadable ${column} (${stored}), and logs which account and value`, async function () {
       const account = await api.createAccount({ allowedIps: ['203.0.113.0/24'] });
-      await db.query(`UPDATE accounts SET ${column} = ? WHERE id = ?`, [JSON.stringify(value), account.id]);
+      await db.query(`UPDATE accounts SET ${column} = ? WHERE id = ?`, [stored, account.id]);
       logged.length = 0;
       expectFallback(
         await request(api.app)
@@ -50,7 +54,7 @@ describe('an account whose stored settings do not parse', function () {
           .send(registrationBody(account, 1, { node: () => ({ ip: '198.51.100.9' }) })),
         500,
       );
-      const line = logged.join('');
+      const line = logged.map((entry) => (JSON.parse(entry) as { err?: { message?: string } }).err?.message ?? '').join('\n');
       assert.match(line, new RegExp(`account ${account.id} has stored settings`));
       assert.ok(line.includes(shown), line);
       const [[row]] = await db.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM bindings WHERE account_id = ?', [account.id]);

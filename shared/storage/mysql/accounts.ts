@@ -15,7 +15,13 @@ import { execute, inTransaction, selectRows, type Pool } from './pool';
 import { recordEvent } from './webhook-events';
 
 const stringList = z.string().transform((text, ctx) => {
-  const parsed = z.array(z.string()).safeParse(JSON.parse(text));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = z.array(z.string()).safeParse(json);
   if (!parsed.success) {
     ctx.addIssue({ code: 'custom', message: 'not a JSON list of strings' });
     return z.NEVER;
@@ -82,9 +88,28 @@ function storedSettings(r: z.infer<typeof accountRow>): AccountSettings {
   };
 }
 
-/** Parses a row selected with ACCOUNT_COLUMNS; other columns of the row are ignored. */
+/** A stored column's value as a problem may show it: never the password's hash. */
+function shownValue(row: unknown, column: PropertyKey | undefined): string {
+  if (column === 'password_hash') return '(not shown)';
+  const value = typeof row === 'object' && row !== null && column !== undefined ? (row as Record<PropertyKey, unknown>)[column] : undefined;
+  return value === undefined ? '(absent)' : JSON.stringify(value);
+}
+
+/**
+ * Parses a row selected with ACCOUNT_COLUMNS; other columns of the row are
+ * ignored. A column that does not parse is StoredAccountInvalid too, naming
+ * the column and its value.
+ */
 export function toAccountRecord(row: unknown): AccountRecord {
-  const r = accountRow.parse(row);
+  const parsed = accountRow.safeParse(row);
+  if (!parsed.success) {
+    const id = Number((row as { id?: unknown } | null)?.id);
+    throw new StoredAccountInvalid(
+      id,
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}: ${shownValue(row, issue.path[0])}`),
+    );
+  }
+  const r = parsed.data;
   const check = checkAccountSettings(storedSettings(r));
   if (!check.ok) throw new StoredAccountInvalid(r.id, check.problems);
   const { settings } = check;
