@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { AnsweredCauses } from '#shared/domain/attempt';
 import { FALLBACK_CAUSE, NODE_CAUSES, OVERALL_CAUSES } from '#shared/domain/causes';
-import type { NodeRefusal, Outcome, Refused } from '#shared/domain/outcome';
+import { shownNodes, type Outcome, type Refused } from '#shared/domain/outcome';
 
 /**
  * The one place where outcomes become HTTP: status codes, the contract's body
@@ -20,11 +19,6 @@ function refusalStatus(refused: Refused): number {
   if (first) return OVERALL_CAUSES[first.code].status;
   const isStoreFailure = refused.nodes.some((node) => node.causes.some((code) => NODE_CAUSES[code].isStoreFailure));
   return isStoreFailure ? 503 : 409;
-}
-
-/** Display rule 2: with any overall cause, only overall causes are shown. */
-function shownNodes(refused: Refused): NodeRefusal[] {
-  return refused.overall.length > 0 ? [] : refused.nodes;
 }
 
 function refusalAnswer(refused: Refused): HttpAnswer {
@@ -72,42 +66,6 @@ export function answerFor<Body>(outcome: Outcome<Body>): HttpAnswer {
       const answer = fallbackAnswer(429, { 'Retry-After': String(outcome.retryAfterSeconds) });
       return outcome.isDryRun ? markedDryRun(answer) : answer;
     }
-  }
-}
-
-/** What the fallback answer (HTTP 500, 429) tells a node, as codes. */
-export const FALLBACK_ANSWERED: Readonly<AnsweredCauses> = Object.freeze({ result: 'failure', overall: [FALLBACK_CAUSE.code], nodes: [] });
-
-/** The success body of a route that keeps attempts: it names its nodes. */
-export interface NamedNodesBody {
-  nodes: ReadonlyArray<{ nodeId: string; machineCode: string }>;
-}
-
-/**
- * The codes an outcome's answer tells the node, for the attempts support
- * reads (shared/domain/attempt.ts). A success keeps only its nodes' names:
- * nothing else of its body (tokens) is copied.
- */
-export function answeredCauses(outcome: Outcome<NamedNodesBody>): AnsweredCauses {
-  switch (outcome.kind) {
-    case 'succeeded':
-      return {
-        result: 'success',
-        overall: [],
-        nodes: outcome.body.nodes.map(({ nodeId, machineCode }) => ({ nodeId, machineCode, causes: [] })),
-      };
-    case 'refused':
-      return {
-        result: 'failure',
-        overall: outcome.overall.map((cause) => cause.code),
-        nodes: shownNodes(outcome).map(({ nodeId, machineCode, causes }) => ({
-          nodeId: nodeId ?? null,
-          machineCode: machineCode ?? null,
-          causes,
-        })),
-      };
-    case 'throttled':
-      return FALLBACK_ANSWERED;
   }
 }
 
