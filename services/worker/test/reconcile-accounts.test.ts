@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
 import { PENDING_TTL_SECONDS } from '#shared/storage/binding-store';
+import { SILENT_LAST_SEEN_SECONDS } from '#shared/domain/silent-release';
 import { bindingDigest } from '#shared/storage/mysql/ledger-summaries';
 import { decodeBindingRecord, encodeBindingRecord } from '#shared/storage/redis/binding-record';
 import { accountIdOfStateKey, accountKeys, walkStateKey } from '#shared/storage/redis/keys';
@@ -71,6 +72,22 @@ describe('reconcile-accounts job', function () {
       expectNodeCauses(await verifyNode(api, released), 409, { [released.machineCode]: ['NOT_BOUND'] });
       assert.equal((await verifyNode(api, kept)).status, 200, 'the node still bound keeps its token across the reload');
       assert.deepEqual(await pair.worker.redis.hkeys(keysOf(account).bindings), [kept.machineCode]);
+    });
+
+    it('invalidates a copy loaded before the silent-seat release was set, so heartbeats record last-seen as often as it needs', async function () {
+      const { api, worker } = pair;
+      const account = await api.createAccount();
+      const [node] = await bindNodes(api, account, 1);
+      assert.ok(node);
+      assert.equal(await worker.redis.hget(keysOf(account).state, 'lastSeenEvery'), '0');
+      // A staff change committed in MySQL whose Redis invalidation failed.
+      await db.query('UPDATE accounts SET release_after_silent_seconds = 60 WHERE id = ?', [account.id]);
+
+      const runs = await reconcilePass(worker.reconcile);
+
+      assert.deepEqual(mismatchesOf(runs, account.id), [['last-seen-every']]);
+      assert.equal((await verifyNode(api, node)).status, 200);
+      assert.equal(await worker.redis.hget(keysOf(account).state, 'lastSeenEvery'), String(SILENT_LAST_SEEN_SECONDS));
     });
 
     it('invalidates an account whose bindings differ at the same count (digest differs)', async function () {
@@ -280,6 +297,7 @@ describe('reconcile-accounts job', function () {
         revision: 7,
         status: 'active',
         expiresAt: '2099-12-31',
+        lastSeenEverySeconds: 0,
         bindingCount: Object.keys(nonces).length,
         bindings: { kind: 'list', nonces: new Map(Object.entries(nonces)) },
         ...overrides,
@@ -292,6 +310,7 @@ describe('reconcile-accounts job', function () {
         status: 'active',
         expiresAt: '2099-12-31',
         revision: 7,
+        lastSeenEvery: 0,
         bindingCount: Object.keys(bindings).length,
         bindings: new Map(Object.entries(bindings)),
         pending: new Map(Object.entries(pending).map(([code, [nonce, sinceSeconds]]) => [code, { nonce, sinceSeconds }])),
@@ -302,6 +321,7 @@ describe('reconcile-accounts job', function () {
       const cases: Array<[string, LedgerView, RedisCopy, string[]]> = [
         ['same bindings', ledger({ a: 'n1', b: 'n2' }), copy({ a: 'n1', b: 'n2' }), []],
         ['status and expiry', ledger({}, { status: 'frozen', expiresAt: '2020-01-01' }), copy({}), ['status', 'expires-at']],
+        ['silent release set since the copy loaded', ledger({}, { lastSeenEverySeconds: 15 }), copy({}), ['last-seen-every']],
         ['Redis holds a binding the ledger lacks', ledger({ a: 'n1' }), copy({ a: 'n1', b: 'n2' }), ['binding-count']],
         ['committed, still a live reservation', ledger({ a: 'n1', b: 'n2' }), copy({ a: 'n1' }, { b: ['n2', live] }), []],
         ['committed, reservation dead', ledger({ a: 'n1', b: 'n2' }), copy({ a: 'n1' }, { b: ['n2', dead] }), ['binding-count']],

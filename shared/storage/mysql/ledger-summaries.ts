@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { lastSeenEverySeconds } from '#shared/domain/silent-release';
 import { selectRows, type Pool } from './pool';
 
 /**
@@ -25,6 +26,8 @@ export interface LedgerSummary {
   status: string;
   expiresAt: string;
   bindingCount: number;
+  /** What heartbeats of the account's copy must record last-seen within (lastSeenEverySeconds). */
+  lastSeenEverySeconds: number;
   /** Present when asked for with `withDigest`. */
   digest: bigint | null;
 }
@@ -44,6 +47,7 @@ const summaryRow = z.object({
   status: z.string(),
   expires_at: z.string(),
   binding_count: z.coerce.number().int().nonnegative(),
+  release_after_silent_seconds: z.coerce.number().int().nullable(),
   digest: z
     .string()
     .regex(/^\d{1,20}$/)
@@ -57,7 +61,7 @@ export function createLedgerSummaries(pool: Pool): LedgerSummaries {
     async summarize(accountId, { withDigest }) {
       const [row] = await selectRows(
         pool,
-        `SELECT a.revision, a.status, a.expires_at,
+        `SELECT a.revision, a.status, a.expires_at, a.release_after_silent_seconds,
            (SELECT COUNT(*) FROM bindings b WHERE b.account_id = a.id) AS binding_count,
            ${withDigest ? DIGEST_SQL : 'NULL'} AS digest
          FROM accounts a WHERE a.id = ?`,
@@ -70,6 +74,7 @@ export function createLedgerSummaries(pool: Pool): LedgerSummaries {
         status: r.status,
         expiresAt: r.expires_at,
         bindingCount: r.binding_count,
+        lastSeenEverySeconds: lastSeenEverySeconds(r.release_after_silent_seconds),
         digest: r.digest === null ? null : BigInt(r.digest),
       };
     },

@@ -24,6 +24,8 @@ export interface RedisCopy {
   status: string;
   expiresAt: string;
   revision: number | null;
+  /** The copy's `lastSeenEvery` (seconds; 0: the service's own interval), as heartbeats read it. */
+  lastSeenEvery: number;
   /** HLEN of the bindings hash, in the same atomic read as everything else here. */
   bindingCount: number;
   /** machineCode -> nonce; null unless read `withBindings`. */
@@ -108,7 +110,11 @@ export function createLoadedAccounts(redis: RedisClient, prefix: string): Loaded
 
     async read(accountId, { withBindings }) {
       const keys = accountKeys(prefix, accountId);
-      const transaction = redis.multi().hmget(keys.state, 'status', 'expiresAt', 'revision').hlen(keys.bindings).hgetall(keys.pending);
+      const transaction = redis
+        .multi()
+        .hmget(keys.state, 'status', 'expiresAt', 'revision', 'lastSeenEvery')
+        .hlen(keys.bindings)
+        .hgetall(keys.pending);
       if (withBindings) transaction.hgetall(keys.bindings);
       const replies = await guardStore('redis', () => transaction.exec());
       if (!replies) return unexpected('MULTI', replies);
@@ -118,9 +124,9 @@ export function createLoadedAccounts(redis: RedisClient, prefix: string): Loaded
       });
       const [stateReply, lengthReply, pendingReply, bindingsReply] = results;
 
-      const state = z.tuple([stringOrNull, stringOrNull, stringOrNull]).safeParse(stateReply);
+      const state = z.tuple([stringOrNull, stringOrNull, stringOrNull, stringOrNull]).safeParse(stateReply);
       if (!state.success) return unexpected('HMGET state', stateReply);
-      const [status, expiresAt, revision] = state.data;
+      const [status, expiresAt, revision, lastSeenEvery] = state.data;
       // Only the state hash marks an account loaded; a field missing from it is a difference, not an absence.
       if (status === null && expiresAt === null && revision === null) return null;
 
@@ -139,6 +145,8 @@ export function createLoadedAccounts(redis: RedisClient, prefix: string): Loaded
         status: status ?? '',
         expiresAt: expiresAt ?? '',
         revision: revision === null || !/^\d+$/.test(revision) ? null : Number(revision),
+        // As verify-binding.lua reads it: anything but a number is the service's own interval.
+        lastSeenEvery: Number(lastSeenEvery) || 0,
         bindingCount: lengthReply,
         bindings,
         pending: reservationsOf(pending.data),

@@ -23,7 +23,8 @@ import type { LoadedAccounts, RedisCopy } from '#shared/storage/redis/loaded-acc
  * walk (loaded accounts / maxAccounts runs, one run per interval).
  *
  * What it compares, cheapest first, for each account loaded in Redis:
- * 1. status and expiresAt, and the binding count, against one MySQL statement
+ * 1. status, expiresAt and how often heartbeats record last-seen (the
+ *    silent-seat release's interval), and the binding count, against one MySQL statement
  *    (the account row plus an index count);
  * 2. for accounts up to `maxComparedBindings`, the set of (machine code,
  *    nonce): a 64-bit digest MySQL aggregates in one row, against the same
@@ -97,7 +98,7 @@ export const RECONCILE_DEFAULTS = {
 /** Store failures in one run after which the stores are taken to be down and the run stops. */
 const MAX_FAILURES_PER_RUN = 5;
 
-export const MISMATCH_REASONS = ['account-missing', 'status', 'expires-at', 'binding-count', 'binding-set'] as const;
+export const MISMATCH_REASONS = ['account-missing', 'status', 'expires-at', 'last-seen-every', 'binding-count', 'binding-set'] as const;
 export type MismatchReason = (typeof MISMATCH_REASONS)[number];
 export type CheckResult = 'in-step' | 'mismatch' | 'busy' | 'gone' | 'failed';
 
@@ -138,6 +139,8 @@ export function differences(ledger: LedgerView, copy: RedisCopy, nowSeconds: num
   const found: MismatchReason[] = [];
   if (copy.status !== ledger.status) found.push('status');
   if (copy.expiresAt !== ledger.expiresAt) found.push('expires-at');
+  // A copy loaded before staff set releaseAfterSilentSeconds records last-seen too seldom for the release to be exact.
+  if (copy.lastSeenEvery !== ledger.lastSeenEverySeconds) found.push('last-seen-every');
   const live = liveReservations(copy, nowSeconds);
   // Redis may hold fewer bindings than the ledger only by committed registrations not yet moved out of `pending`.
   if (ledger.bindingCount < copy.bindingCount || ledger.bindingCount > copy.bindingCount + live.size) {
@@ -163,6 +166,7 @@ async function readLedgerList(deps: ReconcileDeps, accountId: number): Promise<L
     revision: snapshot.revision,
     status: snapshot.status,
     expiresAt: snapshot.expiresAt,
+    lastSeenEverySeconds: snapshot.lastSeenEverySeconds,
     bindingCount: snapshot.bindings.length,
     bindings: { kind: 'list', nonces: new Map(snapshot.bindings.map((binding) => [binding.machineCode, binding.nonce])) },
   };
