@@ -86,6 +86,32 @@ describe('POST /v1/registrations with "dryRun": true', function () {
     assert.deepEqual(real.body, answer, 'the real call answers what the dry run did');
   });
 
+  it('answers every range cause a node has, as the real call does', async function () {
+    const account = await api.createAccount({
+      allowedIps: ['198.51.100.0/24'],
+      allowedDomains: ['*.acme.example'],
+      allowedAppNames: ['webroot'],
+    });
+    const body = registrationBody(account, 3, {
+      node: (index) =>
+        [
+          { ip: '203.0.113.9', domain: 'report.other.example', appName: 'reports' },
+          { ip: '198.51.100.2', domain: 'report.other.example', appName: 'webroot' },
+          { ip: '198.51.100.3', domain: 'report.acme.example', appName: 'reports' },
+        ][index] ?? {},
+    });
+    const response = await dryRun(body);
+    expectNodeCauses(response, 409, {
+      'node-1': ['IP_NOT_ALLOWED', 'DOMAIN_NOT_ALLOWED', 'APP_NAME_NOT_ALLOWED'],
+      'node-2': ['DOMAIN_NOT_ALLOWED'],
+      'node-3': ['APP_NAME_NOT_ALLOWED'],
+    });
+    const { dryRun: isDryRun, ...answer } = response.body as { dryRun?: boolean };
+    assert.equal(isDryRun, true);
+    assert.deepEqual((await register(body)).body, answer, 'the real call answers what the dry run did');
+    assert.equal(await ledgerCount(account), 0);
+  });
+
   it('refuses a dryRun that is not a boolean as INCORRECT_DATA_FORMAT', async function () {
     const account = await api.createAccount();
     for (const value of ['true', 1, null, {}]) {

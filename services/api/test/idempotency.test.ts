@@ -157,6 +157,24 @@ describe('Idempotency-Key (contract v1.1)', function () {
       assert.equal(await ledgerCount(account), 1);
     });
 
+    it('holds a claim for 120 s and an answer for 24 h; once that has expired, the key runs again', async function () {
+      const account = await api.createAccount();
+      const body = registrationBody(account, 1);
+      const key = randomName('key');
+      const stored = idempotencyKey(api.config.redisKeyPrefix, { path: '/v1/registrations', account: account.name, key });
+      const first = await holdInFlight(account, body, key);
+      const claimTtl = await api.deps.redis.ttl(stored);
+      assert.ok(claimTtl > 100 && claimTtl <= 120, String(claimTtl));
+      assert.equal((await first.open()).status, 200);
+      const keptTtl = await api.deps.redis.ttl(stored);
+      assert.ok(keptTtl > 86_300 && keptTtl <= 86_400, String(keptTtl));
+      await api.deps.redis.del(stored);
+      const again = await register(registrationBody(account, 1, { prefix: 'later' }), key);
+      assert.equal(again.status, 200);
+      assert.equal(again.headers['idempotent-replayed'], undefined);
+      assert.equal(await ledgerCount(account), 2);
+    });
+
     it("marks a dry run's 409 and 422 as a dry run, as every answer it gets", async function () {
       const account = await api.createAccount();
       const body = { ...registrationBody(account, 1), dryRun: true };
