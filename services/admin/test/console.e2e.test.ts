@@ -283,4 +283,39 @@ describe('the staff console in a browser', function () {
     assert.equal(await viewerPage.getByRole('button', { name: /^Release/ }).count(), 0, 'no release control');
     assert.deepEqual(problems, []);
   });
+
+  it('lets an admin add a staff member and create a token, and offers the operator its own tokens only', async function () {
+    const page = await openPage();
+    await logIn(page, await admin.createStaff('admin'));
+    await page.getByRole('link', { name: 'Staff', exact: true }).click();
+    await page.getByRole('heading', { name: 'Staff', exact: true }).waitFor();
+    const operator = { email: `e2e-op-${Date.now()}@vendor.example`, password: 'pw-e2e-operator' };
+    await page.getByLabel('Email', { exact: true }).fill(operator.email);
+    await page.getByLabel('Role', { exact: true }).selectOption('operator');
+    await page.getByLabel('Initial password').fill(operator.password);
+    await page.getByRole('button', { name: 'Add staff member' }).click();
+    await page.getByText(`${operator.email} can now sign in as operator.`).waitFor();
+    await page.getByText(operator.email).nth(1).waitFor();
+    await shot(page, '18-staff');
+
+    await page.getByRole('link', { name: 'API tokens' }).click();
+    await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('nightly export');
+    await page.getByLabel('Role', { exact: true }).selectOption('viewer');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.getByText('Token “nightly export” (viewer) created.').waitFor();
+    const token = await page.getByLabel('New token').inputValue();
+    const byToken = await fetch(`${adminServer.url}${API}/accounts`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(byToken.status, 200, 'the token shown works');
+    await shot(page, '19-tokens');
+
+    const operatorPage = await openPage();
+    await logIn(operatorPage, operator);
+    assert.equal(await operatorPage.getByRole('link', { name: 'Staff', exact: true }).count(), 0);
+    await operatorPage.getByRole('link', { name: 'API tokens' }).click();
+    await operatorPage.getByRole('heading', { name: 'API tokens' }).waitFor();
+    await operatorPage.getByText('No API tokens yet.').waitFor();
+    assert.equal(await operatorPage.getByText('nightly export').count(), 0, "another's token is not listed");
+    assert.deepEqual(problems, []);
+  });
 });
