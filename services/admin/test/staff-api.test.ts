@@ -90,16 +90,28 @@ describe('staff API', function () {
           .send({ status: 'frozen' });
       },
     },
-    {
-      name: 'PATCH /accounts/{name} version',
-      action: 'account.edit',
-      run: async (c) => {
-        const name = await newAccount();
-        return send(c, 'patch', `/accounts/${name}`)
-          .set('If-Match', `"${await editRevision(name)}"`)
-          .send({ version: '12.0' });
-      },
-    },
+    // Every field but status is an admin's, each on its own and mixed with status (refused whole).
+    ...Object.entries({
+      version: '12.0',
+      expiresAt: '2098-01-31',
+      maxRegistrations: 7,
+      allowedIps: ['203.0.113.0/24'],
+      allowedDomains: ['*.acme.example'],
+      allowedAppNames: ['webroot'],
+      maxUnbindsPerDay: 3,
+      releaseAfterSilentSeconds: 3600,
+    }).flatMap(([field, value]) =>
+      [false, true].map((withStatus) => ({
+        name: `PATCH /accounts/{name} ${field}${withStatus ? ' with status' : ''}`,
+        action: 'account.edit' as const,
+        run: async (c: Caller) => {
+          const name = await newAccount();
+          return send(c, 'patch', `/accounts/${name}`)
+            .set('If-Match', `"${await editRevision(name)}"`)
+            .send({ [field]: value, ...(withStatus ? { status: 'frozen' } : {}) });
+        },
+      })),
+    ),
     {
       name: 'POST /accounts/{name}/password',
       action: 'account.password',
@@ -150,6 +162,17 @@ describe('staff API', function () {
     },
     { name: 'GET /tokens', action: 'token.own', run: (c) => send(c, 'get', '/tokens') },
     { name: 'POST /tokens', action: 'token.own', run: (c) => send(c, 'post', '/tokens').send({ name: 'mine', role: 'viewer' }) },
+    {
+      name: 'DELETE /tokens/{id} (its own)',
+      action: 'token.own',
+      run: async (c) => {
+        // The caller's own token where it may make one; an admin's otherwise (a viewer is refused either way).
+        const maker = c.kind === 'session' && isAllowed(c.session.role, 'token.own') ? c : ({ kind: 'session', session: root } as const);
+        const made = await send(maker, 'post', '/tokens').send({ name: 'to revoke', role: 'viewer' });
+        assert.equal(made.status, 201, JSON.stringify(made.body));
+        return send(c, 'delete', `/tokens/${(made.body as { id: string }).id}`);
+      },
+    },
     { name: 'GET /webhooks', action: 'webhook.manage', run: (c) => send(c, 'get', '/webhooks') },
     {
       name: 'POST /webhooks',

@@ -26,6 +26,7 @@ export interface LoggedIn {
   agent: ReturnType<typeof request.agent>;
   csrfToken: string;
   email: string;
+  role: StaffRole;
 }
 
 export const API = '/admin/api/v1';
@@ -47,7 +48,8 @@ export async function startTestAdmin(overrides: Record<string, string> = {}): Pr
     const agent = request.agent(app);
     const answer = await agent.post(`${API}/sessions`).set('X-Forwarded-For', address).send(credentials);
     if (answer.status !== 200) throw new Error(`login failed: ${answer.status} ${JSON.stringify(answer.body)}`);
-    return { agent, csrfToken: (answer.body as { csrfToken: string }).csrfToken, email: credentials.email };
+    const { csrfToken, staff } = answer.body as { csrfToken: string; staff: { role: StaffRole } };
+    return { agent, csrfToken, email: credentials.email, role: staff.role };
   }
 
   return {
