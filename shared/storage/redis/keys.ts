@@ -149,6 +149,6 @@ export function staffSessionsKey(prefix: string, staffId: number): string {
  * account name reach Redis only hashed (length-prefixed, like the throttle's).
  */
 export function idempotencyKey(prefix: string, scope: { path: string; account: string; key: string }): string {
-  // One key per claim, tagged by itself: claims spread over the cluster's slots.
-  return `${prefix}{idem:${opaquePart(scope.path, scope.account, scope.key)}}`;
+  // Tagged by the account name, as the claim comes before the login that would name the account's id.
+  return `${prefix}{idem:${opaquePart(scope.account)}}:${opaquePart(scope.path, scope.key)}`;
 }
