@@ -152,6 +152,15 @@ export function createBindingStore(deps: {
     return error;
   }
 
+  /**
+   * A store failure this store recovers from (the ledger answers instead, or
+   * a lease is signed again next time): counted and logged like any, and
+   * not thrown. Anything else is a bug and goes on up.
+   */
+  function recoverFrom(error: unknown, operation: Operation, keys: AccountKeys): void {
+    counted(error, operation, keys);
+  }
+
   /** Best effort: when even this fails, Redis is down and will be reloaded once its state is dropped or lost. */
   async function forget(keys: AccountKeys, revision = 0): Promise<void> {
     await scripts.invalidateAccount(keys, revision).catch((error: unknown) => {
@@ -358,7 +367,7 @@ export function createBindingStore(deps: {
     try {
       await scripts.rememberGone(keys, { machineCode: input.machineCode, nonce: input.nonce });
     } catch (error) {
-      counted(error, 'verify', keys);
+      recoverFrom(error, 'verify', keys);
     }
     return confirmed;
   }
@@ -370,7 +379,7 @@ export function createBindingStore(deps: {
       try {
         reply = await scripts.verifyBinding(keys, input);
       } catch (error) {
-        counted(error, 'verify', keys);
+        recoverFrom(error, 'verify', keys);
         return verifyInLedger(input.accountId, input.machineCode, input.nonce);
       }
       if (reply.kind === 'BOUND') {
@@ -383,7 +392,7 @@ export function createBindingStore(deps: {
       try {
         refilled = await refill(input.accountId, keys);
       } catch (error) {
-        counted(error, 'load', keys);
+        recoverFrom(error, 'load', keys);
         return verifyInLedger(input.accountId, input.machineCode, input.nonce);
       }
       if (refilled === 'missing') return { kind: 'not-bound' };
@@ -402,7 +411,7 @@ export function createBindingStore(deps: {
       try {
         await scripts.keepLeases(keys, leases);
       } catch (error) {
-        counted(error, 'keep-leases', keys);
+        recoverFrom(error, 'keep-leases', keys);
       }
     },
     invalidate: (accountId, revision) => scripts.invalidateAccount(keysOf(accountId), revision),
