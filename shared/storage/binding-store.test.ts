@@ -8,7 +8,7 @@ import { createBindingStore, type BindingStore, type NodeToBind } from './bindin
 import { StoreFailure } from './errors';
 import { createBindings, type Bindings } from './mysql/bindings';
 import { accountKeys } from './redis/keys';
-import { createScripts } from './redis/scripts';
+import { createScripts, type Scripts } from './redis/scripts';
 
 /**
  * The binding store's branches, each reached on purpose over real Redis and
@@ -29,11 +29,16 @@ describe('binding store', function () {
     await api.close();
   });
 
-  function storeWith(override: (real: Bindings) => Partial<Bindings> = () => ({})): { store: BindingStore; metrics: Metrics } {
+  /** The store over the real stores, with the calls `override` and `overrideScripts` name put in their place. */
+  function storeWith(
+    override: (real: Bindings) => Partial<Bindings> = () => ({}),
+    overrideScripts: (real: Scripts) => Partial<Scripts> = () => ({}),
+  ): { store: BindingStore; metrics: Metrics } {
     const real = createBindings(api.deps.pool);
+    const realScripts = createScripts(api.deps.redis);
     const metrics = createMetrics();
     const store = createBindingStore({
-      scripts: createScripts(api.deps.redis),
+      scripts: { ...realScripts, ...overrideScripts(realScripts) },
       bindings: { ...real, ...override(real) },
       keyPrefix: api.config.redisKeyPrefix,
       metrics,
@@ -189,6 +194,97 @@ describe('binding store', function () {
     assert.equal(again.kind, 'bound');
     assert.equal(await api.deps.redis.hexists(keysOf(account).state, 'gone:a'), 0, 'a new binding of the machine clears its note');
     assert.equal((await heartbeat(again.nonces[0] as string)).kind, 'bound');
+  });
+
+  const redisDown = () => Promise.reject(new StoreFailure('redis', 'connection refused'));
+  const failuresOf = async (metrics: Metrics, operation: string) =>
+    (await metrics.storeFailures.get()).values.find((value) => value.labels.operation === operation)?.value ?? 0;
+  const heartbeatOf = (store: BindingStore, account: TestAccount, machineCode: string, nonce: string) =>
+    store.verify({ accountId: account.id, machineCode, nonce, nowSeconds: Math.floor(Date.now() / 1000), lastSeenIntervalSeconds: 600 });
+
+  it('throws a Redis failure of the seat script, binding nothing and dropping the account so it reloads', async function () {
+    const account = await api.createAccount();
+    const { store: warm } = storeWith();
+    await warm.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });
+    assert.equal(await api.deps.redis.exists(keysOf(account).state), 1);
+    const { store, metrics } = storeWith(undefined, () => ({ bindNodes: redisDown }));
+    await assert.rejects(
+      store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('b')] }),
+      (error: unknown) => error instanceof StoreFailure && error.store === 'redis',
+    );
+    assert.deepEqual(Object.keys(await ledgerNonces(account)), ['a']);
+    assert.equal(await api.deps.redis.exists(keysOf(account).state), 0, 'dropped');
+    assert.equal(await failuresOf(metrics, 'bind'), 1);
+  });
+
+  it('throws a Redis failure of the refill, binding nothing', async function () {
+    const account = await api.createAccount();
+    const { store, metrics } = storeWith(undefined, () => ({ loadAccount: redisDown }));
+    await assert.rejects(store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] }), StoreFailure);
+    assert.deepEqual(await ledgerNonces(account), {});
+    assert.equal(await failuresOf(metrics, 'load'), 1);
+  });
+
+  it('answers bound when settling in Redis fails after the commit, and drops the account so the next request reloads it', async function () {
+    const account = await api.createAccount();
+    const { store } = storeWith(undefined, () => ({ commitBindings: redisDown }));
+    const result = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });
+    assert.equal(result.kind, 'bound');
+    assert.deepEqual(Object.values(await ledgerNonces(account)), result.nonces);
+    assert.equal(await api.deps.redis.exists(keysOf(account).state), 0);
+    const { store: next } = storeWith();
+    assert.equal((await heartbeatOf(next, account, 'a', result.nonces[0] as string)).kind, 'bound', 'reloaded from the ledger');
+  });
+
+  it("reads the ledger back when the ledger's own decision lost its answer after committing", async function () {
+    const account = await api.createAccount();
+    await api.deps.redis.set(keysOf(account).floor, '1000000000000');
+    let lost = false;
+    const { store, metrics } = storeWith((real) => ({
+      async decideRegistration(...args) {
+        const decided = await real.decideRegistration(...args);
+        if (!lost) {
+          lost = true;
+          throw new StoreFailure('mysql', 'connection lost after COMMIT');
+        }
+        return decided;
+      },
+    }));
+    const result = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a'), node('b')] });
+    assert.equal(result.kind, 'bound');
+    const held = await ledgerNonces(account);
+    assert.deepEqual(result.nonces, [held.a, held.b]);
+    assert.equal(await ledgerDecisions(metrics), 1, 'the read-back is not counted as another decision');
+  });
+
+  it('answers a heartbeat from the ledger when Redis fails, and when Redis says not bound but the ledger holds it', async function () {
+    const account = await api.createAccount();
+    const { store: warm } = storeWith();
+    const bound = await warm.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });
+    assert.equal(bound.kind, 'bound');
+    const nonce = bound.nonces[0] as string;
+    const { store: down, metrics } = storeWith(undefined, () => ({ verifyBinding: redisDown }));
+    const fromLedger = await heartbeatOf(down, account, 'a', nonce);
+    assert.equal(fromLedger.kind, 'bound');
+    assert.equal(fromLedger.isLastSeenRecorded, true);
+    assert.equal(await failuresOf(metrics, 'verify'), 1);
+
+    // Redis lost the binding alone: the ledger confirms it, and the account is dropped to reload.
+    await api.deps.redis.hdel(keysOf(account).bindings, 'a');
+    assert.equal((await heartbeatOf(warm, account, 'a', nonce)).kind, 'bound');
+    assert.equal(await api.deps.redis.exists(keysOf(account).state), 0);
+    assert.equal((await heartbeatOf(warm, account, 'a', nonce)).kind, 'bound', 'and after the reload');
+    assert.equal(await api.deps.redis.hexists(keysOf(account).bindings, 'a'), 1);
+  });
+
+  it('rolls the unbinding back in the ledger when Redis fails under it', async function () {
+    const account = await api.createAccount();
+    const { store: warm } = storeWith();
+    await warm.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a'), node('b')] });
+    const { store, metrics } = storeWith(undefined, () => ({ unbindNodes: redisDown }));
+    await assert.rejects(store.unbind(account.id, ['a']), (error: unknown) => error instanceof StoreFailure && error.store === 'redis');
+    assert.deepEqual(Object.keys(await ledgerNonces(account)), ['a', 'b'], 'both still bound');
+    assert.equal(await failuresOf(metrics, 'unbind'), 1);
   });
 
   it('keeps a lease beside its binding for every process, and drops it with the binding', async function () {
