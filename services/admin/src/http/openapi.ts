@@ -166,7 +166,9 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   '/webhooks/{id}/deliveries/{eventId}/retry': {
     post: { summary: 'One more attempt now, whatever the status', ok: { status: 202 }, errors: [...COMMON, 'NOT_FOUND'] },
   },
-  '/openapi.json': { get: { summary: 'This document', ok: { status: 200, description: 'OpenAPI 3.1' }, errors: ['INTERNAL'] } },
+  '/openapi.json': {
+    get: { summary: 'This document', ok: { status: 200, description: 'OpenAPI 3.1' }, errors: ['UNAUTHENTICATED', 'INTERNAL'] },
+  },
 };
 
 function parametersOf(path: string, query: z.ZodObject | undefined) {

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { Express } from 'express';
+import express, { type Express } from 'express';
 import request from 'supertest';
 import type { StaffRole } from '#shared/domain/staff';
 import { testConfig } from '#shared/testing/test-environment';
 import { buildAdminApp } from '../../src/app';
 import { createStaffMember } from '../../src/commands/staff';
 import { createAdminServiceDeps, type AdminServiceDeps } from '../../src/server-deps';
+import { openApiChecks } from './admin-openapi';
 
 /**
  * A staff service over this run's real stores, with a clock the test moves,
@@ -34,7 +35,9 @@ export const API = '/admin/api/v1';
 export async function startTestAdmin(overrides: Record<string, string> = {}): Promise<TestAdmin> {
   const clock = { nowMs: Date.now() };
   const deps = await createAdminServiceDeps(testConfig({ TRUST_PROXY: 'loopback', ...overrides }), { now: () => clock.nowMs });
-  const app = buildAdminApp(deps);
+  // Every answer of every test is checked against the served OpenAPI document; close() fails on a problem.
+  const openApiProblems: string[] = [];
+  const app = express().use(openApiChecks(openApiProblems)).use(buildAdminApp(deps));
 
   async function createStaff(role: StaffRole) {
     const email = `${role}-${randomBytes(5).toString('hex')}@vendor.example`;
@@ -68,7 +71,11 @@ export async function startTestAdmin(overrides: Record<string, string> = {}): Pr
       if (answer.status !== 201) throw new Error(`token failed: ${answer.status} ${JSON.stringify(answer.body)}`);
       return (answer.body as { token: string }).token;
     },
-    close: () => deps.close(),
+    async close() {
+      await deps.close();
+      if (openApiProblems.length > 0)
+        throw new Error(`answers the OpenAPI document does not describe:\n${[...new Set(openApiProblems)].join('\n')}`);
+    },
   };
 
   async function staffAgentOf(role: StaffRole) {
