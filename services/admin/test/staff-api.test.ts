@@ -591,15 +591,15 @@ describe('staff API', function () {
   });
 
   describe('what it accepts, it keeps whole', function () {
+    /** A PATCH of the account by `caller` against its current revision. */
+    const patchAt = async (caller: Caller, name: string, body: object, headers: Record<string, string> = {}) =>
+      send(caller, 'patch', `/accounts/${name}`)
+        .set({ ...headers, 'If-Match': `"${await editRevision(name)}"` })
+        .send(body);
     it('records a change made with the longest request id, by a token with the longest name and by the longest email', async function () {
       const name = await newAccount();
       const requestId = 'q'.repeat(128);
-      const patched = await root.agent
-        .patch(`${API}/accounts/${name}`)
-        .set('X-CSRF-Token', root.csrfToken)
-        .set('X-Request-Id', requestId)
-        .set('If-Match', `"${await editRevision(name)}"`)
-        .send({ maxRegistrations: 6 });
+      const patched = await patchAt({ kind: 'session', session: root }, name, { maxRegistrations: 6 }, { 'X-Request-Id': requestId });
       assert.equal(patched.status, 200, JSON.stringify(patched.body));
       const [byRequest] = (await db.query<mysql.RowDataPacket[]>('SELECT actor FROM audit_log WHERE request_id = ?', [requestId]))[0];
       assert.equal(byRequest?.actor, root.email);
@@ -607,11 +607,7 @@ describe('staff API', function () {
       const tokenName = 'n'.repeat(128);
       const created = await root.agent.post(`${API}/tokens`).set('X-CSRF-Token', root.csrfToken).send({ name: tokenName, role: 'admin' });
       assert.equal(created.status, 201, JSON.stringify(created.body));
-      const byToken = await request(admin.app)
-        .patch(`${API}/accounts/${name}`)
-        .set('Authorization', `Bearer ${(created.body as { token: string }).token}`)
-        .set('If-Match', `"${await editRevision(name)}"`)
-        .send({ maxRegistrations: 7 });
+      const byToken = await patchAt({ kind: 'token', token: (created.body as { token: string }).token }, name, { maxRegistrations: 7 });
       assert.equal(byToken.status, 200, JSON.stringify(byToken.body));
       assert.equal(await auditCountBy(`token:${tokenName}`), 1);
 
@@ -624,11 +620,7 @@ describe('staff API', function () {
         .send({ email, role: 'admin', password });
       assert.equal(staffCreated.status, 201, JSON.stringify(staffCreated.body));
       const longest = await admin.logIn({ email, password });
-      const byEmail = await longest.agent
-        .patch(`${API}/accounts/${name}`)
-        .set('X-CSRF-Token', longest.csrfToken)
-        .set('If-Match', `"${await editRevision(name)}"`)
-        .send({ maxRegistrations: 8 });
+      const byEmail = await patchAt({ kind: 'session', session: longest }, name, { maxRegistrations: 8 });
       assert.equal(byEmail.status, 200, JSON.stringify(byEmail.body));
       assert.equal(await auditCountBy(email), 1);
     });
@@ -636,19 +628,11 @@ describe('staff API', function () {
     it('keeps range lists up to their limit, well past 64 KiB, and refuses a longer one as a field problem', async function () {
       const name = await newAccount();
       const domains = Array.from({ length: 1000 }, (_, i) => `${'h'.repeat(58)}-${i}.${'k'.repeat(30)}.example`);
-      const patched = await root.agent
-        .patch(`${API}/accounts/${name}`)
-        .set('X-CSRF-Token', root.csrfToken)
-        .set('If-Match', `"${await editRevision(name)}"`)
-        .send({ allowedDomains: domains });
+      const patched = await patchAt({ kind: 'session', session: root }, name, { allowedDomains: domains });
       assert.equal(patched.status, 200, JSON.stringify(patched.body).slice(0, 500));
       const shown = (await root.agent.get(`${API}/accounts/${name}`)).body as { allowedDomains: string[] };
       assert.deepEqual(shown.allowedDomains, domains);
-      const longer = await root.agent
-        .patch(`${API}/accounts/${name}`)
-        .set('X-CSRF-Token', root.csrfToken)
-        .set('If-Match', `"${await editRevision(name)}"`)
-        .send({ allowedDomains: [...domains, 'one-more.example'] });
+      const longer = await patchAt({ kind: 'session', session: root }, name, { allowedDomains: [...domains, 'one-more.example'] });
       assert.equal(longer.status, 422, JSON.stringify(longer.body).slice(0, 500));
       assert.match(JSON.stringify(longer.body), /allowedDomains/);
     });

@@ -327,6 +327,12 @@ describe('webhooks (outbox, BullMQ delivery, real receiver)', function () {
     assert.equal(settled?.status, 'failed');
   });
 
+  const waitUntilDisabled = (endpointId: string) =>
+    waitFor('disabled', async () => {
+      const listed = (await root.agent.get(`${API}/webhooks`).expect(200)).body as { items: Array<{ id: string; disabled: boolean }> };
+      return listed.items.find((item) => item.id === endpointId)?.disabled === true ? true : undefined;
+    });
+
   it('disables the endpoint on 410 Gone and fails its pending deliveries; PATCH enables it again', async function () {
     let isGone = true;
     receiver.handlers.set('/gone', () => ({ status: isGone ? 410 : 200 }));
@@ -338,10 +344,7 @@ describe('webhooks (outbox, BullMQ delivery, real receiver)', function () {
       [endpoint.id],
     );
     await newAccount();
-    await waitFor('disabled', async () => {
-      const listed = (await root.agent.get(`${API}/webhooks`).expect(200)).body as { items: Array<{ id: string; disabled: boolean }> };
-      return listed.items.find((item) => item.id === endpoint.id)?.disabled === true ? true : undefined;
-    });
+    await waitUntilDisabled(endpoint.id);
     const items = (await deliveriesOf(endpoint.id)).items;
     assert.equal(items.length, 2);
     assert.ok(
@@ -366,46 +369,33 @@ describe('webhooks (outbox, BullMQ delivery, real receiver)', function () {
     );
   });
 
-  it('keeps what a batch delivered when another delivery of the same batch answers 410', async function () {
-    receiver.handlers.set('/half-gone', (count) => ({ status: count === 1 ? 200 : 410 }));
+  /**
+   * Two deliveries due at once to `path`, written in one statement, so that
+   * one claim takes both and sends them together; answers, once a 410 has
+   * disabled the endpoint, each delivery's status and last status code.
+   */
+  async function batchOfTwoUntilDisabled(path: string): Promise<string[]> {
     await newAccount();
     await newAccount();
-    const endpoint = await subscribe('/half-gone', ['account.changed']);
-    // Two deliveries due at once, written in one statement, so that one claim takes both and sends them together.
+    const endpoint = await subscribe(path, ['account.changed']);
     await db.query(
       `INSERT INTO webhook_deliveries (event_id, endpoint_id, next_attempt_at)
        SELECT id, ?, NOW(3) FROM webhook_events ORDER BY created_at DESC LIMIT 2`,
       [endpoint.id],
     );
-    await waitFor('disabled', async () => {
-      const listed = (await root.agent.get(`${API}/webhooks`).expect(200)).body as { items: Array<{ id: string; disabled: boolean }> };
-      return listed.items.find((item) => item.id === endpoint.id)?.disabled === true ? true : undefined;
-    });
-    const items = (await deliveriesOf(endpoint.id)).items;
-    assert.equal(receiver.on('/half-gone').length, 2);
-    assert.deepEqual(items.map((item) => `${item.status} ${String(item.lastStatusCode)}`).sort(), ['delivered 200', 'failed 410']);
+    await waitUntilDisabled(endpoint.id);
+    assert.equal(receiver.on(path).length, 2);
+    return (await deliveriesOf(endpoint.id)).items.map((item) => `${item.status} ${String(item.lastStatusCode)}`).sort();
+  }
+
+  it('keeps what a batch delivered when another delivery of the same batch answers 410', async function () {
+    receiver.handlers.set('/half-gone', (count) => ({ status: count === 1 ? 200 : 410 }));
+    assert.deepEqual(await batchOfTwoUntilDisabled('/half-gone'), ['delivered 200', 'failed 410']);
   });
 
   it('records the 410 on every delivery of a batch that was answered it', async function () {
     receiver.handlers.set('/all-gone', () => ({ status: 410 }));
-    await newAccount();
-    await newAccount();
-    const endpoint = await subscribe('/all-gone', ['account.changed']);
-    await db.query(
-      `INSERT INTO webhook_deliveries (event_id, endpoint_id, next_attempt_at)
-       SELECT id, ?, NOW(3) FROM webhook_events ORDER BY created_at DESC LIMIT 2`,
-      [endpoint.id],
-    );
-    await waitFor('disabled', async () => {
-      const listed = (await root.agent.get(`${API}/webhooks`).expect(200)).body as { items: Array<{ id: string; disabled: boolean }> };
-      return listed.items.find((item) => item.id === endpoint.id)?.disabled === true ? true : undefined;
-    });
-    const items = (await deliveriesOf(endpoint.id)).items;
-    assert.equal(receiver.on('/all-gone').length, 2);
-    assert.deepEqual(
-      items.map((item) => `${item.status} ${String(item.lastStatusCode)}`),
-      ['failed 410', 'failed 410'],
-    );
+    assert.deepEqual(await batchOfTwoUntilDisabled('/all-gone'), ['failed 410', 'failed 410']);
   });
 
   it("waits for the receiver's Retry-After when it is longer than the delay", async function () {
