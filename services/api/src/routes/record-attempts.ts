@@ -1,6 +1,5 @@
 import type { AnsweredCauses, AttemptKind, AttemptSubject } from '#shared/domain/attempt';
-import type { Outcome } from '#shared/domain/outcome';
-import { FALLBACK_ANSWERED, answeredCauses, type NamedNodesBody } from '#shared/domain/outcome';
+import { FALLBACK_ANSWERED, answeredCauses, type NamedNodesBody, type Outcome } from '#shared/domain/outcome';
 import { requestIdOf } from '#shared/http/request-id';
 import type { AttemptWriter } from '#shared/storage/mysql/attempt-writer';
 import type { HttpRequest, HttpResponse } from '#shared/http/node-http';

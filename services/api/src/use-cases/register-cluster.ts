@@ -1,7 +1,6 @@
 import { nodeFailures, nodeRangeCauses, registrationAccountCauses } from '#shared/domain/check-registration';
-import { refuseNodes, refuseOverall, type Outcome, type Refused } from '#shared/domain/outcome';
+import { answeredCauses, refuseNodes, refuseOverall, type Outcome, type Refused } from '#shared/domain/outcome';
 import { normaliseHostName } from '#shared/domain/ranges';
-import { answeredCauses } from '#shared/domain/outcome';
 import type { RegistrationNode, RegistrationRequest } from '#shared/domain/requests';
 import { authenticateAccount } from './authenticate-account';
 import type { Caller } from './caller';
