@@ -105,22 +105,28 @@ describe('store failures', function () {
   });
 
   describe('REDIS_INSERT_FAILED', function () {
-    it('is carried by every node when the Redis connection is cut, and nothing is bound', async function () {
-      const account = await api.createAccount({ maxRegistrations: 2 });
+    /** A two-node registration sent with `headers` while the Redis connection is cut: both nodes carry the cause. */
+    async function registerWhileRedisCut(account: TestAccount, headers: Record<string, string>) {
       redisProxy.cut();
       try {
-        const response = await register(registrationBody(account, 2)).set('x-request-id', 'ingress-7f3a:1');
+        const response = await register(registrationBody(account, 2)).set(headers);
         expectNodeCauses(response, 503, {
           'node-1': ['REDIS_INSERT_FAILED'],
           'node-2': ['REDIS_INSERT_FAILED'],
         });
-        assert.equal(response.headers['x-request-id'], 'ingress-7f3a:1');
-        // The warning logged deep in the binding store names the request it failed.
-        const storeWarnings = warnings.filter((line) => line.msg === 'store failure' && line.requestId === 'ingress-7f3a:1');
-        assert.ok(storeWarnings.length > 0, JSON.stringify(warnings.slice(-5)));
+        return response;
       } finally {
         redisProxy.restore();
       }
+    }
+
+    it('is carried by every node when the Redis connection is cut, and nothing is bound', async function () {
+      const account = await api.createAccount({ maxRegistrations: 2 });
+      const response = await registerWhileRedisCut(account, { 'x-request-id': 'ingress-7f3a:1' });
+      assert.equal(response.headers['x-request-id'], 'ingress-7f3a:1');
+      // The warning logged deep in the binding store names the request it failed.
+      const storeWarnings = warnings.filter((line) => line.msg === 'store failure' && line.requestId === 'ingress-7f3a:1');
+      assert.ok(storeWarnings.length > 0, JSON.stringify(warnings.slice(-5)));
       await waitForRedis();
       await expectNoTrace(account);
       await expectSeatsIntact(account, 2);
@@ -128,16 +134,7 @@ describe('store failures', function () {
 
     it('is carried by every node of a request with an Idempotency-Key too, whose key cannot be claimed', async function () {
       const account = await api.createAccount({ maxRegistrations: 2 });
-      redisProxy.cut();
-      try {
-        const response = await register(registrationBody(account, 2)).set('Idempotency-Key', 'retry-during-outage');
-        expectNodeCauses(response, 503, {
-          'node-1': ['REDIS_INSERT_FAILED'],
-          'node-2': ['REDIS_INSERT_FAILED'],
-        });
-      } finally {
-        redisProxy.restore();
-      }
+      await registerWhileRedisCut(account, { 'Idempotency-Key': 'retry-during-outage' });
       await waitForRedis();
       await expectNoTrace(account);
       // Nothing was kept under the key: the retry runs.
