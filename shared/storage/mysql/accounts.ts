@@ -233,11 +233,15 @@ export function createAccounts(pool: Pool): Accounts {
         if (result.affectedRows !== 1) return null;
         if (audit) {
           await insertAuditEntry(connection, { ...audit, accountId: result.insertId });
-          await recordEvent(connection, {
-            accountId: result.insertId,
-            type: 'account.changed',
-            data: { account: name, before: null, after: audit.after ?? null },
-          });
+          // A new account has announced nothing yet.
+          await recordEvent(
+            connection,
+            { accountId: result.insertId, eventSequence: 0 },
+            {
+              type: 'account.changed',
+              data: { account: name, before: null, after: audit.after ?? null },
+            },
+          );
         }
         return result.insertId;
       });
@@ -245,7 +249,9 @@ export function createAccounts(pool: Pool): Accounts {
 
     update(name, change) {
       return inTransaction(pool, async (connection): Promise<AccountUpdate> => {
-        const [row] = await selectRows(connection, `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE name = ? FOR UPDATE`, [name]);
+        const [row] = await selectRows(connection, `SELECT ${ACCOUNT_COLUMNS}, event_sequence FROM accounts WHERE name = ? FOR UPDATE`, [
+          name,
+        ]);
         if (!row) return { kind: 'not-found' };
         const stored = accountRow.parse(row);
         if (change.expectedRevision !== undefined && change.expectedRevision !== stored.edit_revision) {
@@ -289,11 +295,14 @@ export function createAccounts(pool: Pool): Accounts {
         const described = describe(before, after);
         await insertAuditEntry(connection, { ...who, ...described, accountId: stored.id });
         // Receivers see what the audit log says changed (both null for a password reset).
-        await recordEvent(connection, {
-          accountId: stored.id,
-          type: 'account.changed',
-          data: { account: stored.name, before: described.before ?? null, after: described.after ?? null },
-        });
+        await recordEvent(
+          connection,
+          { accountId: stored.id, eventSequence: Number(row.event_sequence) },
+          {
+            type: 'account.changed',
+            data: { account: stored.name, before: described.before ?? null, after: described.after ?? null },
+          },
+        );
         return { kind: 'updated', id: stored.id, revision: stored.revision + 1, editRevision: stored.edit_revision + 1 };
       });
     },

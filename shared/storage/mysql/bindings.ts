@@ -6,8 +6,18 @@ import { checkUnbindQuota, secondsUntilLeaves, UNBIND_WINDOW_SECONDS } from '#sh
 import type { ReleaseReason } from '#shared/domain/webhooks';
 import { insertAuditEntry, type AuditStamp } from './audit';
 import { decodeCursor, pageOf, type Page } from './cursor';
-import { execute, inSnapshot, inTransaction, isDuplicateKey, selectRows, type Pool, type PoolConnection, type RowDataPacket } from './pool';
-import { recordEvents } from './webhook-events';
+import {
+  execute,
+  executeAndCommit,
+  inSnapshot,
+  inTransaction,
+  isDuplicateKey,
+  selectRows,
+  type Pool,
+  type PoolConnection,
+  type RowDataPacket,
+} from './pool';
+import { checkNumbered, eventStatements, recordEvents } from './webhook-events';
 
 /** One node's binding as the ledger keeps it. */
 export interface BindingInput {
@@ -115,7 +125,7 @@ export interface RegistrationFailure {
   isSeatRefusal: boolean;
 }
 
-const LOCKED_ACCOUNT_COLUMNS = 'a.name, a.max_registrations, a.max_unbinds_per_day, a.revision';
+const LOCKED_ACCOUNT_COLUMNS = 'a.name, a.max_registrations, a.max_unbinds_per_day, a.revision, a.event_sequence';
 /**
  * The count is a consistent read, and InnoDB starts a transaction's read
  * view at its first one: here, once the row lock is granted, so it sees every
@@ -131,6 +141,7 @@ function lockedAccount(row: RowDataPacket) {
     maxRegistrations: Number(row.max_registrations),
     maxUnbindsPerDay: row.max_unbinds_per_day === null ? null : Number(row.max_unbinds_per_day),
     revision: Number(row.revision),
+    eventSequence: Number(row.event_sequence),
   };
 }
 
@@ -196,26 +207,39 @@ function seatsInLedger(
 }
 
 /**
- * The events of a committed registration, in its transaction: each newly
- * bound machine, and the last seat taken (re-registrations of bound machines
- * announce nothing). New machines move the account's revision with them.
+ * A registration's writes, committed in one round trip with the events of
+ * the change: each newly bound machine, and the last seat taken
+ * (re-registrations of bound machines announce nothing). New machines move
+ * the account's revision with them. Answers false when a duplicate key
+ * refused the bindings (someone bound one of these machines first).
  */
-async function recordBindingsCreated(
+async function commitRegistration(
   connection: PoolConnection,
-  account: { id: number; name: string; maxRegistrations: number },
-  created: readonly BindingInput[],
-  used: number,
-): Promise<void> {
-  if (created.length === 0) return;
+  account: { id: number; name: string; maxRegistrations: number; eventSequence: number },
+  write: { sql: string; rows: readonly BindingInput[]; created: readonly BindingInput[]; used: number },
+): Promise<boolean> {
+  const { created, used } = write;
   const events = created.map((node) => ({
     type: 'binding.created' as const,
     data: { account: account.name, machineCode: node.machineCode, nodeId: node.nodeId },
   }));
   const exhausted =
-    used >= account.maxRegistrations
+    created.length > 0 && used >= account.maxRegistrations
       ? [{ type: 'account.seats_exhausted' as const, data: { account: account.name, used, maxRegistrations: account.maxRegistrations } }]
       : [];
-  await recordEvents(connection, account.id, [...events, ...exhausted], { movesRevision: true });
+  const announced = [...events, ...exhausted];
+  const locked = { accountId: account.id, eventSequence: account.eventSequence };
+  try {
+    const [, numbered] = await executeAndCommit(connection, [
+      { sql: write.sql, params: [write.rows.map(bindingValues(account.id))] },
+      ...(announced.length > 0 ? eventStatements(locked, announced, { movesRevision: true }) : []),
+    ]);
+    if (announced.length > 0) checkNumbered(numbered, locked);
+    return true;
+  } catch (error) {
+    if (isDuplicateKey(error)) return false;
+    throw error;
+  }
 }
 
 const released = (account: string, machineCode: string, reason: ReleaseReason) => ({
@@ -232,7 +256,7 @@ const released = (account: string, machineCode: string, reason: ReleaseReason) =
  */
 export async function releaseLocked(
   connection: PoolConnection,
-  account: { accountId: number; name: string; revision: number },
+  account: { accountId: number; name: string; revision: number; eventSequence: number },
   machineCodes: readonly string[],
   how: { reason: Exclude<ReleaseReason, 'unbound'>; audit: (machineCode: string) => AuditStamp },
 ): Promise<number> {
@@ -241,7 +265,7 @@ export async function releaseLocked(
   for (const machineCode of machineCodes) await insertAuditEntry(connection, { ...how.audit(machineCode), accountId });
   await recordEvents(
     connection,
-    accountId,
+    { accountId, eventSequence: account.eventSequence },
     machineCodes.map((machineCode) => released(account.name, machineCode, how.reason)),
     { movesRevision: true },
   );
@@ -287,16 +311,11 @@ export function createBindings(pool: Pool): Bindings {
           seats.newIndices.every((index, i) => index === newIndices[i]) &&
           nodes.every((node) => (existing.get(node.machineCode) ?? node.nonce) === node.nonce);
         if (!agrees) return { kind: 'disagrees' };
-        try {
-          await execute(connection, isAllNew ? INSERT_BINDINGS : UPSERT_BINDINGS, [nodes.map(bindingValues(accountId))]);
-        } catch (error) {
-          if (isDuplicateKey(error)) return { kind: 'disagrees' };
-          throw error;
-        }
         const used = seatsUsedAfter(boundCount, seats);
         const created = seats.newIndices.map((index) => nodes[index] as BindingInput);
-        await recordBindingsCreated(connection, { id: accountId, ...account }, created, used);
-        return { kind: 'committed', used };
+        const sql = isAllNew ? INSERT_BINDINGS : UPSERT_BINDINGS;
+        const isCommitted = await commitRegistration(connection, { id: accountId, ...account }, { sql, rows: nodes, created, used });
+        return isCommitted ? { kind: 'committed', used } : { kind: 'disagrees' };
       });
     },
 
@@ -310,11 +329,13 @@ export function createBindings(pool: Pool): Bindings {
         if (seats.overflowIndices.length > 0) return { kind: 'over', overflowIndices: seats.overflowIndices };
         if (!commit) return { kind: 'fits', used: seatsUsedAfter(boundCount, seats) };
         const rows = nodes.map((node) => ({ ...node, nonce: existing.get(node.machineCode) ?? node.nonce }));
-        await execute(connection, UPSERT_BINDINGS, [rows.map(bindingValues(accountId))]);
         const hasNew = seats.newIndices.length > 0;
         const used = seatsUsedAfter(boundCount, seats);
         const created = seats.newIndices.map((index) => rows[index] as BindingInput);
-        await recordBindingsCreated(connection, { id: accountId, ...account }, created, used);
+        // Under the row lock with every existing binding read, no duplicate key can refuse the upsert.
+        if (!(await commitRegistration(connection, { id: accountId, ...account }, { sql: UPSERT_BINDINGS, rows, created, used }))) {
+          throw new Error(`account ${accountId}: the upsert of bindings read under the row lock was refused`);
+        }
         return {
           kind: 'committed',
           used,
@@ -346,7 +367,7 @@ export function createBindings(pool: Pool): Bindings {
         );
         await recordEvents(
           connection,
-          accountId,
+          { accountId, eventSequence: account.eventSequence },
           bound.map((code) => released(account.name, code, 'unbound')),
           { movesRevision: true },
         );
@@ -363,7 +384,7 @@ export function createBindings(pool: Pool): Bindings {
         const bound = await boundNonces(connection, accountId, machineCodes);
         const releasing = machineCodes.filter((code) => bound.has(code));
         if (releasing.length === 0) return { released: [], revision: account.revision };
-        const revision = await releaseLocked(connection, { accountId, name: account.name, revision: account.revision }, releasing, {
+        const revision = await releaseLocked(connection, { accountId, ...account }, releasing, {
           reason: 'released',
           audit,
         });
@@ -388,7 +409,7 @@ export function createBindings(pool: Pool): Bindings {
                 },
               ]
             : [];
-        await recordEvents(connection, accountId, [failed, ...exhausted]);
+        await recordEvents(connection, { accountId, eventSequence: account.eventSequence }, [failed, ...exhausted]);
       });
     },
 

@@ -1,7 +1,7 @@
 import { StoreFailure, guardStore } from '../errors';
 import mysql, { type Pool, type PoolConnection, type RowDataPacket, type ResultSetHeader } from 'mysql2/promise';
 
-export type { Pool, PoolConnection, RowDataPacket };
+export type { Pool, PoolConnection, ResultSetHeader, RowDataPacket };
 
 /**
  * Defaults of MYSQL_CONNECT_TIMEOUT_MS and MYSQL_QUERY_TIMEOUT_MS: a query
@@ -29,6 +29,8 @@ export function createPool(options: { url: string; size: number; connectTimeoutM
     // A stack captured per query is the largest cost of mysql2 on the registration path;
     // failures are wrapped in StoreFailure at the call site, which names the operation.
     trace: false,
+    // Batches of statements in one round trip (`executeAll`): see `send` for why this is safe here.
+    multipleStatements: true,
   });
   // A row lock held elsewhere fails the statement on the server before the client gives up on it;
   // DATETIME columns are written and read in UTC whatever the server's zone.
@@ -58,11 +60,38 @@ function isPool(db: Pool | PoolConnection): db is Pool {
   return 'getConnection' in db;
 }
 
-async function run<T extends RowDataPacket[] | ResultSetHeader>(db: Pool | PoolConnection, sql: string, params: Params): Promise<T> {
-  if (isPool(db)) return withConnection(db, (connection) => run<T>(connection, sql, params));
+/** One statement of a batch: constant SQL text, every value a placeholder. */
+export interface Statement {
+  sql: string;
+  params?: Params;
+}
+
+/**
+ * A transaction's opening statement waits here until its first statement
+ * goes, and travels with it: a transaction costs no round trip of its own.
+ */
+const pendingBegin = new WeakMap<PoolConnection, string>();
+/** Connections whose transaction was committed by its last batch (`executeAndCommit`). */
+const committed = new WeakSet<PoolConnection>();
+
+/**
+ * Sends statements in one round trip and answers each one's result, in
+ * order. MySQL runs them one after the other and stops at the first that
+ * fails, which fails the call. The pools allow multi-statements for this
+ * alone: SQL text is always a constant and every value goes through mysql2's
+ * escaping, as it does for a single statement.
+ */
+async function send(db: PoolConnection, statements: readonly Statement[]): Promise<Array<RowDataPacket[] | ResultSetHeader>> {
+  const begin = pendingBegin.get(db);
+  pendingBegin.delete(db);
+  const sent = begin === undefined ? statements : [{ sql: begin }, ...statements];
   try {
-    const [result] = await db.query<T>({ sql, timeout: queryTimeouts.get(db) ?? QUERY_TIMEOUT_MS }, params);
-    return result;
+    const [result] = await db.query<RowDataPacket[] | ResultSetHeader>(
+      { sql: sent.map((statement) => statement.sql).join(';\n'), timeout: queryTimeouts.get(db) ?? QUERY_TIMEOUT_MS },
+      sent.flatMap((statement) => statement.params ?? []),
+    );
+    const results = sent.length === 1 ? [result] : (result as unknown as Array<RowDataPacket[] | ResultSetHeader>);
+    return begin === undefined ? results : results.slice(1);
   } catch (error) {
     if (isBroken(error)) {
       broken.add(db);
@@ -70,6 +99,12 @@ async function run<T extends RowDataPacket[] | ResultSetHeader>(db: Pool | PoolC
     }
     throw new StoreFailure('mysql', error instanceof Error ? error.message : String(error), { cause: error });
   }
+}
+
+async function run<T extends RowDataPacket[] | ResultSetHeader>(db: Pool | PoolConnection, sql: string, params: Params): Promise<T> {
+  if (isPool(db)) return withConnection(db, (connection) => run<T>(connection, sql, params));
+  const [result] = await send(db, [{ sql, params }]);
+  return result as T;
 }
 
 async function withConnection<T>(pool: Pool, work: (connection: PoolConnection) => Promise<T>): Promise<T> {
@@ -102,17 +137,44 @@ export async function pingMysql(pool: Pool): Promise<void> {
   await selectRows(pool, 'SELECT 1');
 }
 
+/** Statements of one connection in one round trip, each one's result in order; see `send`. */
+export function executeAll(
+  connection: PoolConnection,
+  statements: readonly Statement[],
+): Promise<Array<RowDataPacket[] | ResultSetHeader>> {
+  return send(connection, statements);
+}
+
+/**
+ * A transaction's last statements and its COMMIT in one round trip (inside
+ * `inTransaction`, which then commits nothing more). If the answer is lost,
+ * whether it committed is unknown, as for any COMMIT.
+ */
+export async function executeAndCommit(
+  connection: PoolConnection,
+  statements: readonly Statement[],
+): Promise<Array<RowDataPacket[] | ResultSetHeader>> {
+  const results = await send(connection, [...statements, { sql: 'COMMIT' }]);
+  committed.add(connection);
+  return results.slice(0, statements.length);
+}
+
 function transaction<T>(pool: Pool, begin: string, work: (connection: PoolConnection) => Promise<T>): Promise<T> {
   return withConnection(pool, async (connection) => {
+    pendingBegin.set(connection, begin);
     try {
-      await execute(connection, begin);
       const result = await work(connection);
-      await execute(connection, 'COMMIT');
+      // A transaction that ran no statement never began; one committed by its last batch is done.
+      const hasBegun = !pendingBegin.delete(connection);
+      if (hasBegun && !committed.has(connection)) await execute(connection, 'COMMIT');
       return result;
     } catch (error) {
+      const hasBegun = !pendingBegin.delete(connection);
       // A broken connection was destroyed, which ends its transaction on the server.
-      if (!broken.has(connection)) await execute(connection, 'ROLLBACK').catch(() => undefined);
+      if (hasBegun && !broken.has(connection)) await execute(connection, 'ROLLBACK').catch(() => undefined);
       throw error;
+    } finally {
+      committed.delete(connection);
     }
   });
 }

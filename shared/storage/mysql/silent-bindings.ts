@@ -85,7 +85,7 @@ export function createSilentBindings(pool: Pool): SilentBindings {
         // The account row first, in the same lock order as registrations and unbindings.
         const [account] = await selectRows(
           connection,
-          `SELECT name, revision, release_after_silent_seconds, UNIX_TIMESTAMP(release_after_silent_since) AS since
+          `SELECT name, revision, event_sequence, release_after_silent_seconds, UNIX_TIMESTAMP(release_after_silent_since) AS since
              FROM accounts WHERE id = ? FOR UPDATE`,
           [accountId],
         );
@@ -114,7 +114,7 @@ export function createSilentBindings(pool: Pool): SilentBindings {
         const released = due.map((row) => row.machineCode);
         const revision = await releaseLocked(
           connection,
-          { accountId, name: String(account.name), revision: Number(account.revision) },
+          { accountId, name: String(account.name), revision: Number(account.revision), eventSequence: Number(account.event_sequence) },
           released,
           { reason: 'silent', audit },
         );

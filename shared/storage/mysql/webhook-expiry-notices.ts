@@ -26,7 +26,9 @@ export function createExpiryNotices(pool: Pool): ExpiryNotices {
         const accountId = Number(candidate.id);
         const isAnnounced = await inTransaction(pool, async (connection) => {
           // The account row first, as every transaction that records events takes it.
-          const [account] = await selectRows(connection, 'SELECT name, expires_at FROM accounts WHERE id = ? FOR UPDATE', [accountId]);
+          const [account] = await selectRows(connection, 'SELECT name, expires_at, event_sequence FROM accounts WHERE id = ? FOR UPDATE', [
+            accountId,
+          ]);
           if (!account) return false;
           const noticed = await execute(connection, 'INSERT IGNORE INTO webhook_expiry_notices (account_id, day) VALUES (?, ?)', [
             accountId,
@@ -34,11 +36,14 @@ export function createExpiryNotices(pool: Pool): ExpiryNotices {
           ]);
           if (noticed.affectedRows !== 1) return false;
           const name: unknown = account.name;
-          await recordEvent(connection, {
-            accountId,
-            type: 'account.expiring',
-            data: { account: Buffer.isBuffer(name) ? name.toString('utf8') : String(name), expiresAt: String(account.expires_at) },
-          });
+          await recordEvent(
+            connection,
+            { accountId, eventSequence: Number(account.event_sequence) },
+            {
+              type: 'account.expiring',
+              data: { account: Buffer.isBuffer(name) ? name.toString('utf8') : String(name), expiresAt: String(account.expires_at) },
+            },
+          );
           return true;
         });
         if (isAnnounced) announced++;
