@@ -206,9 +206,9 @@ describe('signed leases (contract v1.1)', function () {
     const other = await importLeaseKey(generateLeaseKeyPem());
     // Another key even naming the service's kid: the signature does not verify with the published key.
     const kid = decodeProtectedHeader(node.lease).kid as string;
-    const forged = signLease({ ...other, kid }, claims as unknown as Parameters<typeof signLease>[1]);
+    const forged = await signLease({ ...other, kid }, claims as unknown as Parameters<typeof signLease>[1]);
     await assert.rejects(jwtVerify(forged, jwks), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
-    const ownKid = signLease(other, claims as unknown as Parameters<typeof signLease>[1]);
+    const ownKid = await signLease(other, claims as unknown as Parameters<typeof signLease>[1]);
     await assert.rejects(jwtVerify(ownKid, jwks), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
   });
 
