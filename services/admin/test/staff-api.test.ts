@@ -53,6 +53,17 @@ describe('staff API', function () {
   }
   const auditCountBy = async (actor: string) =>
     Number((await db.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM audit_log WHERE actor = ?', [actor]))[0][0]?.n);
+  /**
+   * Binds machines to an account straight in the ledger. The account's id is
+   * read first: a statement that reads `accounts` cannot insert bindings,
+   * whose triggers update it (migration 0013).
+   */
+  async function bindInLedger(name: string, machineCodes: readonly string[]): Promise<void> {
+    const [[account]] = await db.query<mysql.RowDataPacket[]>('SELECT id FROM accounts WHERE name = ?', [name]);
+    await db.query('INSERT INTO bindings (account_id, machine_code, nonce, node_id, ip, app_name, app_version) VALUES ?', [
+      machineCodes.map((code) => [Number(account?.id), code, 'AAAAAAAAAAAAAAAA', 'n', '203.0.113.7', 'webroot', '11.0']),
+    ]);
+  }
   const editRevision = async (name: string) =>
     Number((await db.query<mysql.RowDataPacket[]>('SELECT edit_revision FROM accounts WHERE name = ?', [name]))[0][0]?.edit_revision);
 
@@ -123,10 +134,7 @@ describe('staff API', function () {
       action: 'binding.release',
       run: async (c) => {
         const name = await newAccount();
-        await db.query(
-          "INSERT INTO bindings (account_id, machine_code, nonce, node_id, ip, app_name, app_version) SELECT id, 'M/1 x', 'AAAAAAAAAAAAAAAA', 'n', '203.0.113.7', 'webroot', '11.0' FROM accounts WHERE name = ?",
-          [name],
-        );
+        await bindInLedger(name, ['M/1 x']);
         return send(c, 'delete', `/accounts/${name}/bindings/${encodeURIComponent('M/1 x')}`);
       },
     },
@@ -135,10 +143,7 @@ describe('staff API', function () {
       action: 'binding.release',
       run: async (c) => {
         const name = await newAccount();
-        await db.query(
-          "INSERT INTO bindings (account_id, machine_code, nonce, node_id, ip, app_name, app_version) SELECT id, 'M-2', 'AAAAAAAAAAAAAAAA', 'n', '203.0.113.7', 'webroot', '11.0' FROM accounts WHERE name = ?",
-          [name],
-        );
+        await bindInLedger(name, ['M-2']);
         return send(c, 'post', `/accounts/${name}/releases`).send({ machineCodes: ['M-2', 'never-bound'] });
       },
     },
@@ -571,11 +576,7 @@ describe('staff API', function () {
 
     it('refuses seats below the bound machines with releaseFirst', async function () {
       const name = await newAccount({ maxRegistrations: 5 });
-      await db.query(
-        `INSERT INTO bindings (account_id, machine_code, nonce, node_id, ip, app_name, app_version)
-         SELECT id, CONCAT('m', n.i), 'AAAAAAAAAAAAAAAA', 'n', '203.0.113.7', 'webroot', '11.0' FROM accounts, (SELECT 1 AS i UNION SELECT 2 UNION SELECT 3) n WHERE name = ?`,
-        [name],
-      );
+      await bindInLedger(name, ['m1', 'm2', 'm3']);
       const answer = await root.agent
         .patch(`${API}/accounts/${name}`)
         .set('X-CSRF-Token', root.csrfToken)

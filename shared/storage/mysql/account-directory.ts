@@ -62,7 +62,7 @@ export function createAccountDirectory(pool: Pool, laggingReads: Pool = pool): A
       const index = query !== undefined && query !== '' ? 'FORCE INDEX (uq_accounts_name)' : '';
       const rows = await selectRows(
         laggingReads,
-        `SELECT ${ACCOUNT_COLUMNS}, (SELECT COUNT(*) FROM bindings b WHERE b.account_id = a.id) AS used FROM accounts a ${index}
+        `SELECT ${ACCOUNT_COLUMNS}, a.bound_count AS used FROM accounts a ${index}
          WHERE ${conditions.join(' AND ')} ORDER BY a.id DESC LIMIT ?`,
         [...params, limit + 1],
       );
@@ -71,16 +71,14 @@ export function createAccountDirectory(pool: Pool, laggingReads: Pool = pool): A
     },
 
     async listWithUsage() {
-      const rows = await selectRows(
-        laggingReads,
-        `SELECT ${ACCOUNT_COLUMNS}, (SELECT COUNT(*) FROM bindings b WHERE b.account_id = a.id) AS used FROM accounts a ORDER BY a.name`,
-      );
+      const rows = await selectRows(laggingReads, `SELECT ${ACCOUNT_COLUMNS}, a.bound_count AS used FROM accounts a ORDER BY a.name`);
       return rows.map((row) => ({ record: toAccountRecord(row), used: usedColumn.parse(row).used }));
     },
 
     async countBindings(accountId) {
-      const [row] = await selectRows(pool, 'SELECT COUNT(*) AS used FROM bindings WHERE account_id = ?', [accountId]);
-      return usedColumn.parse(row).used;
+      const [row] = await selectRows(pool, 'SELECT bound_count AS used FROM accounts WHERE id = ?', [accountId]);
+      // An account that is gone has no bindings left.
+      return row ? usedColumn.parse(row).used : 0;
     },
   };
 }

@@ -249,9 +249,11 @@ export function createAccounts(pool: Pool): Accounts {
 
     update(name, change) {
       return inTransaction(pool, async (connection): Promise<AccountUpdate> => {
-        const [row] = await selectRows(connection, `SELECT ${ACCOUNT_COLUMNS}, event_sequence FROM accounts WHERE name = ? FOR UPDATE`, [
-          name,
-        ]);
+        const [row] = await selectRows(
+          connection,
+          `SELECT ${ACCOUNT_COLUMNS}, event_sequence, bound_count FROM accounts WHERE name = ? FOR UPDATE`,
+          [name],
+        );
         if (!row) return { kind: 'not-found' };
         const stored = accountRow.parse(row);
         if (change.expectedRevision !== undefined && change.expectedRevision !== stored.edit_revision) {
@@ -270,8 +272,7 @@ export function createAccounts(pool: Pool): Accounts {
           return { kind: 'unchanged', id: stored.id };
         if (after.settings.maxRegistrations < before.settings.maxRegistrations) {
           // Under the account's row lock, which every binding change takes first: the count cannot move.
-          const [count] = await selectRows(connection, 'SELECT COUNT(*) AS n FROM bindings WHERE account_id = ?', [stored.id]);
-          const used = Number(count?.n);
+          const used = Number(row.bound_count);
           if (after.settings.maxRegistrations < used)
             return { kind: 'seats-below-bound', used, requested: after.settings.maxRegistrations };
         }

@@ -125,15 +125,14 @@ export interface RegistrationFailure {
   isSeatRefusal: boolean;
 }
 
-const LOCKED_ACCOUNT_COLUMNS = 'a.name, a.max_registrations, a.max_unbinds_per_day, a.revision, a.event_sequence';
 /**
- * The count is a consistent read, and InnoDB starts a transaction's read
- * view at its first one: here, once the row lock is granted, so it sees every
- * binding committed by whoever held the lock before. One round trip for both.
+ * An account's row under its lock, with the number of its bindings
+ * (`bound_count`, which migration 0013's triggers keep in step with the rows
+ * in the same transactions): a locking read sees the latest commit, so the
+ * count includes every binding of whoever held the lock before.
  */
-const LOCK_ACCOUNT_COUNTING = `SELECT ${LOCKED_ACCOUNT_COLUMNS}, (SELECT COUNT(*) FROM bindings b WHERE b.account_id = a.id) AS bound
-  FROM accounts a WHERE a.id = ? FOR UPDATE`;
-const LOCK_ACCOUNT = `SELECT ${LOCKED_ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = ? FOR UPDATE`;
+const LOCK_ACCOUNT = `SELECT name, max_registrations, max_unbinds_per_day, revision, event_sequence, bound_count
+  FROM accounts WHERE id = ? FOR UPDATE`;
 
 function lockedAccount(row: RowDataPacket) {
   return {
@@ -142,19 +141,14 @@ function lockedAccount(row: RowDataPacket) {
     maxUnbindsPerDay: row.max_unbinds_per_day === null ? null : Number(row.max_unbinds_per_day),
     revision: Number(row.revision),
     eventSequence: Number(row.event_sequence),
+    boundCount: Number(row.bound_count),
   };
 }
 
-/** Takes the account's row lock, which every change of its bindings takes first. */
+/** Takes the account's row lock, which every change of its bindings takes first; a seat decision starts from what it reads. */
 async function lockAccount(connection: PoolConnection, accountId: number) {
   const [row] = await selectRows(connection, LOCK_ACCOUNT, [accountId]);
   return row ? lockedAccount(row) : null;
-}
-
-/** The row lock and the number of bindings the ledger holds under it: what a seat decision starts from. */
-async function lockAccountCounting(connection: PoolConnection, accountId: number) {
-  const [row] = await selectRows(connection, LOCK_ACCOUNT_COUNTING, [accountId]);
-  return row ? { ...lockedAccount(row), boundCount: Number(row.bound) } : null;
 }
 
 /**
@@ -196,7 +190,7 @@ async function boundNonces(connection: PoolConnection, accountId: number, machin
   return new Map(rows.map((row) => [String(row.machine_code), String(row.nonce)]));
 }
 
-/** The seat rule against the ledger, for an account locked with lockAccountCounting. */
+/** The seat rule against the ledger, for an account locked with lockAccount. */
 function seatsInLedger(
   account: { boundCount: number; maxRegistrations: number },
   machineCodes: readonly string[],
@@ -297,7 +291,7 @@ export function createBindings(pool: Pool): Bindings {
   return {
     persistRegistration(accountId, nodes, newIndices) {
       return inTransaction(pool, async (connection): Promise<LedgerWrite> => {
-        const account = await lockAccountCounting(connection, accountId);
+        const account = await lockAccount(connection, accountId);
         if (!account) return { kind: 'disagrees' };
         const codes = nodes.map((node) => node.machineCode);
         // When Redis saw every machine as new, the INSERT itself checks that claim (a duplicate
@@ -321,7 +315,7 @@ export function createBindings(pool: Pool): Bindings {
 
     decideRegistration(accountId, nodes, commit) {
       return inTransaction(pool, async (connection): Promise<LedgerDecision> => {
-        const account = await lockAccountCounting(connection, accountId);
+        const account = await lockAccount(connection, accountId);
         if (!account) throw new Error(`account ${accountId} is not in the ledger`);
         const codes = nodes.map((node) => node.machineCode);
         const existing = await boundNonces(connection, accountId, codes);
@@ -394,21 +388,20 @@ export function createBindings(pool: Pool): Bindings {
 
     recordRegistrationFailure(accountId, failure) {
       return inTransaction(pool, async (connection) => {
-        const account = await (failure.isSeatRefusal ? lockAccountCounting(connection, accountId) : lockAccount(connection, accountId));
+        const account = await lockAccount(connection, accountId);
         if (!account) return;
         const failed = {
           type: 'registration.failed' as const,
           data: { account: account.name, overall: failure.overall, nodes: failure.nodes },
         };
-        const exhausted =
-          'boundCount' in account
-            ? [
-                {
-                  type: 'account.seats_exhausted' as const,
-                  data: { account: account.name, used: account.boundCount, maxRegistrations: account.maxRegistrations },
-                },
-              ]
-            : [];
+        const exhausted = failure.isSeatRefusal
+          ? [
+              {
+                type: 'account.seats_exhausted' as const,
+                data: { account: account.name, used: account.boundCount, maxRegistrations: account.maxRegistrations },
+              },
+            ]
+          : [];
         await recordEvents(connection, { accountId, eventSequence: account.eventSequence }, [failed, ...exhausted]);
       });
     },
