@@ -3,8 +3,9 @@ import mysql from 'mysql2/promise';
 import { createLogger } from '#shared/log/logger';
 import { createMetrics, type Metrics } from '#shared/metrics/registry';
 import { startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
+import { nodeToBind } from '#shared/testing/nodes-to-bind';
 import { RUN_MYSQL_URL } from '#shared/testing/test-environment';
-import { createBindingStore, type BindingStore, type NodeToBind } from './binding-store';
+import { createBindingStore, type BindingStore } from './binding-store';
 import { StoreFailure } from './errors';
 import { createBindings, type Bindings } from './mysql/bindings';
 import { accountKeys } from './redis/keys';
@@ -48,15 +49,6 @@ describe('binding store', function () {
     return { store, metrics };
   }
 
-  const node = (machineCode: string): NodeToBind => ({
-    machineCode,
-    nodeId: machineCode,
-    ip: '203.0.113.7',
-    domain: null,
-    appName: 'webroot',
-    mac: null,
-    appVersion: '11.0',
-  });
   const keysOf = (account: TestAccount) => accountKeys(api.config.redisKeyPrefix, account.id);
   const ledgerNonces = async (account: TestAccount) => {
     const [rows] = await db.query<mysql.RowDataPacket[]>(
@@ -70,7 +62,12 @@ describe('binding store', function () {
   it("binds new machines, answers the ledger's seat count and turns the reservations into bindings", async function () {
     const account = await api.createAccount({ maxRegistrations: 3 });
     const { store } = storeWith();
-    const result = await store.bind({ accountId: account.id, maxRegistrations: 3, commit: true, nodes: [node('a'), node('b')] });
+    const result = await store.bind({
+      accountId: account.id,
+      maxRegistrations: 3,
+      commit: true,
+      nodes: [nodeToBind('a'), nodeToBind('b')],
+    });
     assert.equal(result.kind, 'bound');
     assert.equal(result.used, 2);
     assert.deepEqual(Object.values(await ledgerNonces(account)).sort(), [...result.nonces].sort());
@@ -86,7 +83,12 @@ describe('binding store', function () {
         throw new StoreFailure('mysql', 'connection lost after COMMIT');
       },
     }));
-    const result = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a'), node('b')] });
+    const result = await store.bind({
+      accountId: account.id,
+      maxRegistrations: 10,
+      commit: true,
+      nodes: [nodeToBind('a'), nodeToBind('b')],
+    });
     assert.equal(result.kind, 'bound');
     const held = await ledgerNonces(account);
     assert.deepEqual(result.nonces, [held.a, held.b]);
@@ -100,7 +102,7 @@ describe('binding store', function () {
       persistRegistration: () => Promise.reject(new StoreFailure('mysql', 'connection refused')),
     }));
     await assert.rejects(
-      store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] }),
+      store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [nodeToBind('a')] }),
       (error: unknown) => error instanceof StoreFailure && error.store === 'mysql',
     );
     assert.deepEqual(await ledgerNonces(account), {});
@@ -112,7 +114,7 @@ describe('binding store', function () {
     const account = await api.createAccount();
     await api.deps.redis.set(keysOf(account).floor, '1000000000000');
     const { store, metrics } = storeWith();
-    const result = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });
+    const result = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [nodeToBind('a')] });
     assert.equal(result.kind, 'bound');
     assert.equal(await ledgerDecisions(metrics), 1);
     const nonce = (await ledgerNonces(account)).a as string;
@@ -129,13 +131,13 @@ describe('binding store', function () {
   it('lets the ledger decide when Redis does not know a seat the ledger holds', async function () {
     const account = await api.createAccount({ maxRegistrations: 2 });
     const { store, metrics } = storeWith();
-    assert.equal((await store.bind({ accountId: account.id, maxRegistrations: 2, commit: true, nodes: [node('a')] })).kind, 'bound');
+    assert.equal((await store.bind({ accountId: account.id, maxRegistrations: 2, commit: true, nodes: [nodeToBind('a')] })).kind, 'bound');
     // A seat taken behind Redis's back: Redis still counts one of two.
     await db.query(
       "INSERT INTO bindings (account_id, machine_code, nonce, node_id, ip, app_name, app_version) VALUES (?, 'b', 'BBBBBBBBBBBBBBBB', 'b', '203.0.113.7', 'webroot', '11.0')",
       [account.id],
     );
-    const result = await store.bind({ accountId: account.id, maxRegistrations: 2, commit: true, nodes: [node('c')] });
+    const result = await store.bind({ accountId: account.id, maxRegistrations: 2, commit: true, nodes: [nodeToBind('c')] });
     assert.deepEqual(result, { kind: 'over', overflowIndices: [0] });
     assert.equal(await ledgerDecisions(metrics), 1);
     assert.deepEqual(Object.keys(await ledgerNonces(account)).sort(), ['a', 'b']);
@@ -145,10 +147,10 @@ describe('binding store', function () {
   it("never brings a machine unbound behind Redis's back under its old nonce", async function () {
     const account = await api.createAccount();
     const { store } = storeWith();
-    await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });
+    await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [nodeToBind('a')] });
     const old = (await ledgerNonces(account)).a;
     await db.query("DELETE FROM bindings WHERE account_id = ? AND machine_code = 'a'", [account.id]);
-    const result = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });
+    const result = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [nodeToBind('a')] });
     assert.equal(result.kind, 'bound');
     const now = (await ledgerNonces(account)).a;
     assert.notEqual(now, old, 'tokens of the old binding stay dead');
@@ -158,7 +160,7 @@ describe('binding store', function () {
   it('unbinds what was bound and says which', async function () {
     const account = await api.createAccount();
     const { store } = storeWith();
-    await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a'), node('b')] });
+    await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [nodeToBind('a'), nodeToBind('b')] });
     assert.deepEqual(await store.unbind(account.id, ['a', 'z']), { kind: 'unbound', bound: ['a'] });
     assert.deepEqual(Object.keys(await ledgerNonces(account)), ['b']);
   });
@@ -172,7 +174,12 @@ describe('binding store', function () {
         return real.findBoundState(...args);
       },
     }));
-    const bound = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a'), node('b')] });
+    const bound = await store.bind({
+      accountId: account.id,
+      maxRegistrations: 10,
+      commit: true,
+      nodes: [nodeToBind('a'), nodeToBind('b')],
+    });
     assert.equal(bound.kind, 'bound');
     const [nonce] = bound.nonces;
     await store.unbind(account.id, ['a']);
@@ -190,7 +197,7 @@ describe('binding store', function () {
     assert.equal(ledgerReads, 1, 'the next ones do not');
     assert.equal(await api.deps.redis.hget(keysOf(account).state, 'gone:a'), nonce, 'noted in the state, which goes with the next change');
 
-    const again = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });
+    const again = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [nodeToBind('a')] });
     assert.equal(again.kind, 'bound');
     assert.equal(await api.deps.redis.hexists(keysOf(account).state, 'gone:a'), 0, 'a new binding of the machine clears its note');
     assert.equal((await heartbeat(again.nonces[0] as string)).kind, 'bound');
@@ -205,11 +212,11 @@ describe('binding store', function () {
   it('throws a Redis failure of the seat script, binding nothing and dropping the account so it reloads', async function () {
     const account = await api.createAccount();
     const { store: warm } = storeWith();
-    await warm.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });
+    await warm.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [nodeToBind('a')] });
     assert.equal(await api.deps.redis.exists(keysOf(account).state), 1);
     const { store, metrics } = storeWith(undefined, () => ({ bindNodes: redisDown }));
     await assert.rejects(
-      store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('b')] }),
+      store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [nodeToBind('b')] }),
       (error: unknown) => error instanceof StoreFailure && error.store === 'redis',
     );
     assert.deepEqual(Object.keys(await ledgerNonces(account)), ['a']);
@@ -220,7 +227,7 @@ describe('binding store', function () {
   it('throws a Redis failure of the refill, binding nothing', async function () {
     const account = await api.createAccount();
     const { store, metrics } = storeWith(undefined, () => ({ loadAccount: redisDown }));
-    await assert.rejects(store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] }), StoreFailure);
+    await assert.rejects(store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [nodeToBind('a')] }), StoreFailure);
     assert.deepEqual(await ledgerNonces(account), {});
     assert.equal(await failuresOf(metrics, 'load'), 1);
   });
@@ -228,7 +235,7 @@ describe('binding store', function () {
   it('answers bound when settling in Redis fails after the commit, and drops the account so the next request reloads it', async function () {
     const account = await api.createAccount();
     const { store } = storeWith(undefined, () => ({ commitBindings: redisDown }));
-    const result = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });
+    const result = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [nodeToBind('a')] });
     assert.equal(result.kind, 'bound');
     assert.deepEqual(Object.values(await ledgerNonces(account)), result.nonces);
     assert.equal(await api.deps.redis.exists(keysOf(account).state), 0);
@@ -250,7 +257,12 @@ describe('binding store', function () {
         return decided;
       },
     }));
-    const result = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a'), node('b')] });
+    const result = await store.bind({
+      accountId: account.id,
+      maxRegistrations: 10,
+      commit: true,
+      nodes: [nodeToBind('a'), nodeToBind('b')],
+    });
     assert.equal(result.kind, 'bound');
     const held = await ledgerNonces(account);
     assert.deepEqual(result.nonces, [held.a, held.b]);
@@ -260,7 +272,7 @@ describe('binding store', function () {
   it('answers a heartbeat from the ledger when Redis fails, and when Redis says not bound but the ledger holds it', async function () {
     const account = await api.createAccount();
     const { store: warm } = storeWith();
-    const bound = await warm.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });
+    const bound = await warm.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [nodeToBind('a')] });
     assert.equal(bound.kind, 'bound');
     const nonce = bound.nonces[0] as string;
     const { store: down, metrics } = storeWith(undefined, () => ({ verifyBinding: redisDown }));
@@ -280,7 +292,7 @@ describe('binding store', function () {
   it('rolls the unbinding back in the ledger when Redis fails under it', async function () {
     const account = await api.createAccount();
     const { store: warm } = storeWith();
-    await warm.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a'), node('b')] });
+    await warm.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [nodeToBind('a'), nodeToBind('b')] });
     const { store, metrics } = storeWith(undefined, () => ({ unbindNodes: redisDown }));
     await assert.rejects(store.unbind(account.id, ['a']), (error: unknown) => error instanceof StoreFailure && error.store === 'redis');
     assert.deepEqual(Object.keys(await ledgerNonces(account)), ['a', 'b'], 'both still bound');
@@ -290,7 +302,7 @@ describe('binding store', function () {
   it('keeps a lease beside its binding for every process, and drops it with the binding', async function () {
     const account = await api.createAccount();
     const { store } = storeWith();
-    const bound = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [node('a')] });
+    const bound = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [nodeToBind('a')] });
     assert.equal(bound.kind, 'bound');
     const nonce = bound.nonces[0] as string;
     const held = { nonce, kid: 'kid-1', iat: 1_700_000_000, exp: 1_700_086_400, lease: 'aGVhZA.cGF5bG9hZA.c2ln' };

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
 import { startTestApi, type TestAccount, type TestApi } from '#shared/testing/test-api';
+import { bindingInput } from '#shared/testing/nodes-to-bind';
 import { RUN_MYSQL_URL } from '#shared/testing/test-environment';
-import { createBindings, type BindingInput, type Bindings } from './bindings';
+import { createBindings, type Bindings } from './bindings';
 import { executeAndCommit, inTransaction, isDuplicateKey } from './pool';
 
 /**
@@ -25,17 +26,6 @@ describe('ledger bindings', function () {
     await api.close();
   });
 
-  const binding = (machineCode: string): BindingInput => ({
-    machineCode,
-    nonce: `${machineCode}-nonce`.padEnd(16, 'x').slice(0, 16),
-    nodeId: machineCode,
-    ip: '203.0.113.7',
-    domain: null,
-    appName: 'webroot',
-    mac: null,
-    appVersion: '11.0',
-  });
-
   async function counted(account: TestAccount) {
     const [[row]] = await db.query<mysql.RowDataPacket[]>(
       `SELECT bound_count, (SELECT COUNT(*) FROM bindings b WHERE b.account_id = a.id) AS rows_bound, updated_at
@@ -52,12 +42,12 @@ describe('ledger bindings', function () {
   it('keeps the seat count with the rows through registrations, unbindings, releases and plain SQL, leaving updated_at alone', async function () {
     const account = await api.createAccount({ maxRegistrations: 10 });
     const { updatedAt } = await counted(account);
-    const committed = await bindings.persistRegistration(account.id, ['a', 'b', 'c'].map(binding), [0, 1, 2]);
+    const committed = await bindings.persistRegistration(account.id, ['a', 'b', 'c'].map(bindingInput), [0, 1, 2]);
     assert.deepEqual(committed, { kind: 'committed', used: 3 });
     assert.deepEqual(await counted(account), { count: 3, rows: 3, updatedAt });
 
     // A re-registration of a bound machine with a new one counts the new one only.
-    const again = await bindings.persistRegistration(account.id, ['c', 'd'].map(binding), [1]);
+    const again = await bindings.persistRegistration(account.id, ['c', 'd'].map(bindingInput), [1]);
     assert.deepEqual(again, { kind: 'committed', used: 4 });
     assert.deepEqual(await seats(account), { count: 4, rows: 4 });
 
@@ -76,7 +66,7 @@ describe('ledger bindings', function () {
   it('counts under the row lock: a registration that takes the last seats leaves none for the next', async function () {
     const account = await api.createAccount({ maxRegistrations: 3 });
     const decisions = await Promise.all(
-      ['x', 'y', 'z', 'w'].map((code) => bindings.decideRegistration(account.id, [binding(code), binding(`${code}2`)], true)),
+      ['x', 'y', 'z', 'w'].map((code) => bindings.decideRegistration(account.id, [bindingInput(code), bindingInput(`${code}2`)], true)),
     );
     assert.equal(decisions.filter((decision) => decision.kind === 'committed').length, 1);
     assert.equal(decisions.filter((decision) => decision.kind === 'over').length, 3);
@@ -90,7 +80,7 @@ describe('ledger bindings', function () {
       [account.id],
     );
     // Redis claimed both are new; the INSERT's duplicate key is what refuses the claim.
-    const refused = await bindings.persistRegistration(account.id, ['fresh', 'taken'].map(binding), [0, 1]);
+    const refused = await bindings.persistRegistration(account.id, ['fresh', 'taken'].map(bindingInput), [0, 1]);
     assert.deepEqual(refused, { kind: 'disagrees' });
     assert.deepEqual(await seats(account), { count: 1, rows: 1 });
     const [[events]] = await db.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM webhook_events WHERE account_id = ?', [account.id]);
