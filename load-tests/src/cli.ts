@@ -87,7 +87,9 @@ function parse(): { command: string; rest: string[]; options: Options } {
     rest: positionals.slice(1),
     options: {
       ns: values.bench ? BENCH_NAMESPACE : FULL_NAMESPACE,
-      durations: seconds ? { ...base, runSeconds: seconds, mixedSeconds: seconds, profileSeconds: seconds } : base,
+      durations: seconds
+        ? { ...base, runSeconds: seconds, registerRunSeconds: seconds, mixedSeconds: seconds, profileSeconds: seconds }
+        : base,
       bindings: number(values.bindings),
       rate: number(values.rate),
       accounts: number(values.accounts),

@@ -95,8 +95,8 @@ export async function measureRegister(
     await run(durations.registerWarmupSeconds);
     const pairs: RegisterPair[] = [];
     for (let pair = 1; pair <= durations.pairs; pair++) {
-      const bcrypt = await compare(durations.runSeconds);
-      const api = await run(durations.runSeconds);
+      const bcrypt = await compare(durations.registerRunSeconds);
+      const api = await run(durations.registerRunSeconds);
       pairs.push({
         ceiling: bcrypt,
         api,
