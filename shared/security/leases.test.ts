@@ -57,4 +57,24 @@ describe('leases', function () {
     );
     leases.close();
   });
+
+  it('signs a new lease with the signing key for a binding still being written, whatever is held', async function () {
+    const key = await importLeaseKey(generateLeaseKeyPem());
+    const now = new Date('2026-06-01T00:00:00Z');
+    const leases = await createLeases({
+      load: () => Promise.resolve({ signing: key, published: [key] }),
+      leaseSeconds: 3600,
+      now: () => now,
+      reloadIntervalMs: 0,
+      onReloadError: () => undefined,
+    });
+    const signed = await leases.sign({ machineCode: 'a', expiresAt: '2026-06-01', accountName: () => 'acme' });
+    const iat = now.getTime() / 1000;
+    assert.deepEqual({ kid: signed.kid, iat: signed.iat, exp: signed.exp }, { kid: key.kid, iat, exp: iat + 3600 });
+    const payload: unknown = JSON.parse(Buffer.from(signed.lease.split('.')[1] as string, 'base64url').toString());
+    assert.deepEqual(payload, { iss: 'regcloud', sub: 'a', acct: 'acme', iat, exp: iat + 3600 });
+    const capped = await leases.sign({ machineCode: 'a', expiresAt: '2026-05-31', accountName: () => 'acme' });
+    assert.equal(capped.exp, endOfExpiryDay('2026-05-31'), 'never past the certificate');
+    leases.close();
+  });
 });

@@ -99,14 +99,18 @@ export async function signLease(key: LeaseKey, claims: LeaseClaims): Promise<str
     .sign(key.privateKey);
 }
 
-/** A lease handed out before, as kept beside its binding. */
-export interface HeldLease {
-  /** The binding's nonce when it was signed. */
-  nonce: string;
+/** A lease just signed, with what re-using it needs to know. */
+export interface SignedLease {
   kid: string;
   iat: number;
   exp: number;
   lease: string;
+}
+
+/** A lease handed out before, as kept beside its binding. */
+export interface HeldLease extends SignedLease {
+  /** The binding's nonce when it was signed. */
+  nonce: string;
 }
 
 export interface LeaseRequest {
@@ -130,6 +134,11 @@ export interface IssuedLease {
 export interface Leases {
   /** A lease for a bound node: the one held while less than half of it is used up, else a new one. */
   issue(request: LeaseRequest): Promise<IssuedLease>;
+  /**
+   * A new lease whatever is held, for a node whose binding is being written
+   * (a registration signs while MySQL commits, before the nonce is known).
+   */
+  sign(request: Pick<LeaseRequest, 'machineCode' | 'expiresAt' | 'accountName'>): Promise<SignedLease>;
   /** The JWKS of GET /v1/keys. */
   jwks(): { keys: LeaseJwk[] };
   /** Reads the keys again (the periodic reload calls it; tests call it after a rotation). */
@@ -187,14 +196,22 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     ) {
       return { lease: held.lease, signed: null };
     }
+    const signed = await sign(request);
+    return { lease: signed.lease, signed: { nonce: request.nonce, ...signed } };
+  }
+
+  async function sign(request: Pick<LeaseRequest, 'machineCode' | 'expiresAt' | 'accountName'>): Promise<SignedLease> {
+    const iat = Math.floor(options.now().getTime() / 1000);
+    const { signing } = keyring;
     const acct = await request.accountName();
-    const exp = leaseExpiry(nowSeconds, options.leaseSeconds, request.expiresAt);
-    const lease = await signLease(signing, { iss: LEASE_ISSUER, sub: request.machineCode, acct, iat: nowSeconds, exp });
-    return { lease, signed: { nonce: request.nonce, kid: signing.kid, iat: nowSeconds, exp, lease } };
+    const exp = leaseExpiry(iat, options.leaseSeconds, request.expiresAt);
+    const lease = await signLease(signing, { iss: LEASE_ISSUER, sub: request.machineCode, acct, iat, exp });
+    return { kid: signing.kid, iat, exp, lease };
   }
 
   return {
     issue,
+    sign,
     jwks: () => ({ keys: keyring.published.map((key) => ({ ...key.jwk })) }),
     refresh,
     close() {

@@ -330,4 +330,32 @@ describe('binding store', function () {
     await store.unbind(account.id, ['a']);
     assert.equal(await api.deps.redis.hexists(keysOf(account).state, 'lease:a'), 0, 'gone with the state the unbinding dropped');
   });
+
+  it("keeps the leases signed while the ledger wrote beside the bindings it committed, under each binding's nonce", async function () {
+    const account = await api.createAccount();
+    const { store } = storeWith();
+    const signed = (machineCode: string) => ({ kid: 'kid-1', iat: 1_700_000_000, exp: 1_700_086_400, lease: `aGVhZA.${machineCode}.c2ln` });
+    const first = await store.bind({ accountId: account.id, maxRegistrations: 10, commit: true, nodes: [nodeToBind('a')] });
+    assert.equal(first.kind, 'bound');
+    const again = await store.bind({
+      accountId: account.id,
+      maxRegistrations: 10,
+      commit: true,
+      nodes: [nodeToBind('a'), nodeToBind('b')],
+      leases: Promise.resolve([signed('a'), signed('b')]),
+    });
+    assert.equal(again.kind, 'bound');
+    assert.equal(again.nonces[0], first.nonces[0], 'a re-registered machine keeps its nonce');
+    for (const [index, machineCode] of ['a', 'b'].entries()) {
+      const verified = await store.verify({
+        accountId: account.id,
+        machineCode,
+        nonce: again.nonces[index] as string,
+        nowSeconds: Math.floor(Date.now() / 1000),
+        lastSeenIntervalSeconds: 60,
+      });
+      assert.equal(verified.kind, 'bound');
+      assert.deepEqual(verified.heldLease, { nonce: again.nonces[index], ...signed(machineCode) });
+    }
+  });
 });

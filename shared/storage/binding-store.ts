@@ -1,7 +1,7 @@
 import type { Logger } from '#shared/log/logger';
 import type { Metrics } from '#shared/metrics/registry';
 import { createNonce } from '#shared/security/binding-token';
-import type { HeldLease } from '#shared/security/leases';
+import type { HeldLease, SignedLease } from '#shared/security/leases';
 import { StoreFailure } from './errors';
 import type { BindingInput, Bindings } from './mysql/bindings';
 import { accountKeys, type AccountKeys } from './redis/keys';
@@ -68,6 +68,14 @@ export interface BindingStore {
     maxRegistrations: number;
     commit: boolean;
     nodes: readonly NodeToBind[];
+    /**
+     * The nodes' new leases, one for each node in order, signed while the
+     * ledger writes: once committed they are kept beside the bindings
+     * (as `keepLeases` does), sent to Redis with the commit of the
+     * reservations when they are ready by then (ioredis pipelines what one
+     * event-loop turn sends).
+     */
+    leases?: Promise<readonly SignedLease[]>;
     /** Named in every warning this call logs. */
     requestId?: string;
   }): Promise<BindResult>;
@@ -168,6 +176,14 @@ export function createBindingStore(deps: {
     });
   }
 
+  async function keepLeases(keys: AccountKeys, leases: ReadonlyArray<{ machineCode: string; held: HeldLease }>): Promise<void> {
+    try {
+      await scripts.keepLeases(keys, leases);
+    } catch (error) {
+      recoverFrom(error, 'keep-leases', keys);
+    }
+  }
+
   /** Loads the ledger's copy into Redis; 'stale' when every copy read predates a change Redis was told of. */
   async function refill(accountId: number, keys: AccountKeys): Promise<'loaded' | 'missing' | 'stale'> {
     for (let attempt = 0; attempt < MAX_REFILLS; attempt++) {
@@ -219,7 +235,12 @@ export function createBindingStore(deps: {
     }
   }
 
-  async function persist(accountId: number, keys: AccountKeys, reserved: Reserved): Promise<BindResult> {
+  async function persist(
+    accountId: number,
+    keys: AccountKeys,
+    reserved: Reserved,
+    leases: Promise<readonly SignedLease[]> | undefined,
+  ): Promise<BindResult> {
     let ledger;
     try {
       ledger = await bindings.persistRegistration(accountId, reserved.rows, reserved.newIndices);
@@ -233,8 +254,18 @@ export function createBindingStore(deps: {
       throw counted(error, 'persist', keys);
     }
     if (ledger.kind === 'committed') {
-      await settle('commitBindings', keys, reserved.written);
-      return { kind: 'bound', used: ledger.used, nonces: reserved.rows.map((row) => row.nonce) };
+      const { rows } = reserved;
+      const kept = leases?.then((signed) =>
+        keepLeases(
+          keys,
+          rows.flatMap((row, index) => {
+            const lease = signed[index];
+            return lease ? [{ machineCode: row.machineCode, held: { nonce: row.nonce, ...lease } }] : [];
+          }),
+        ),
+      );
+      await Promise.all([settle('commitBindings', keys, reserved.written), kept]);
+      return { kind: 'bound', used: ledger.used, nonces: rows.map((row) => row.nonce) };
     }
     await settle('undoBindNodes', keys, reserved.written);
     await forget(keys);
@@ -303,7 +334,7 @@ export function createBindingStore(deps: {
     const ledgerAlone = { commit: input.commit, isReadingBack: false };
     for (let attempt = 0; attempt < MAX_REFILLS; attempt++) {
       const reservation = await reserve(keys, input, proposals);
-      if (reservation.kind === 'reserved') return persist(input.accountId, keys, reservation);
+      if (reservation.kind === 'reserved') return persist(input.accountId, keys, reservation, input.leases);
       if (reservation.kind !== 'not-loaded') return reservation;
       let refilled;
       try {
@@ -406,14 +437,7 @@ export function createBindingStore(deps: {
     preview,
     unbind,
     verify,
-    async keepLeases(accountId, leases, requestId) {
-      const keys = keysOf(accountId, requestId);
-      try {
-        await scripts.keepLeases(keys, leases);
-      } catch (error) {
-        recoverFrom(error, 'keep-leases', keys);
-      }
-    },
+    keepLeases: (accountId, leases, requestId) => keepLeases(keysOf(accountId, requestId), leases),
     invalidate: (accountId, revision) => scripts.invalidateAccount(keysOf(accountId), revision),
   };
 }

@@ -5,7 +5,36 @@ import type { LoginOutcome, LoginReservation } from '#shared/storage/redis/throt
 import type { Caller } from './caller';
 import type { UseCaseContext } from './context';
 
-export type Authentication = { kind: 'authenticated'; account: AccountRecord } | Refused | Throttled;
+type Authentication =
+  | {
+      kind: 'authenticated';
+      account: AccountRecord;
+      /** The success's settlement with throttling, still under way; it never rejects (a failure is logged). */
+      settled: Promise<void>;
+    }
+  | Refused
+  | Throttled;
+
+/**
+ * Runs `work` for the account the credentials log in to, or answers why not.
+ * A success's settlement with throttling is sent as `work` starts, so it
+ * goes to Redis with work's first command (ioredis pipelines what one
+ * event-loop turn sends): the answer waits for both.
+ */
+export async function whenAuthenticated<T>(
+  context: UseCaseContext,
+  credentials: { account: string; password: string },
+  caller: Caller,
+  work: (account: AccountRecord) => Promise<T>,
+): Promise<T | Refused | Throttled> {
+  const auth = await authenticateAccount(context, credentials, caller);
+  if (auth.kind !== 'authenticated') return auth;
+  try {
+    return await work(auth.account);
+  } finally {
+    await auth.settled;
+  }
+}
 
 /**
  * Reserve the attempt, then one bcrypt compare whether or not the account
@@ -18,7 +47,7 @@ export type Authentication = { kind: 'authenticated'; account: AccountRecord } |
  * Throttling never fails open: when Redis cannot be asked, the throttle
  * counts in this process instead (throttle.ts).
  */
-export async function authenticateAccount(
+async function authenticateAccount(
   context: UseCaseContext,
   credentials: { account: string; password: string },
   caller: Caller,
@@ -45,9 +74,10 @@ export async function authenticateAccount(
     await settle(context, reservation, 'abandoned', caller.requestId);
     throw error;
   }
-  await settle(context, reservation, isValid ? 'succeeded' : 'failed', caller.requestId);
   if (account) caller.onAccount({ accountId: account.certificate.id, hasPassedCredentials: isValid });
-  if (isValid && account) return { kind: 'authenticated', account };
+  if (isValid && account) return { kind: 'authenticated', account, settled: settle(context, reservation, 'succeeded', caller.requestId) };
+  // A failure is counted before it is answered, so that the next guess already sees it.
+  await settle(context, reservation, 'failed', caller.requestId);
   logger.warn({ event: 'login.failed', ...event }, 'failed login');
   return refuseOverall({ code: 'UNAUTHORIZED_ACCOUNT' });
 }

@@ -2,7 +2,9 @@ import { nodeFailures, nodeRangeCauses, registrationAccountCauses } from '#share
 import { answeredCauses, refuseNodes, refuseOverall, type Outcome, type Refused } from '#shared/domain/outcome';
 import { normaliseHostName } from '#shared/domain/ranges';
 import type { RegistrationNode, RegistrationRequest } from '#shared/domain/requests';
-import { authenticateAccount } from './authenticate-account';
+import type { SignedLease } from '#shared/security/leases';
+import type { AccountRecord } from '#shared/storage/mysql/accounts';
+import { whenAuthenticated } from './authenticate-account';
 import type { Caller } from './caller';
 import type { UseCaseContext } from './context';
 import { answeringStoreFailures } from './store-failure';
@@ -73,11 +75,18 @@ async function checkAndBind(
   caller: Caller,
   authenticated: { accountId?: number },
 ): Promise<Outcome<Registered>> {
-  const auth = await authenticateAccount(context, body, caller);
-  if (auth.kind !== 'authenticated') return auth;
-  const { certificate } = auth.account;
-  authenticated.accountId = certificate.id;
+  return whenAuthenticated(context, body, caller, ({ certificate }) => {
+    authenticated.accountId = certificate.id;
+    return bindAuthenticated(context, body, caller, certificate);
+  });
+}
 
+async function bindAuthenticated(
+  context: UseCaseContext,
+  body: RegistrationRequest,
+  caller: Caller,
+  certificate: AccountRecord['certificate'],
+): Promise<Outcome<Registered>> {
   const overall = registrationAccountCauses(certificate, body.appVersion, context.now());
   if (overall.length > 0) return refuseOverall(...overall);
 
@@ -122,41 +131,31 @@ async function checkAndBind(
       : refused([]);
   }
 
-  const result = await context.bindingStore.bind({
-    requestId: caller.requestId,
-    accountId: certificate.id,
-    maxRegistrations: certificate.maxRegistrations,
-    commit: isInRange,
-    nodes,
-  });
-  if (result.kind !== 'bound') return refused(result.kind === 'over' ? result.overflowIndices : []);
-  // The lease comes after the token: an Idempotency-Key replay adds the token back last, and answers the same bytes.
-  const issued = await Promise.all(
-    body.nodes.map(async (node, index) => {
-      const nonce = result.nonces[index] as string;
-      const { lease, signed } = await context.leases.issue({
-        machineCode: node.machineCode,
-        nonce,
-        expiresAt: certificate.expiresAt,
-        accountName: () => certificate.name,
-        held: null,
-      });
-      const answer = {
-        nodeId: node.nodeId,
-        machineCode: node.machineCode,
-        token: context.tokens.derive(certificate.id, nonce, node.machineCode),
-        lease,
-      };
-      return { answer, kept: signed && { machineCode: node.machineCode, held: signed } };
+  // Signed while the ledger writes, so they can go to Redis with the commit; only for a registration that can succeed.
+  const leases = isInRange
+    ? Promise.all(
+        body.nodes.map((node) =>
+          context.leases.sign({ machineCode: node.machineCode, expiresAt: certificate.expiresAt, accountName: () => certificate.name }),
+        ),
+      )
+    : undefined;
+  const [result, signed] = await Promise.all([
+    context.bindingStore.bind({
+      requestId: caller.requestId,
+      accountId: certificate.id,
+      maxRegistrations: certificate.maxRegistrations,
+      commit: isInRange,
+      nodes,
+      leases,
     }),
-  );
-  await context.bindingStore.keepLeases(
-    certificate.id,
-    issued.flatMap(({ kept }) => (kept ? [kept] : [])),
-    caller.requestId,
-  );
-  return succeeded(
-    result.used,
-    issued.map(({ answer }) => answer),
-  );
+    leases,
+  ]);
+  if (result.kind !== 'bound' || !signed) return refused(result.kind === 'over' ? result.overflowIndices : []);
+  // The lease comes after the token: an Idempotency-Key replay adds the token back last, and answers the same bytes.
+  const answered = body.nodes.map(({ nodeId, machineCode }, index) => {
+    const nonce = result.nonces[index] as string;
+    const { lease } = signed[index] as SignedLease;
+    return { nodeId, machineCode, token: context.tokens.derive(certificate.id, nonce, machineCode), lease };
+  });
+  return succeeded(result.used, answered);
 }
