@@ -73,7 +73,8 @@ export interface BindingStore {
      * ledger writes: once committed they are kept beside the bindings
      * (as `keepLeases` does), sent to Redis with the commit of the
      * reservations when they are ready by then (ioredis pipelines what one
-     * event-loop turn sends).
+     * event-loop turn sends). When the ledger decides alone, Redis drops
+     * the account and nothing is kept: the next heartbeat signs anew.
      */
     leases?: Promise<readonly SignedLease[]>;
     /** Named in every warning this call logs. */
@@ -258,10 +259,7 @@ export function createBindingStore(deps: {
       const kept = leases?.then((signed) =>
         keepLeases(
           keys,
-          rows.flatMap((row, index) => {
-            const lease = signed[index];
-            return lease ? [{ machineCode: row.machineCode, held: { nonce: row.nonce, ...lease } }] : [];
-          }),
+          rows.map((row, index) => ({ machineCode: row.machineCode, held: { nonce: row.nonce, ...(signed[index] as SignedLease) } })),
         ),
       );
       await Promise.all([settle('commitBindings', keys, reserved.written), kept]);

@@ -131,7 +131,7 @@ async function bindAuthenticated(
       : refused([]);
   }
 
-  // Signed while the ledger writes, so they can go to Redis with the commit; only for a registration that can succeed.
+  // Signed while the ledger writes, so they can go to Redis with the commit; not when a range already refuses the registration.
   const leases = isInRange
     ? Promise.all(
         body.nodes.map((node) =>
