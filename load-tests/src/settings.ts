@@ -64,8 +64,8 @@ export interface Durations {
    * Each register pair's two runs. Registrations come at about 35 a second
    * and answer in about half a second, so a 3-second window holds about 100
    * answers with 16 in flight at its end: one answer more or less is a
-   * point of the ratio, and 3-second benches read 82-89 % where 20-second pairs of
-   * the same build read 85-91 % (4 and 6 December).
+   * point of the ratio, and 3-second benches read 82-89 % where 20-second
+   * pairs of the same build read 85-91 % (4 and 6 December).
    */
   registerRunSeconds: number;
   pairs: number;
