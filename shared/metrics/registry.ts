@@ -74,7 +74,7 @@ export function createMetrics(): Metrics {
     }),
     ledgerDecisions: new Counter({
       name: 'regcloud_ledger_decisions_total',
-      help: 'Registrations the MySQL ledger decided alone because Redis kept disagreeing with it (contention)',
+      help: 'Registrations the MySQL ledger decided alone because Redis disagreed with it (contention, or a seat refusal the ledger overturned)',
       registers,
     }),
     throttled: new Counter({ name: 'regcloud_login_throttled_total', help: 'Logins refused by failed-login throttling', registers }),

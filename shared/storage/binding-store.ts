@@ -16,7 +16,8 @@ import type { Scripts } from './redis/scripts';
  * rule under the account's row lock) and `settle` (the reservations become
  * bindings, or are released). When the two stores disagree, another request
  * changed the account in between or Redis is stale: the ledger then decides
- * alone (`decideInLedger`) and Redis reloads the account.
+ * alone (`decideInLedger`) and Redis reloads the account. Only the ledger
+ * refuses a seat: a refusal from Redis is asked again there.
  *
  * - A reservation whose request died counts for PENDING_TTL_SECONDS at most,
  *   so a failure, even one whose undo failed too, never holds a seat for good.
@@ -201,7 +202,7 @@ export function createBindingStore(deps: {
     keys: AccountKeys,
     input: Parameters<BindingStore['bind']>[0],
     proposals: readonly BindingInput[],
-  ): Promise<Reserved | { kind: 'not-loaded' } | Exclude<BindResult, { kind: 'bound' }>> {
+  ): Promise<Reserved | { kind: 'not-loaded' } | { kind: 'refused' } | { kind: 'fits' }> {
     let reply;
     try {
       reply = await scripts.bindNodes(keys, {
@@ -221,7 +222,7 @@ export function createBindingStore(deps: {
       case 'FITS':
         return { kind: 'fits' };
       case 'OVER':
-        return { kind: 'over', overflowIndices: reply.overflowIndices };
+        return { kind: 'refused' };
       case 'BOUND': {
         // A returned nonce equal to this request's proposal is a reservation this request made.
         const isNew = proposals.map((proposal, index) => reply.nonces[index] === proposal.nonce);
@@ -249,7 +250,7 @@ export function createBindingStore(deps: {
       // A commit whose answer was lost (connection killed mid-COMMIT) may have happened: read the ledger back rather than guess.
       if (reserved.written.length > 0 && (await isInLedger(accountId, reserved.written))) {
         await settle('commitBindings', keys, reserved.written);
-        return decideInLedger(accountId, keys, reserved.proposals, { commit: true, isReadingBack: true });
+        return decideInLedger(accountId, keys, reserved.proposals, { commit: true, reason: 'read-back' });
       }
       await settle('undoBindNodes', keys, reserved.written);
       throw counted(error, 'persist', keys);
@@ -267,7 +268,7 @@ export function createBindingStore(deps: {
     }
     await settle('undoBindNodes', keys, reserved.written);
     await forget(keys);
-    return decideInLedger(accountId, keys, reserved.proposals, { commit: true, isReadingBack: false });
+    return decideInLedger(accountId, keys, reserved.proposals, { commit: true, reason: 'contention' });
   }
 
   /**
@@ -296,32 +297,44 @@ export function createBindingStore(deps: {
   }
 
   /**
-   * Redis disagreed with the ledger (another request changed the account
-   * between the seat script and the ledger check, or refills kept reading
-   * copies older than the latest change). That is contention, not a fault:
-   * the ledger decides alone under the account's row lock, which serialises
-   * the contending requests, and Redis drops the account so that it reloads.
-   * Reading back (after a lost answer) decides once more, now as a
-   * re-registration of what was committed.
+   * The ledger decides alone, under the account's row lock, which serialises
+   * the contending requests; Redis drops the account when it was wrong, so
+   * that it reloads. Why it is asked:
+   *
+   * - 'contention': Redis disagreed with the ledger (another request changed
+   *   the account between the seat script and the ledger check, or refills
+   *   kept reading copies older than the latest change). Not a fault.
+   * - 'refusal': Redis refused a seat. Redis counts reservations and the
+   *   ledger does not: one whose reply and undo were lost with a failed-over
+   *   master holds a seat in Redis for up to PENDING_TTL_SECONDS, so only the
+   *   ledger may refuse (rule 3). Counted as contention when it disagrees.
+   * - 'read-back': after a lost answer, decides once more, now as a
+   *   re-registration of what was committed.
    */
   async function decideInLedger(
     accountId: number,
     keys: AccountKeys,
     rows: readonly BindingInput[],
-    options: { commit: boolean; isReadingBack: boolean },
+    options: { commit: boolean; reason: 'contention' | 'refusal' | 'read-back' },
   ): Promise<BindResult> {
-    if (!options.isReadingBack) metrics.ledgerDecisions.inc();
+    if (options.reason === 'contention') metrics.ledgerDecisions.inc();
     let decision;
     try {
       decision = await bindings.decideRegistration(accountId, rows, options.commit);
     } catch (error) {
       await forget(keys);
       // The proposed nonces are fresh: one found in the ledger means the commit happened and only its answer was lost.
-      const isLost = options.commit && !options.isReadingBack && (await bindings.countBoundWith(accountId, rows).catch(() => 0)) > 0;
-      if (isLost) return decideInLedger(accountId, keys, rows, { commit: true, isReadingBack: true });
+      const isLost =
+        options.commit && options.reason !== 'read-back' && (await bindings.countBoundWith(accountId, rows).catch(() => 0)) > 0;
+      if (isLost) return decideInLedger(accountId, keys, rows, { commit: true, reason: 'read-back' });
       throw counted(error, 'persist', keys);
     }
-    if (decision.kind !== 'committed') return decision;
+    if (options.reason === 'refusal' && decision.kind !== 'over') metrics.ledgerDecisions.inc();
+    if (decision.kind === 'over') return decision;
+    if (decision.kind === 'fits') {
+      if (options.reason === 'refusal') await forget(keys);
+      return decision;
+    }
     await forget(keys, decision.revision);
     return { kind: 'bound', used: decision.used, nonces: decision.nonces };
   }
@@ -329,10 +342,12 @@ export function createBindingStore(deps: {
   async function bind(input: Parameters<BindingStore['bind']>[0]): Promise<BindResult> {
     const keys = keysOf(input.accountId, input.requestId);
     const proposals = input.nodes.map((node) => ({ ...node, nonce: createNonce() }));
-    const ledgerAlone = { commit: input.commit, isReadingBack: false };
+    const ledgerAlone = { commit: input.commit, reason: 'contention' } as const;
     for (let attempt = 0; attempt < MAX_REFILLS; attempt++) {
       const reservation = await reserve(keys, input, proposals);
       if (reservation.kind === 'reserved') return persist(input.accountId, keys, reservation, input.leases);
+      if (reservation.kind === 'refused')
+        return decideInLedger(input.accountId, keys, proposals, { commit: input.commit, reason: 'refusal' });
       if (reservation.kind !== 'not-loaded') return reservation;
       let refilled;
       try {

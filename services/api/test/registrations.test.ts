@@ -252,15 +252,23 @@ describe('POST /v1/registrations', function () {
       const keys = accountKeys(api.config.redisKeyPrefix, account.id);
       assert.equal((await register(registrationBody(account, 1))).status, 200);
       const now = Math.floor(Date.now() / 1000);
-      const live = encodeBindingRecord({ nonce: 'L'.repeat(NONCE_LENGTH), seconds: now });
       const dead = encodeBindingRecord({ nonce: 'D'.repeat(NONCE_LENGTH), seconds: now - PENDING_TTL_SECONDS - 1 });
-      await api.deps.redis.hset(keys.pending, 'live', live, 'dead', dead);
-      expectNodeCauses(await register(registrationBody(account, 1)), 409, { 'node-1': ['MAX_AUTHORIZATIONS_REACHED'] });
-      await api.deps.redis.hdel(keys.pending, 'live');
+      await api.deps.redis.hset(keys.pending, 'dead', dead);
       assert.equal((await register(registrationBody(account, 1))).status, 200);
       assert.equal(await api.deps.redis.hexists(keys.pending, 'dead'), 0, 'the expired reservation is gone');
+      assert.equal(await api.deps.redis.exists(keys.state), 1, 'Redis bound it alone: the account stayed loaded');
       assert.equal(await ledgerCount(account), 2);
       assert.equal(await redisCount(account), 2);
+    });
+    it('binds the last seat when a fresh reservation whose request died holds it in Redis (a failover lost its undo)', async function () {
+      const account = await api.createAccount({ maxRegistrations: 2 });
+      const keys = accountKeys(api.config.redisKeyPrefix, account.id);
+      assert.equal((await register(registrationBody(account, 1))).status, 200);
+      const orphan = encodeBindingRecord({ nonce: 'O'.repeat(NONCE_LENGTH), seconds: Math.floor(Date.now() / 1000) });
+      await api.deps.redis.hset(keys.pending, 'orphan', orphan);
+      assert.equal((await register(registrationBody(account, 1))).status, 200);
+      assert.equal(await ledgerCount(account), 2);
+      expectNodeCauses(await register(registrationBody(account, 1)), 409, { 'node-1': ['MAX_AUTHORIZATIONS_REACHED'] });
     });
   });
 

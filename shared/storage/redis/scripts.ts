@@ -68,7 +68,7 @@ export function readScript(name: ScriptName): string {
 
 export type BindReply =
   | { kind: 'NOT_LOADED' }
-  | { kind: 'OVER'; seats: number; overflowIndices: number[] }
+  | { kind: 'OVER'; seats: number }
   | { kind: 'FITS'; seats: number }
   | { kind: 'BOUND'; seats: number; nonces: string[] };
 
@@ -189,7 +189,7 @@ export function createScripts(redis: RedisClient): Scripts {
       const [kind, seats, ...rest] = reply;
       if (kind === 'NOT_LOADED' && reply.length === 1) return { kind };
       if (typeof seats !== 'number') return unexpected('bindNodes', reply);
-      if (kind === 'OVER') return { kind, seats, overflowIndices: rest.map((position) => Number(position) - 1) };
+      if (kind === 'OVER' && rest.length === 0) return { kind, seats };
       if (kind === 'FITS') return { kind, seats };
       if (kind === 'BOUND' && rest.length === nodes.length) return { kind, seats, nonces: rest.map(String) };
       return unexpected('bindNodes', reply);

@@ -23,8 +23,9 @@ ARGV[5], ARGV[6], ... machineCode, nonce: one pair per node in request order;
 
 Replies
   {'NOT_LOADED'}                      state is missing: load from MySQL first
-  {'OVER', seats, p1, p2, ...}        the new machines at request positions
-                                      p1.. (1-based) do not fit; nothing written
+  {'OVER', seats}                     the new machines do not all fit; nothing
+                                      written (the caller has the ledger confirm
+                                      it: live reservations may be orphans)
   {'FITS', seats}                     ARGV[2] was '0' and all would fit; nothing written
   {'BOUND', seats, n1, n2, ...}       reserved; n_i is the nonce of request
                                       position i (kept for machines already
@@ -72,11 +73,7 @@ end
 -- Staff may have lowered the limit below what is bound: no seat is free then.
 local free = math.max(tonumber(ARGV[1]) - seats, 0)
 if #fresh > free then
-  local reply = {'OVER', seats}
-  for j = free + 1, #fresh do
-    reply[#reply + 1] = fresh[j]
-  end
-  return reply
+  return {'OVER', seats}
 end
 
 if ARGV[2] ~= '1' then
