@@ -12,7 +12,7 @@ import { expandIncludes, readScript, SCRIPT_FILES } from './scripts';
  * Reads the files only; no Redis server is involved.
  */
 const PINNED_SHA1: Record<keyof typeof SCRIPT_FILES, string> = {
-  bindNodes: '1f2fcd4562eb2b6991fdb14643f698d46b34ca43',
+  bindNodes: 'c00d033a0a21ff81574ed00e8391211a72d78803',
   commitBindings: 'eece46a731ff9e60d4691d5d398827cf3abf3403',
   undoBindNodes: 'becd2a87e1fa83021f93385d5fa298911304befe',
   loadAccount: 'e7f9a0049f4a6b99eb567309b7745b9366116e8f',
