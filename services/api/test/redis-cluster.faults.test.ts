@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import request from 'supertest';
 import { NODE_CAUSES } from '#shared/domain/causes';
-import { accountKeys } from '#shared/storage/redis/keys';
+import { accountIdOfStateKey, accountKeys } from '#shared/storage/redis/keys';
 import { skipWhenLongTestsAreOff } from '#shared/testing/long-tests';
 import { startRedisCluster, type ClusterNodeInfo, type RedisCluster } from '#shared/testing/redis-cluster';
 import { RUN_KEY_PREFIX, RUN_MYSQL_URL } from '#shared/testing/test-environment';
@@ -185,8 +185,10 @@ describe('on a Redis Cluster: live accounts’ slots moved to another master', f
     await cluster.cli(from.port, 'CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', to.id);
     await sleep(200);
     const keys = (await cluster.cli(from.port, 'CLUSTER', 'GETKEYSINSLOT', String(slot), '100')).split('\n').filter(Boolean);
-    // In two batches, as redis-cli moves keys (several per MIGRATE): between them the account's keys are split over two masters.
-    for (const batch of [keys.slice(0, -1), keys.slice(-1)]) {
+    // In two batches, as redis-cli moves keys (several per MIGRATE), the state keys last: between them every
+    // moving account's state and bindings, the two keys a heartbeat's script reads, are on two masters.
+    const isState = (key: string) => accountIdOfStateKey(RUN_KEY_PREFIX, key) !== null;
+    for (const batch of [keys.filter((key) => !isState(key)), keys.filter(isState)]) {
       if (batch.length === 0) continue;
       await cluster.cli(from.port, 'MIGRATE', '127.0.0.1', String(to.port), '', '0', '5000', 'KEYS', ...batch);
       // Well under the command timeout (1 s) and the client's retries (16 × 100 ms): a TRYAGAIN is retried, not failed.
