@@ -260,6 +260,7 @@ describe('POST /v1/registrations', function () {
       assert.equal(await ledgerCount(account), 2);
       assert.equal(await redisCount(account), 2);
     });
+
     it('binds the last seat when a fresh reservation whose request died holds it in Redis (a failover lost its undo)', async function () {
       const account = await api.createAccount({ maxRegistrations: 2 });
       const keys = accountKeys(api.config.redisKeyPrefix, account.id);
